@@ -1,0 +1,192 @@
+//! The command line: what was typed (clap types) → one configuration → the command that runs it.
+//! Errors are printed in exactly one place, here, and mapped to exit codes.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use camino::Utf8PathBuf;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::compiler::Inputs;
+use crate::diagnostics::Diagnostics;
+use crate::project::Overrides;
+use crate::spec::{self, Mode, Names, Settings};
+
+#[derive(Debug, Parser)]
+#[command(name = "bqflat", version, about = "Compile GA4 event specs into flattened, partitioned BigQuery tables")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile a project into SQL scripts and a manifest in the output folder.
+    Build(BuildArgs),
+    /// Create a working project to start from.
+    Init(InitArgs),
+    /// Print (or write) the JSON schemas of bqflat.yaml and the event specs.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Project directory (holds bqflat.yaml and events/). Default: the --config file's folder, else `.`.
+    dir: Option<Utf8PathBuf>,
+    /// Output folder. Default: `output:` in bqflat.yaml, else DIR/build.
+    #[arg(long)]
+    out: Option<Utf8PathBuf>,
+    /// What to generate.
+    #[arg(long = "target", value_enum, default_value = "bigquery")]
+    targets: Vec<Target>,
+    /// Print the SQL instead of writing files.
+    #[arg(long)]
+    dry_run: bool,
+    /// Overwrite output files edited by hand since the last build.
+    #[arg(long)]
+    force: bool,
+    /// The project file to use instead of DIR/bqflat.yaml (the seed's YAML config works as is).
+    #[arg(long)]
+    config: Option<Utf8PathBuf>,
+    #[command(flatten)]
+    seed: SeedFlags,
+}
+
+/// The original tool's flags, accepted verbatim; each overrides the project's files.
+#[derive(Debug, Args)]
+struct SeedFlags {
+    /// GCP project id.
+    #[arg(long)]
+    project: Option<String>,
+    /// Dataset of the GA4 export.
+    #[arg(long)]
+    source_dataset: Option<String>,
+    /// Dataset the flattened tables are written to.
+    #[arg(long)]
+    target_dataset: Option<String>,
+    /// Comma-separated events to build (each uses its spec if it has one, the defaults otherwise).
+    #[arg(long, value_delimiter = ',')]
+    events: Option<Vec<String>>,
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+    /// First shard date read, YYYY-MM-DD.
+    #[arg(long)]
+    start_date: Option<String>,
+    /// Last shard date read, YYYY-MM-DD.
+    #[arg(long)]
+    end_date: Option<String>,
+    /// DATE or TIMESTAMP output column to partition by.
+    #[arg(long)]
+    partition_by: Option<String>,
+    /// Comma-separated columns to cluster by (at most 4).
+    #[arg(long)]
+    cluster_by: Option<String>,
+    /// Column(s) or event param that identify a row, comma-separated.
+    #[arg(long)]
+    dedupe_key: Option<String>,
+    /// Table name template: {event}, {dataset}, {version}.
+    #[arg(long)]
+    table_template: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeArg {
+    Full,
+    Incremental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Bigquery,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the project in. Default: `.`.
+    pub dir: Option<Utf8PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema files into this folder instead of printing them.
+    #[arg(long)]
+    pub out: Option<Utf8PathBuf>,
+}
+
+impl BuildArgs {
+    pub fn inputs(&self) -> Inputs {
+        let dir = match (&self.dir, &self.config) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(config)) => config.parent().filter(|p| !p.as_str().is_empty()).unwrap_or(".".into()).to_owned(),
+            (None, None) => ".".into(),
+        };
+        Inputs { dir, config: self.config.clone(), out: self.out.clone(), overrides: self.seed.overrides() }
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    pub fn force(&self) -> bool {
+        self.force
+    }
+}
+
+impl SeedFlags {
+    fn overrides(&self) -> Overrides {
+        let mut flags = BTreeSet::new();
+        let mut note = |setting: &'static str, flag: &'static str, set: bool| {
+            if set {
+                flags.insert((setting, flag));
+            }
+        };
+        note("mode", "--mode", self.mode.is_some());
+        note("window", "--start-date/--end-date", self.start_date.is_some() || self.end_date.is_some());
+        note("partition_by", "--partition-by", self.partition_by.is_some());
+        note("cluster_by", "--cluster-by", self.cluster_by.is_some());
+        note("dedupe", "--dedupe-key", self.dedupe_key.is_some());
+        let window = (self.start_date.is_some() || self.end_date.is_some())
+            .then(|| spec::Window { start: self.start_date.clone(), end: self.end_date.clone() });
+        let settings = Settings {
+            mode: self.mode.map(|m| match m {
+                ModeArg::Full => Mode::Full,
+                ModeArg::Incremental => Mode::Incremental,
+            }),
+            window,
+            partition_by: self.partition_by.clone(),
+            cluster_by: self.cluster_by.clone().map(Names::One),
+            dedupe: self
+                .dedupe_key
+                .clone()
+                .map(|key| spec::Dedupe { key: Some(Names::One(key)), ..spec::Dedupe::default() }),
+            ..Settings::default()
+        };
+        Overrides {
+            project: self.project.clone(),
+            source_dataset: self.source_dataset.clone(),
+            target_dataset: self.target_dataset.clone(),
+            table_template: self.table_template.clone(),
+            events: self.events.clone(),
+            settings,
+            flags,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<(), Diagnostics> = match &cli.command {
+        Command::Build(args) => commands::build::run(args),
+        Command::Init(args) => commands::init::run(args),
+        Command::Schema(args) => commands::schema::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            ExitCode::FAILURE
+        }
+    }
+}

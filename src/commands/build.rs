@@ -1,0 +1,50 @@
+//! `bqflat build`: compile, then print the SQL (`--dry-run`) or write it.
+
+use crate::cli::BuildArgs;
+use crate::compiler;
+use crate::diagnostics::Diagnostics;
+use crate::output::{self, Status};
+
+pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
+    let compiled = compiler::compile(&args.inputs())?;
+    if args.dry_run() {
+        for artifact in &compiled.artifacts {
+            println!("-- ==> {} <==", artifact.path);
+            print!("{}", artifact.contents);
+            println!();
+        }
+        return Ok(());
+    }
+    let outcomes = output::emit(&compiled.out, &compiled.artifacts, &compiled.build.tables, args.force())?;
+    let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
+    let mut counts = [0usize; 4];
+    for outcome in &outcomes {
+        let detail = match outcome.table.map(|i| &compiled.build.tables[i]) {
+            Some(t) => {
+                counts[outcome.status as usize] += 1;
+                format!("  {} ({})", t.full_name(), mode_word(t.mode))
+            }
+            None => String::new(),
+        };
+        println!("{:<9} {:<width$}{detail}", outcome.status.word(), outcome.path);
+    }
+    let removed = outcomes.iter().filter(|o| o.status == Status::Removed).count();
+    let tables = compiled.build.tables.len();
+    println!(
+        "{tables} table{}: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",
+        if tables == 1 { "" } else { "s" },
+        counts[Status::Created as usize],
+        counts[Status::Changed as usize],
+        counts[Status::Unchanged as usize],
+        if removed == 1 { "" } else { "s" },
+        compiled.out,
+    );
+    Ok(())
+}
+
+fn mode_word(mode: crate::spec::Mode) -> &'static str {
+    match mode {
+        crate::spec::Mode::Full => "full",
+        crate::spec::Mode::Incremental => "incremental",
+    }
+}

@@ -1,0 +1,27 @@
+//! `bqflat schema`: the JSON schemas of bqflat.yaml and of event specs.
+
+use crate::cli::SchemaArgs;
+use crate::diagnostics::Diagnostics;
+use crate::output::write_atomic;
+use crate::schema::schemas;
+
+pub fn run(args: &SchemaArgs) -> Result<(), Diagnostics> {
+    match &args.out {
+        Some(dir) => {
+            for (name, text) in schemas() {
+                let path = dir.join(name);
+                write_atomic(&path, text.as_bytes())?;
+                println!("wrote {path}");
+            }
+        }
+        None => {
+            // One JSON document, keyed by the file name each schema is committed under.
+            let all: serde_json::Map<String, serde_json::Value> = schemas()
+                .into_iter()
+                .map(|(name, text)| (name.to_string(), serde_json::from_str(&text).expect("schemas are JSON")))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all).expect("schemas serialize"));
+        }
+    }
+    Ok(())
+}

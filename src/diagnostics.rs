@@ -1,0 +1,156 @@
+//! The one error type: what went wrong, where (file, line, column) and how to fix it.
+//! A run collects every diagnostic it can before failing, so a user fixes all of them at once.
+
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// A position in a file the user wrote. Lines and columns start at 1.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub file: Utf8PathBuf,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Location {
+    pub fn new(file: impl Into<Utf8PathBuf>, line: usize, col: usize) -> Self {
+        Location { file: file.into(), line, col }
+    }
+
+    /// The start of a file, for errors about the file as a whole.
+    pub fn file(file: impl Into<Utf8PathBuf>) -> Self {
+        Location::new(file, 1, 1)
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub location: Option<Location>,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The line of source the location points into, shown under the message.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic { location: None, message: message.into(), hint: None, source_line: None }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Attaches the source line the location points at, so the report can show it.
+    pub fn with_source(mut self, text: &str) -> Self {
+        if let Some(loc) = &self.location {
+            self.source_line = text.lines().nth(loc.line.saturating_sub(1)).map(String::from);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        if let Some(loc) = &self.location {
+            writeln!(f, "  --> {loc}")?;
+            if let Some(line) = &self.source_line {
+                let number = loc.line.to_string();
+                let pad = " ".repeat(number.len());
+                let caret_pad: String = line
+                    .chars()
+                    .take(loc.col.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                writeln!(f, "{pad} |")?;
+                writeln!(f, "{number} | {line}")?;
+                writeln!(f, "{pad} | {caret_pad}^")?;
+            }
+        }
+        if let Some(hint) = &self.hint {
+            writeln!(f, "  = help: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one run. Returned as the error of the whole pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    /// `Ok(value)` when nothing was reported, the collected diagnostics otherwise.
+    pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Orders the report by file and position so output is stable.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.message.cmp(&b.message)));
+        self.0.dedup();
+        self
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            write!(f, "{d}")?;
+        }
+        let n = self.0.len();
+        write!(f, "{n} error{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// An I/O failure on a path, as a diagnostic.
+pub fn io_error(path: &Utf8Path, action: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(format!("cannot {action} {path}: {err}")).at(Location::file(path))
+}
+
+/// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

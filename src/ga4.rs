@@ -1,0 +1,180 @@
+//! What the GA4 export offers: its fields (from the export's BigQuery schema, embedded) and the
+//! columns bqflat computes from them.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// The GA4 BigQuery export schema, as BigQuery's schema JSON.
+pub const EXPORT_SCHEMA: &str = include_str!("../schemas/ga4_export_schema.json");
+
+#[derive(Debug, Deserialize)]
+struct SchemaField {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    fields: Vec<SchemaField>,
+}
+
+/// A scalar export field usable as a standard column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Dotted path in the export row (`device.web_info.browser`).
+    pub path: String,
+    /// GoogleSQL type (`STRING`, `INT64`, `FLOAT64`, `BOOL`).
+    pub ty: &'static str,
+}
+
+impl Field {
+    /// The default output column name: the path with dots turned into underscores.
+    pub fn column_name(&self) -> String {
+        self.path.replace('.', "_")
+    }
+}
+
+/// Columns bqflat computes; their names shadow export fields of the same name.
+pub const COMPUTED: &[(&str, &str)] = &[
+    // Partition date: the export's `event_date`, or the event time in the spec's time zone.
+    ("event_date", "DATE"),
+    ("event_ts", "TIMESTAMP"),
+    // Hash of the fields that identify one event in the export: the default dedupe key.
+    ("event_key", "STRING"),
+];
+
+/// The standard columns a spec gets when it does not list its own.
+pub const DEFAULT_COLUMNS: &[&str] = &[
+    "event_date",
+    "event_ts",
+    "event_name",
+    "user_pseudo_id",
+    "user_id",
+    "platform",
+    "device.category",
+    "device.operating_system",
+    "geo.country",
+    "traffic_source.source",
+    "traffic_source.medium",
+    "event_key",
+];
+
+/// Item fields kept by `items: explode` when a spec does not list its own.
+pub const DEFAULT_ITEM_FIELDS: &[&str] =
+    &["item_id", "item_name", "item_brand", "item_category", "price", "quantity", "item_revenue"];
+
+pub struct Catalog {
+    /// Scalar fields of an event row, outside the repeated records.
+    pub fields: Vec<Field>,
+    /// Scalar fields of one `items` entry (without `item_params`).
+    pub item_fields: Vec<Field>,
+    /// The GoogleSQL type of the whole `items` array, for `items: keep`.
+    pub items_type: String,
+}
+
+/// The catalog, parsed once from the embedded schema.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let schema: Vec<SchemaField> =
+            serde_json::from_str(EXPORT_SCHEMA).expect("embedded GA4 schema is valid JSON");
+        let mut fields = Vec::new();
+        collect_scalars(&schema, "", &mut fields);
+        let items = schema.iter().find(|f| f.name == "items").expect("GA4 schema has items");
+        let mut item_fields = Vec::new();
+        collect_scalars(&items.fields, "", &mut item_fields);
+        Catalog { fields, item_fields, items_type: sql_type(items) }
+    })
+}
+
+impl Catalog {
+    /// The export field at `path`, if it is a scalar outside the repeated records.
+    pub fn field(&self, path: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.path == path)
+    }
+
+    pub fn item_field(&self, name: &str) -> Option<&Field> {
+        self.item_fields.iter().find(|f| f.path == name)
+    }
+
+    /// The paths a user may name as a column, for "did you mean" hints.
+    pub fn column_paths(&self) -> impl Iterator<Item = &str> {
+        COMPUTED.iter().map(|(n, _)| *n).chain(self.fields.iter().map(|f| f.path.as_str()))
+    }
+}
+
+fn collect_scalars(fields: &[SchemaField], prefix: &str, out: &mut Vec<Field>) {
+    for f in fields {
+        if f.mode == "REPEATED" {
+            continue;
+        }
+        let path = format!("{prefix}{}", f.name);
+        if f.ty == "RECORD" {
+            collect_scalars(&f.fields, &format!("{path}."), out);
+        } else {
+            out.push(Field { path, ty: scalar_type(&f.ty) });
+        }
+    }
+}
+
+fn scalar_type(legacy: &str) -> &'static str {
+    match legacy {
+        "INTEGER" | "INT64" => "INT64",
+        "FLOAT" | "FLOAT64" => "FLOAT64",
+        "BOOLEAN" | "BOOL" => "BOOL",
+        "TIMESTAMP" => "TIMESTAMP",
+        "DATE" => "DATE",
+        _ => "STRING",
+    }
+}
+
+fn sql_type(f: &SchemaField) -> String {
+    let base = if f.ty == "RECORD" {
+        let inner: Vec<String> =
+            f.fields.iter().map(|c| format!("{} {}", c.name, sql_type(c))).collect();
+        format!("STRUCT<{}>", inner.join(", "))
+    } else {
+        scalar_type(&f.ty).to_string()
+    };
+    if f.mode == "REPEATED" {
+        format!("ARRAY<{base}>")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_fields_become_paths() {
+        let c = catalog();
+        assert_eq!(c.field("device.category").unwrap().ty, "STRING");
+        assert_eq!(c.field("device.web_info.hostname").unwrap().column_name(), "device_web_info_hostname");
+        assert_eq!(c.field("event_timestamp").unwrap().ty, "INT64");
+        assert_eq!(c.field("is_active_user").unwrap().ty, "BOOL");
+        assert!(c.field("event_params").is_none(), "repeated records are not scalar columns");
+        assert_eq!(c.item_field("price").unwrap().ty, "FLOAT64");
+        assert!(c.item_field("item_params").is_none());
+    }
+
+    #[test]
+    fn items_type_is_a_full_struct_array() {
+        let t = &catalog().items_type;
+        assert!(t.starts_with("ARRAY<STRUCT<item_id STRING, "), "{t}");
+        assert!(t.contains("item_params ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64"), "{t}");
+    }
+
+    #[test]
+    fn default_columns_exist() {
+        let c = catalog();
+        for name in DEFAULT_COLUMNS {
+            assert!(COMPUTED.iter().any(|(n, _)| n == name) || c.field(name).is_some(), "{name}");
+        }
+        for name in DEFAULT_ITEM_FIELDS {
+            assert!(c.item_field(name).is_some(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The resolved build: every table with its columns, types, keys and windows decided. Templates
+//! read these types (serialized), the manifest records them, and nothing here holds SQL text.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Mode, ParamType, Strategy};
+
+/// Everything one build produces, in a stable order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Build {
+    pub setup: Setup,
+    /// Sorted by table name.
+    pub tables: Vec<Table>,
+}
+
+/// What `_setup.sql` creates: the target datasets and the metadata tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    /// `project.dataset` of every target dataset, sorted.
+    pub datasets: Vec<String>,
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    /// Where the metadata tables live: the default target (project file's project and dataset).
+    pub project: String,
+    pub dataset: String,
+    pub watermarks: String,
+    pub runs: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub event: String,
+    /// The spec file, relative to the project directory; `None` for events built from defaults.
+    pub spec_file: Option<String>,
+    pub version: u32,
+    pub project: String,
+    pub dataset: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub mode: Mode,
+    pub source: Source,
+    pub window: Window,
+    pub lookback: Lookback,
+    /// IANA zone for `event_date`; `None` keeps the export's own `event_date`.
+    pub timezone: Option<String>,
+    pub columns: Vec<Column>,
+    pub partition: Partition,
+    pub cluster_by: Vec<String>,
+    pub dedupe: Dedupe,
+    pub explode_items: bool,
+    pub labels: BTreeMap<String, String>,
+    pub daily_batches: bool,
+    /// Template that renders the table's script.
+    pub template: String,
+    pub metadata: Metadata,
+}
+
+impl Table {
+    /// `project.dataset.name`.
+    pub fn full_name(&self) -> String {
+        format!("{}.{}.{}", self.project, self.dataset, self.name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub project: String,
+    pub dataset: String,
+    pub table: String,
+    /// `events_*`-style date shards, pruned with `_TABLE_SUFFIX`.
+    pub sharded: bool,
+    pub intraday: bool,
+    /// For a partitioned source: its DATE partition column.
+    pub date_column: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// YYYY-MM-DD, inclusive.
+    pub start: Option<String>,
+    /// YYYY-MM-DD, inclusive; `None` means today.
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lookback {
+    pub amount: u32,
+    /// GoogleSQL interval part: `MINUTE`, `HOUR` or `DAY`.
+    pub unit: &'static str,
+    /// As written (`3d`).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// GoogleSQL type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub origin: Origin,
+}
+
+/// Where a column's value comes from; the templates turn each kind into an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// `event_date`, `event_ts`, `event_key`.
+    Computed { name: String },
+    /// A scalar export field, by dotted path.
+    Field { path: String },
+    /// A typed value from a key/value array: `event_params`, `user_properties` or `item_params`.
+    Param { array: String, key: String, param_type: ParamType },
+    /// A scalar field of the exploded item.
+    ItemField { field: String },
+    /// The position of the exploded item in `items` (from 0).
+    ItemIndex,
+    /// The whole `items` array.
+    Items,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub column: String,
+    /// `DATE` or `TIMESTAMP`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub expiration_days: Option<u32>,
+    pub require_filter: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dedupe {
+    pub key: Vec<String>,
+    pub strategy: Strategy,
+    pub order_by: String,
+}

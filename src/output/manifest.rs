@@ -1,0 +1,107 @@
+//! `manifest.json`: what a build wrote. It lets the next build know which files are its own, which
+//! were edited by hand, and what each table looks like (for review tools and `plan`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::model::{Dedupe, Partition, Table};
+use crate::render::bigquery::Artifact;
+use crate::render::BQFLAT_VERSION;
+use crate::spec::Mode;
+
+pub const FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub bqflat_version: String,
+    /// Goes up by one with every build that changes some output.
+    pub build: u64,
+    /// Sorted by path.
+    pub artifacts: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Relative to the output folder, with `/` separators.
+    pub path: String,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub event: String,
+    /// `project.dataset.table`.
+    pub table: String,
+    pub spec: Option<String>,
+    pub version: u32,
+    pub mode: Mode,
+    pub columns: Vec<ColumnEntry>,
+    pub partition: Partition,
+    pub cluster_by: Vec<String>,
+    pub dedupe: Dedupe,
+    pub template: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnEntry {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+impl Manifest {
+    /// The manifest of `artifacts`, numbered after `previous`.
+    pub fn new(artifacts: &[Artifact], tables: &[Table], previous: Option<&Manifest>) -> Manifest {
+        let mut entries: Vec<Entry> = artifacts
+            .iter()
+            .map(|a| Entry {
+                path: a.path.clone(),
+                sha256: sha256(a.contents.as_bytes()),
+                table: a.table.map(|i| TableEntry::of(&tables[i])),
+            })
+            .collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let build = match previous {
+            Some(p) if p.artifacts == entries => p.build,
+            Some(p) => p.build + 1,
+            None => 1,
+        };
+        Manifest { bqflat_version: BQFLAT_VERSION.to_string(), build, artifacts: entries }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("the manifest serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Hashes by path.
+    pub fn hashes(&self) -> BTreeMap<&str, &str> {
+        self.artifacts.iter().map(|e| (e.path.as_str(), e.sha256.as_str())).collect()
+    }
+}
+
+impl TableEntry {
+    fn of(t: &Table) -> TableEntry {
+        TableEntry {
+            event: t.event.clone(),
+            table: t.full_name(),
+            spec: t.spec_file.clone(),
+            version: t.version,
+            mode: t.mode,
+            columns: t.columns.iter().map(|c| ColumnEntry { name: c.name.clone(), ty: c.ty.clone() }).collect(),
+            partition: t.partition.clone(),
+            cluster_by: t.cluster_by.clone(),
+            dedupe: t.dedupe.clone(),
+            template: t.template.clone(),
+        }
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

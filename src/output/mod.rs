@@ -1,0 +1,157 @@
+//! Writing a build to the output folder. Every check happens before the first write, so a
+//! refused build changes nothing; each file is written atomically (temporary file, then rename);
+//! unchanged files are left alone; only files the previous manifest lists are ever deleted.
+
+pub mod manifest;
+
+use std::io::Write;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::diagnostics::{io_error, Diagnostic, Diagnostics, Location};
+use crate::model::Table;
+use crate::render::bigquery::Artifact;
+pub use manifest::Manifest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    Changed,
+    Unchanged,
+    Removed,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Changed => "changed",
+            Status::Unchanged => "unchanged",
+            Status::Removed => "removed",
+        }
+    }
+}
+
+/// What a build did to one file.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub path: String,
+    pub status: Status,
+    pub table: Option<usize>,
+}
+
+/// The previous build's manifest in `out`, if there is one.
+pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
+    let path = out.join(manifest::FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(&path, "read", &e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        Diagnostic::new(format!("{path} is not a bqflat manifest: {e}"))
+            .at(Location::new(&path, e.line().max(1), e.column().max(1)))
+            .hint("restore it from version control, or delete the output folder to start afresh")
+    })
+}
+
+/// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
+/// differs from the manifest) and files bqflat did not write are refused unless `force`.
+pub fn emit(out: &Utf8Path, artifacts: &[Artifact], tables: &[Table], force: bool) -> Result<Vec<Outcome>, Diagnostics> {
+    let previous = read_manifest(out)?;
+    let known = previous.as_ref().map(Manifest::hashes).unwrap_or_default();
+    let mut diagnostics = Diagnostics::default();
+    let mut outcomes = Vec::new();
+    let mut writes: Vec<(Utf8PathBuf, &str)> = Vec::new();
+
+    for artifact in artifacts {
+        let path = out.join(&artifact.path);
+        let status = match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Created,
+            Err(e) => {
+                diagnostics.push(io_error(&path, "read", &e));
+                continue;
+            }
+            Ok(bytes) if bytes == artifact.contents.as_bytes() => Status::Unchanged,
+            Ok(bytes) => {
+                if !force {
+                    if let Some(problem) = foreign_edit(&bytes, known.get(artifact.path.as_str()).copied()) {
+                        diagnostics.push(refusal(&path, problem));
+                        continue;
+                    }
+                }
+                Status::Changed
+            }
+        };
+        if status != Status::Unchanged {
+            writes.push((path, artifact.contents.as_str()));
+        }
+        outcomes.push(Outcome { path: artifact.path.clone(), status, table: artifact.table });
+    }
+
+    let mut removals = Vec::new();
+    for (old, hash) in &known {
+        if artifacts.iter().any(|a| a.path == *old) {
+            continue;
+        }
+        let path = out.join(old);
+        match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => diagnostics.push(io_error(&path, "read", &e)),
+            Ok(bytes) => match foreign_edit(&bytes, Some(hash)) {
+                Some(problem) if !force => diagnostics.push(refusal(&path, problem)),
+                _ => {
+                    removals.push(path);
+                    outcomes.push(Outcome { path: old.to_string(), status: Status::Removed, table: None });
+                }
+            },
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+
+    let manifest = Manifest::new(artifacts, tables, previous.as_ref());
+    let manifest_text = manifest.to_json();
+    let manifest_path = out.join(manifest::FILE);
+    for (path, contents) in &writes {
+        write_atomic(path, contents.as_bytes())?;
+    }
+    for path in &removals {
+        std::fs::remove_file(path).map_err(|e| io_error(path, "delete", &e))?;
+    }
+    if previous.as_ref() != Some(&manifest) {
+        write_atomic(&manifest_path, manifest_text.as_bytes())?;
+    }
+    Ok(outcomes)
+}
+
+/// Why a file on disk may not be replaced: edited since bqflat wrote it, or never written by it.
+fn foreign_edit(on_disk: &[u8], recorded: Option<&str>) -> Option<&'static str> {
+    match recorded {
+        Some(hash) if manifest::sha256(on_disk) == hash => None,
+        Some(_) => Some("was edited by hand since the last build"),
+        None => Some("exists but was not written by bqflat"),
+    }
+}
+
+fn refusal(path: &Utf8Path, problem: &str) -> Diagnostic {
+    Diagnostic::new(format!("{path} {problem}; not overwriting it"))
+        .at(Location::file(path))
+        .hint("move your changes into the spec or a template override, then rerun with --force to replace the file")
+}
+
+/// Writes through a temporary file in the same folder and renames it over `path`, so readers see
+/// the old file or the new one, never a part.
+pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let dir = path.parent().unwrap_or(Utf8Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".bqflat-")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(dir, "write in", &e))?;
+    file.write_all(bytes).map_err(|e| io_error(path, "write", &e))?;
+    file.as_file().sync_all().map_err(|e| io_error(path, "write", &e))?;
+    file.persist(path).map_err(|e| io_error(path, "write", &e.error))?;
+    Ok(())
+}

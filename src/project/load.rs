@@ -1,0 +1,257 @@
+//! Reading one YAML file into a typed value, keeping where every key and value sits in the text so
+//! later checks can point at the exact line and column.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::diagnostics::{did_you_mean, io_error, Diagnostic, Location};
+
+/// A parsed YAML file: its typed value, its text and the position of every node.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub path: Utf8PathBuf,
+    pub text: String,
+    pub value: T,
+    positions: Positions,
+}
+
+impl<T> Loaded<T> {
+    /// Where the value at `path` (`cluster_by[4]`, `dedupe.key`) starts; falls back to the nearest
+    /// enclosing node that exists, then to the top of the file.
+    pub fn locate(&self, path: &str) -> Location {
+        let mut path = path.to_string();
+        loop {
+            if let Some(&(line, col)) = self.positions.values.get(&path) {
+                return Location::new(self.path.clone(), line, col);
+            }
+            match path.rfind(['.', '[']) {
+                Some(cut) => path.truncate(cut),
+                None => return Location::file(self.path.clone()),
+            }
+        }
+    }
+
+    /// Whether the file sets the value at `path`.
+    pub fn has(&self, path: &str) -> bool {
+        self.positions.values.contains_key(path)
+    }
+
+    /// A diagnostic pointing at the value at `path`, with the source line attached.
+    pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(message).at(self.locate(path)).with_source(&self.text)
+    }
+}
+
+/// Reads and parses `path`. `empty` is the value of a file that holds no document, or `None` when
+/// such a file is an error.
+pub fn load_yaml<T: DeserializeOwned>(
+    path: &Utf8Path,
+    empty: Option<T>,
+    empty_hint: &str,
+) -> Result<Loaded<T>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read", &e))?;
+    let text = decode(path, bytes)?;
+    parse_yaml(path, text, empty, empty_hint)
+}
+
+/// Parses YAML text already in memory (see [`load_yaml`]).
+pub fn parse_yaml<T: DeserializeOwned>(
+    path: &Utf8Path,
+    text: String,
+    empty: Option<T>,
+    empty_hint: &str,
+) -> Result<Loaded<T>, Diagnostic> {
+    let positions = Positions::of(&text);
+    let value = if positions.values.contains_key("") {
+        serde_yaml::from_str(&text).map_err(|e| yaml_error(path, &text, &e))?
+    } else {
+        empty.ok_or_else(|| {
+            Diagnostic::new(format!("{path} holds no YAML document"))
+                .at(Location::file(path))
+                .hint(empty_hint.to_string())
+        })?
+    };
+    Ok(Loaded { path: path.to_owned(), text, value, positions })
+}
+
+/// UTF-8 text without a byte order mark; anything else is an error at the first bad byte.
+fn decode(path: &Utf8Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let before = &err.as_bytes()[..valid];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            Err(Diagnostic::new(format!("{path} is not valid UTF-8"))
+                .at(Location::new(path, line, col))
+                .hint("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Turns a serde_yaml error into a diagnostic with a position and, where possible, a fix.
+fn yaml_error(path: &Utf8Path, text: &str, err: &serde_yaml::Error) -> Diagnostic {
+    let message = err.to_string();
+    // serde_yaml appends " at line L column C" to the message; the location carries it already.
+    let message = match message.find(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message,
+    };
+    let location = match err.location() {
+        Some(l) => Location::new(path, l.line(), l.column()),
+        None => Location::file(path),
+    };
+    let mut diagnostic = Diagnostic::new(message.clone()).at(location);
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (unknown, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        diagnostic.message = format!("unknown key `{unknown}`");
+        diagnostic.hint = Some(match did_you_mean(unknown, known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("known keys here: {}", known.join(", ")),
+        });
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.trim_end_matches('`');
+        diagnostic.message = format!("missing key `{field}`");
+        diagnostic.hint = Some(format!("add `{field}: ...`"));
+    } else if message.contains("did not match any variant of untagged enum Names") {
+        diagnostic.message = "expected a column name or a list of column names".into();
+        diagnostic.hint = Some("write `[a, b]` or `a, b`".into());
+    } else if message.contains("did not match any variant of untagged enum Column") {
+        diagnostic.message =
+            "expected a column (`device.category`) or `{field: ..., as: ...}`".into();
+    } else if message.contains("duplicate field") || message.contains("duplicate entry") {
+        diagnostic.hint = Some("a key may appear only once in a mapping; remove one".into());
+    } else if message.contains("found character that cannot start any token") {
+        diagnostic.hint = Some("YAML indentation must use spaces, not tabs".into());
+    }
+    diagnostic.with_source(text)
+}
+
+/// Line and column (from 1) of every node, by path: `` for the document, `a.b`, `a[0]`.
+#[derive(Debug, Clone, Default)]
+struct Positions {
+    values: BTreeMap<String, (usize, usize)>,
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, next: usize },
+    /// A complex key (a mapping or list used as a key); its contents are not indexed.
+    Skip,
+}
+
+struct Indexer {
+    positions: Positions,
+    stack: Vec<Frame>,
+}
+
+impl Positions {
+    fn of(text: &str) -> Positions {
+        let mut indexer = Indexer { positions: Positions::default(), stack: Vec::new() };
+        // serde_yaml reports syntax errors with better messages; a failed index only costs precision.
+        let _ = Parser::new_from_str(text).load(&mut indexer, false);
+        indexer.positions
+    }
+}
+
+impl Indexer {
+    /// The path of the node starting now, or `None` when the node is a mapping key.
+    fn next_path(&mut self) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Map { path, key }) => key.take().map(|k| join(path, &k)),
+            Some(Frame::Seq { path, next }) => {
+                *next += 1;
+                Some(format!("{path}[{}]", *next - 1))
+            }
+            Some(Frame::Skip) => Some("\u{0}".into()),
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl MarkedEventReceiver for Indexer {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let at = (mark.line(), mark.col() + 1);
+        match event {
+            Event::Scalar(value, ..) => match self.next_path() {
+                Some(path) => {
+                    self.positions.values.entry(path).or_insert(at);
+                }
+                None => {
+                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                        *key = Some(value);
+                    }
+                }
+            },
+            Event::Alias(_) => {
+                self.next_path().map(|path| self.positions.values.entry(path).or_insert(at));
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                let frame = match self.next_path() {
+                    Some(path) => {
+                        self.positions.values.entry(path.clone()).or_insert(at);
+                        if is_seq {
+                            Frame::Seq { path, next: 0 }
+                        } else {
+                            Frame::Map { path, key: None }
+                        }
+                    }
+                    None => Frame::Skip,
+                };
+                self.stack.push(frame);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some(Frame::Skip) = self.stack.pop() {
+                    // The complex key is done; its value comes next under a placeholder name.
+                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                        *key = Some("\u{0}".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_follow_nesting() {
+        let text = "event: purchase\ncluster_by: [a, b]\ndedupe:\n  key: event_id\nparams:\n  - key: x\n    type: string\n";
+        let p = Positions::of(text).values;
+        assert_eq!(p["event"], (1, 8));
+        assert_eq!(p["cluster_by[1]"], (2, 17));
+        assert_eq!(p["dedupe.key"], (4, 8));
+        assert_eq!(p["params[0].type"], (7, 11));
+    }
+
+    #[test]
+    fn locate_falls_back_to_parent() {
+        let loaded: Loaded<serde_yaml::Value> =
+            parse_yaml(Utf8Path::new("a.yaml"), "dedupe:\n  key: x\n".into(), None, "").unwrap();
+        assert_eq!(loaded.locate("dedupe.order_by").line, 2);
+        assert_eq!(loaded.locate("nothing.here"), Location::file("a.yaml"));
+    }
+}

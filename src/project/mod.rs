@@ -1,0 +1,126 @@
+//! Finding and reading a project: `bqflat.yaml` (or the seed's `--config` file), `events/*.yaml`,
+//! and the optional `templates/` folder.
+
+pub mod load;
+
+use std::collections::BTreeSet;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use walkdir::WalkDir;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::spec::{EventSpec, ProjectFile, Settings};
+pub use load::Loaded;
+
+pub const PROJECT_FILE: &str = "bqflat.yaml";
+pub const EVENTS_DIR: &str = "events";
+pub const TEMPLATES_DIR: &str = "templates";
+
+/// A project as read from disk, before any semantic check.
+#[derive(Debug)]
+pub struct Project {
+    pub dir: Utf8PathBuf,
+    pub file: Option<Loaded<ProjectFile>>,
+    /// Sorted by path.
+    pub specs: Vec<Loaded<EventSpec>>,
+    /// The project's `templates/` folder, when it exists.
+    pub templates: Option<Utf8PathBuf>,
+}
+
+/// What the command line says, on top of every file: the seed's flags.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub project: Option<String>,
+    pub source_dataset: Option<String>,
+    pub target_dataset: Option<String>,
+    pub table_template: Option<String>,
+    /// Build exactly these events (with their spec when one exists, the defaults otherwise).
+    pub events: Option<Vec<String>>,
+    pub settings: Settings,
+    /// The flag that set each setting, by setting name, for error messages.
+    pub flags: BTreeSet<(&'static str, &'static str)>,
+}
+
+impl Overrides {
+    /// The flag that set `setting`, if one did.
+    pub fn flag_for(&self, setting: &str) -> Option<&'static str> {
+        self.flags.iter().find(|(s, _)| *s == setting).map(|(_, f)| *f)
+    }
+}
+
+impl Project {
+    /// Reads the project in `dir`. The project file is `config` when given, else `dir/bqflat.yaml`
+    /// if it exists. Every file is read; all their errors are returned together.
+    pub fn load(dir: &Utf8Path, config: Option<&Utf8Path>) -> Result<Project, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        if !dir.is_dir() {
+            return Err(Diagnostic::new(format!("project directory {dir} does not exist"))
+                .hint("pass the folder that holds bqflat.yaml, or run `bqflat init DIR` to create one")
+                .into());
+        }
+        let file_path = match config {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(Diagnostic::new(format!("config file {path} does not exist")).into());
+                }
+                Some(path.to_owned())
+            }
+            None => Some(dir.join(PROJECT_FILE)).filter(|p| p.is_file()),
+        };
+        let file = file_path.and_then(|path| {
+            load::load_yaml(&path, Some(ProjectFile::default()), "")
+                .map_err(|d| diagnostics.push(d))
+                .ok()
+        });
+
+        let mut specs = Vec::new();
+        for path in spec_paths(dir, &mut diagnostics) {
+            let hint = "an event spec needs at least `event: <name>`; delete the file if it is unused";
+            match load::load_yaml::<EventSpec>(&path, None, hint) {
+                Ok(spec) => specs.push(spec),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        let templates = Some(dir.join(TEMPLATES_DIR)).filter(|p| p.is_dir());
+        diagnostics.into_result(Project { dir: dir.to_owned(), file, specs, templates })
+    }
+
+    /// A spec file's path as shown to users and written into headers: relative to the project.
+    pub fn relative<'a>(&self, path: &'a Utf8Path) -> &'a Utf8Path {
+        path.strip_prefix(&self.dir).unwrap_or(path)
+    }
+}
+
+/// Every `*.yaml` / `*.yml` under `dir/events`, sorted, so builds do not depend on directory order.
+fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf> {
+    let events = dir.join(EVENTS_DIR);
+    if !events.is_dir() {
+        return Vec::new();
+    }
+    let mut paths = Vec::new();
+    for entry in WalkDir::new(&events).follow_links(false).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let at = err.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+                diagnostics.push(Diagnostic::new(format!("cannot read {at}: {err}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(path) = Utf8Path::from_path(entry.path()) else {
+            diagnostics.push(
+                Diagnostic::new(format!("{} is not a UTF-8 path", entry.path().display()))
+                    .hint("rename the file with UTF-8 characters"),
+            );
+            continue;
+        };
+        // Other files (notes, backups) may live beside the specs.
+        if matches!(path.extension(), Some("yaml" | "yml")) {
+            paths.push(path.to_owned());
+        }
+    }
+    paths
+}

@@ -1,0 +1,104 @@
+//! The BigQuery target: one script per table plus `_setup.sql`.
+
+use camino::Utf8Path;
+use minijinja::value::Serde;
+use minijinja::{context, Environment};
+use serde_json::json;
+
+use super::{template_error, BQFLAT_VERSION};
+use crate::diagnostics::Diagnostics;
+use crate::model::{Build, Table};
+
+pub const DIR: &str = "bigquery";
+pub const SETUP_FILE: &str = "_setup.sql";
+
+/// One generated file, with its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub contents: String,
+    /// Index into `Build::tables` of the table this file builds, if any.
+    pub table: Option<usize>,
+}
+
+/// The file a table's script is written to: `bigquery/<table>.sql`, qualified by dataset (and
+/// project) when the table lives outside the default target.
+pub fn table_path(table: &Table, build: &Build) -> String {
+    let target = &build.setup.metadata;
+    if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
+        format!("{DIR}/{}.sql", table.name)
+    } else if table.project == target.project {
+        format!("{DIR}/{}.{}.sql", table.dataset, table.name)
+    } else {
+        format!("{DIR}/{}.sql", table.full_name())
+    }
+}
+
+/// Renders every table and the setup script. `run_prefix` is the output folder as users see it
+/// (`build/`), for the "Run:" line of each header.
+pub fn render(
+    build: &Build,
+    env: &Environment<'_>,
+    templates: Option<&Utf8Path>,
+    run_prefix: &str,
+) -> Result<Vec<Artifact>, Diagnostics> {
+    let mut artifacts = Vec::with_capacity(build.tables.len() + 1);
+    let mut diagnostics = Diagnostics::default();
+
+    let setup_path = format!("{DIR}/{SETUP_FILE}");
+    let setup = json!({
+        "datasets": build.setup.datasets,
+        "metadata": metadata_view(build),
+    });
+    let rendered = env.get_template(&format!("{DIR}/setup.sql")).and_then(|t| {
+        t.render(context! {
+            setup => Serde(&setup),
+            bqflat_version => BQFLAT_VERSION,
+            run_path => format!("{run_prefix}{setup_path}"),
+        })
+    });
+    match rendered {
+        Ok(contents) => artifacts.push(Artifact { path: setup_path, contents, table: None }),
+        Err(err) => diagnostics.push(template_error(&err, templates, "_setup.sql")),
+    }
+
+    for (index, table) in build.tables.iter().enumerate() {
+        let path = table_path(table, build);
+        let template = format!("{DIR}/{}", table.template);
+        let view = table_view(table, build);
+        let rendered = env.get_template(&template).and_then(|t| {
+            t.render(context! {
+                t => Serde(&view),
+                bqflat_version => BQFLAT_VERSION,
+                run_path => format!("{run_prefix}{path}"),
+            })
+        });
+        match rendered {
+            Ok(contents) => artifacts.push(Artifact { path, contents, table: Some(index) }),
+            Err(err) => {
+                let what = format!("event `{}` ({template})", table.event);
+                diagnostics.push(template_error(&err, templates, &what));
+            }
+        }
+    }
+    diagnostics.into_result(artifacts)
+}
+
+fn metadata_view(build: &Build) -> serde_json::Value {
+    let m = &build.setup.metadata;
+    json!({
+        "watermarks_full": format!("{}.{}.{}", m.project, m.dataset, m.watermarks),
+        "runs_full": format!("{}.{}.{}", m.project, m.dataset, m.runs),
+    })
+}
+
+/// The table as templates see it: the model plus the qualified names they need.
+fn table_view(table: &Table, build: &Build) -> serde_json::Value {
+    let mut view = serde_json::to_value(table).expect("the model serializes");
+    view["full_name"] = json!(table.full_name());
+    view["dataset_full_name"] = json!(format!("{}.{}", table.project, table.dataset));
+    let s = &table.source;
+    view["source"]["full_name"] = json!(format!("{}.{}.{}", s.project, s.dataset, s.table));
+    view["metadata"] = metadata_view(build);
+    view
+}

@@ -1,0 +1,98 @@
+//! GoogleSQL quoting. Identifiers go in backticks, string literals in single quotes with backslash
+//! escapes (GoogleSQL has no `''` doubling). Templates reach these through the `ident` and
+//! `literal` filters, so no user text reaches the SQL unquoted.
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Error, ErrorKind};
+
+/// Words that cannot be used as bare identifiers in GoogleSQL.
+const RESERVED: &[&str] = &[
+    "all", "and", "any", "array", "as", "asc", "assert_rows_modified", "at", "between", "by", "case",
+    "cast", "collate", "contains", "create", "cross", "cube", "current", "default", "define", "desc",
+    "distinct", "else", "end", "enum", "escape", "except", "exclude", "exists", "extract", "false",
+    "fetch", "following", "for", "from", "full", "group", "grouping", "groups", "hash", "having", "if",
+    "ignore", "in", "inner", "intersect", "interval", "into", "is", "join", "lateral", "left", "like",
+    "limit", "lookup", "merge", "natural", "new", "no", "not", "null", "nulls", "of", "on", "or",
+    "order", "outer", "over", "partition", "preceding", "proto", "qualify", "range", "recursive",
+    "respect", "right", "rollup", "rows", "select", "set", "some", "struct", "tablesample", "then",
+    "to", "treat", "true", "unbounded", "union", "unnest", "using", "when", "where", "window", "with",
+    "within",
+];
+
+/// `` `a.b.c` `` for a dotted table path; a column name bare when that is unambiguous, else in
+/// backticks. Text that cannot be an identifier at all is refused.
+pub fn ident(name: &str) -> Result<String, String> {
+    if name.is_empty() || name.contains(['`', '\\', '\n', '\r', '\0']) {
+        return Err(format!("{name:?} cannot be a BigQuery identifier"));
+    }
+    let simple = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if simple && !RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+        Ok(name.to_string())
+    } else {
+        Ok(format!("`{name}`"))
+    }
+}
+
+/// A GoogleSQL string literal holding exactly `text`.
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+pub fn ident_filter(value: &Value) -> Result<String, Error> {
+    let name = value
+        .as_str()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("ident expects a string, got {}", value.kind())))?;
+    ident(name).map_err(|msg| Error::new(ErrorKind::InvalidOperation, msg))
+}
+
+pub fn literal_filter(value: &Value) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::String => Ok(string_literal(value.as_str().unwrap_or_default())),
+        ValueKind::Number => Ok(value.to_string()),
+        ValueKind::Bool => Ok(if value.is_true() { "TRUE" } else { "FALSE" }.to_string()),
+        ValueKind::None | ValueKind::Undefined => Ok("NULL".to_string()),
+        kind => Err(Error::new(ErrorKind::InvalidOperation, format!("literal expects a string, number or bool, got {kind}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_escape_with_backslashes() {
+        assert_eq!(string_literal("it's"), r"'it\'s'");
+        assert_eq!(string_literal(r"a\b"), r"'a\\b'");
+        assert_eq!(string_literal("a\nb\r\t"), r"'a\nb\r\t'");
+        assert_eq!(string_literal("x\u{0}y"), r"'x\u0000y'");
+        assert_eq!(string_literal("`--/*;"), "'`--/*;'");
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(ident("user_id").unwrap(), "user_id");
+        assert_eq!(ident("my-project.ds.t").unwrap(), "`my-project.ds.t`");
+        assert_eq!(ident("order").unwrap(), "`order`");
+        assert_eq!(ident("_1st").unwrap(), "_1st");
+        assert!(ident("a`b").is_err());
+        assert!(ident("a\nb").is_err());
+        assert!(ident("").is_err());
+    }
+}

@@ -1,0 +1,39 @@
+{% import "bigquery/_macros.sql" as m %}
+{{ m.header(t, run_path) }}
+
+{{ m.declare_bounds(t) }}
+
+CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }};
+{{ m.metadata_tables(t.metadata) }}
+
+{{ m.set_shards(t) }}
+{% if t.daily_batches %}
+-- Daily batches: create the table empty, then merge one day at a time.
+CREATE OR REPLACE TABLE {{ t.full_name|ident }} (
+{{ m.column_list(t) }}
+)
+{{ m.table_options(t) }};
+
+SET bqflat_day_to = bqflat_day_from;
+WHILE bqflat_day_from <= bqflat_window_end DO
+{{ m.set_shards(t)|indent(2, true) }}
+  SET bqflat_partition_from = {% if t.partition.type == "DATE" %}DATE_SUB(bqflat_day_from, INTERVAL 1 DAY){% else %}TIMESTAMP(DATE_SUB(bqflat_day_from, INTERVAL 1 DAY)){% endif %};
+{{ m.merge(t)|indent(2, true) }}
+  SET bqflat_rows = bqflat_rows + @@row_count;
+  SET bqflat_day_from = DATE_ADD(bqflat_day_from, INTERVAL 1 DAY);
+  SET bqflat_day_to = bqflat_day_from;
+END WHILE;
+SET bqflat_partition_from = {{ m.epoch(t) }};
+{% else %}
+CREATE OR REPLACE TABLE {{ t.full_name|ident }}
+{{ m.table_options(t) }}
+AS
+{{ m.flat_rows(t, false) }};
+
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }} WHERE {{ t.partition.column|ident }} >= bqflat_partition_from);
+{% endif %}
+{{ m.set_watermark_after(t) }}
+
+BEGIN TRANSACTION;
+{{ m.record_run(t) }}
+COMMIT TRANSACTION;
