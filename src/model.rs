@@ -140,6 +140,10 @@ pub struct Partition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dedupe {
     pub key: Vec<String>,
+    /// Key columns that do not identify a row when they are all NULL (an event param the event
+    /// lacks); such rows are told apart by `event_key` instead of collapsing into one.
+    #[serde(default)]
+    pub nullable: Vec<String>,
     pub strategy: Strategy,
     pub order_by: String,
 }

@@ -261,6 +261,9 @@ impl EventCtx<'_> {
                 self.error("timezone", problem, "use an IANA name such as `Europe/Berlin` or an offset such as `+05:30`");
             }
         }
+        if settings.batch == Some(Batch::Daily) && window.start.is_none() {
+            self.error("batch", "`batch: daily` needs `window.start`", "set the first day to process, e.g. `window: {start: 2025-01-01}`");
+        }
         let mut source = top.source.clone();
         source.intraday = settings.intraday == Some(Intraday::Include);
         if source.intraday && !source.sharded {
@@ -546,6 +549,13 @@ impl EventCtx<'_> {
             }
             key.push(columns.canonical(&names::column_from_key(name)));
         }
+        // A chosen key can be NULL (a param the event lacks): fall back to the event's identity.
+        let nullable = if dedupe.key.is_some() && key != [DEFAULT_KEY] {
+            self.require_column(DEFAULT_KEY, columns);
+            key.clone()
+        } else {
+            Vec::new()
+        };
         // Exploded rows of one event share its key; the item position tells them apart.
         if items == Items::Explode && !key.iter().any(|k| k == "item_index") {
             key.push("item_index".into());
@@ -560,6 +570,7 @@ impl EventCtx<'_> {
         }
         model::Dedupe {
             key,
+            nullable,
             strategy: dedupe.strategy.unwrap_or(Strategy::KeepLatest),
             order_by: columns.canonical(&order_by),
         }

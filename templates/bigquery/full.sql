@@ -4,9 +4,9 @@
 {{ m.declare_bounds(t) }}
 
 CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }};
+
 {{ m.metadata_tables(t.metadata) }}
 
-{{ m.set_shards(t) }}
 {% if t.daily_batches %}
 -- Daily batches: create the table empty, then merge one day at a time.
 CREATE OR REPLACE TABLE {{ t.full_name|ident }} (
@@ -25,15 +25,20 @@ WHILE bqflat_day_from <= bqflat_window_end DO
 END WHILE;
 SET bqflat_partition_from = {{ m.epoch(t) }};
 {% else %}
+{{ m.set_shards(t) }}
+
 CREATE OR REPLACE TABLE {{ t.full_name|ident }}
 {{ m.table_options(t) }}
 AS
 {{ m.flat_rows(t, false) }};
 
-SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }} WHERE {{ t.partition.column|ident }} >= bqflat_partition_from);
+SET bqflat_rows = (
+  SELECT COUNT(*) FROM {{ t.full_name|ident }} WHERE {{ t.partition.column|ident }} >= bqflat_partition_from
+);
 {% endif %}
 {{ m.set_watermark_after(t) }}
 
+-- The watermark and the run row are recorded together.
 BEGIN TRANSACTION;
 {{ m.record_run(t) }}
 COMMIT TRANSACTION;

@@ -4,6 +4,7 @@
 {{ m.declare_bounds(t) }}
 
 CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }};
+
 {{ m.metadata_tables(t.metadata) }}
 
 CREATE TABLE IF NOT EXISTS {{ t.full_name|ident }} (
@@ -12,6 +13,7 @@ CREATE TABLE IF NOT EXISTS {{ t.full_name|ident }} (
 {{ m.table_options(t) }};
 
 {{ m.read_watermark(t) }}
+
 {% if t.daily_batches %}
 -- Daily batches: one transaction per day, so a failure keeps the days already merged.
 SET bqflat_day_to = bqflat_day_from;
