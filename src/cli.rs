@@ -14,7 +14,11 @@ use crate::project::Overrides;
 use crate::spec::{self, Mode, Names, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "bqflat", version, about = "Compile GA4 event specs into flattened, partitioned BigQuery tables")]
+#[command(
+    name = "bqflat",
+    version,
+    about = "Compile GA4 event specs into flattened, partitioned BigQuery tables"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Compile a project into SQL scripts and a manifest in the output folder.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Create a working project to start from.
     Init(InitArgs),
     /// Print (or write) the JSON schemas of bqflat.yaml and the event specs.
@@ -118,10 +122,19 @@ impl BuildArgs {
     pub fn inputs(&self) -> Inputs {
         let dir = match (&self.dir, &self.config) {
             (Some(dir), _) => dir.clone(),
-            (None, Some(config)) => config.parent().filter(|p| !p.as_str().is_empty()).unwrap_or(".".into()).to_owned(),
+            (None, Some(config)) => config
+                .parent()
+                .filter(|p| !p.as_str().is_empty())
+                .unwrap_or(".".into())
+                .to_owned(),
             (None, None) => ".".into(),
         };
-        Inputs { dir, config: self.config.clone(), out: self.out.clone(), overrides: self.seed.overrides() }
+        Inputs {
+            dir,
+            config: self.config.clone(),
+            out: self.out.clone(),
+            overrides: self.seed.overrides(),
+        }
     }
 
     pub fn dry_run(&self) -> bool {
@@ -142,12 +155,22 @@ impl SeedFlags {
             }
         };
         note("mode", "--mode", self.mode.is_some());
-        note("window", "--start-date/--end-date", self.start_date.is_some() || self.end_date.is_some());
-        note("partition_by", "--partition-by", self.partition_by.is_some());
+        note(
+            "window",
+            "--start-date/--end-date",
+            self.start_date.is_some() || self.end_date.is_some(),
+        );
+        note(
+            "partition_by",
+            "--partition-by",
+            self.partition_by.is_some(),
+        );
         note("cluster_by", "--cluster-by", self.cluster_by.is_some());
         note("dedupe", "--dedupe-key", self.dedupe_key.is_some());
-        let window = (self.start_date.is_some() || self.end_date.is_some())
-            .then(|| spec::Window { start: self.start_date.clone(), end: self.end_date.clone() });
+        let window = (self.start_date.is_some() || self.end_date.is_some()).then(|| spec::Window {
+            start: self.start_date.clone(),
+            end: self.end_date.clone(),
+        });
         let settings = Settings {
             mode: self.mode.map(|m| match m {
                 ModeArg::Full => Mode::Full,
@@ -156,10 +179,10 @@ impl SeedFlags {
             window,
             partition_by: self.partition_by.clone(),
             cluster_by: self.cluster_by.clone().map(Names::One),
-            dedupe: self
-                .dedupe_key
-                .clone()
-                .map(|key| spec::Dedupe { key: Some(Names::One(key)), ..spec::Dedupe::default() }),
+            dedupe: self.dedupe_key.clone().map(|key| spec::Dedupe {
+                key: Some(Names::One(key)),
+                ..spec::Dedupe::default()
+            }),
             ..Settings::default()
         };
         Overrides {

@@ -30,7 +30,10 @@ pub struct Compiled {
 pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let build = validate::resolve(&project, &inputs.overrides)?;
-    let out = match (&inputs.out, project.file.as_ref().and_then(|f| f.value.output.as_ref())) {
+    let out = match (
+        &inputs.out,
+        project.file.as_ref().and_then(|f| f.value.output.as_ref()),
+    ) {
         (Some(out), _) => out.clone(),
         (None, Some(output)) => project.dir.join(output),
         (None, None) => project.dir.join(DEFAULT_OUTPUT),
@@ -44,7 +47,11 @@ pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
     let env = render::environment(templates);
     let artifacts = render::bigquery::render(&build, &env, templates, &run_prefix)?;
     verify_all(&artifacts, &build)?;
-    Ok(Compiled { build, artifacts, out })
+    Ok(Compiled {
+        build,
+        artifacts,
+        out,
+    })
 }
 
 /// Parses every script; a failure names the event, the template and the position in the output.
@@ -57,8 +64,13 @@ fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> 
                 None => artifact.path.clone(),
             };
             diagnostics.push(
-                Diagnostic::new(format!("the SQL generated for {what} does not parse as BigQuery SQL: {problem}"))
-                    .hint(format!("run with --dry-run to see {}; fix the template that produced it", artifact.path)),
+                Diagnostic::new(format!(
+                    "the SQL generated for {what} does not parse as BigQuery SQL: {problem}"
+                ))
+                .hint(format!(
+                    "run with --dry-run to see {}; fix the template that produced it",
+                    artifact.path
+                )),
             );
         }
     }

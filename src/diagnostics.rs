@@ -15,7 +15,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl Into<Utf8PathBuf>, line: usize, col: usize) -> Self {
-        Location { file: file.into(), line, col }
+        Location {
+            file: file.into(),
+            line,
+            col,
+        }
     }
 
     /// The start of a file, for errors about the file as a whole.
@@ -41,7 +45,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Self {
-        Diagnostic { location: None, message: message.into(), hint: None, source_line: None }
+        Diagnostic {
+            location: None,
+            message: message.into(),
+            hint: None,
+            source_line: None,
+        }
     }
 
     pub fn at(mut self, location: Location) -> Self {
@@ -57,7 +66,10 @@ impl Diagnostic {
     /// Attaches the source line the location points at, so the report can show it.
     pub fn with_source(mut self, text: &str) -> Self {
         if let Some(loc) = &self.location {
-            self.source_line = text.lines().nth(loc.line.saturating_sub(1)).map(String::from);
+            self.source_line = text
+                .lines()
+                .nth(loc.line.saturating_sub(1))
+                .map(String::from);
         }
         self
     }
@@ -116,7 +128,11 @@ impl Diagnostics {
 
     /// Orders the report by file and position so output is stable.
     pub fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.message.cmp(&b.message)));
+        self.0.sort_by(|a, b| {
+            a.location
+                .cmp(&b.location)
+                .then_with(|| a.message.cmp(&b.message))
+        });
         self.0.dedup();
         self
     }
@@ -146,7 +162,10 @@ pub fn io_error(path: &Utf8Path, action: &str, err: &std::io::Error) -> Diagnost
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

@@ -61,8 +61,15 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
 ];
 
 /// Item fields kept by `items: explode` when a spec does not list its own.
-pub const DEFAULT_ITEM_FIELDS: &[&str] =
-    &["item_id", "item_name", "item_brand", "item_category", "price", "quantity", "item_revenue"];
+pub const DEFAULT_ITEM_FIELDS: &[&str] = &[
+    "item_id",
+    "item_name",
+    "item_brand",
+    "item_category",
+    "price",
+    "quantity",
+    "item_revenue",
+];
 
 pub struct Catalog {
     /// Scalar fields of an event row, outside the repeated records.
@@ -81,10 +88,17 @@ pub fn catalog() -> &'static Catalog {
             serde_json::from_str(EXPORT_SCHEMA).expect("embedded GA4 schema is valid JSON");
         let mut fields = Vec::new();
         collect_scalars(&schema, "", &mut fields);
-        let items = schema.iter().find(|f| f.name == "items").expect("GA4 schema has items");
+        let items = schema
+            .iter()
+            .find(|f| f.name == "items")
+            .expect("GA4 schema has items");
         let mut item_fields = Vec::new();
         collect_scalars(&items.fields, "", &mut item_fields);
-        Catalog { fields, item_fields, items_type: sql_type(items) }
+        Catalog {
+            fields,
+            item_fields,
+            items_type: sql_type(items),
+        }
     })
 }
 
@@ -100,7 +114,10 @@ impl Catalog {
 
     /// The paths a user may name as a column, for "did you mean" hints.
     pub fn column_paths(&self) -> impl Iterator<Item = &str> {
-        COMPUTED.iter().map(|(n, _)| *n).chain(self.fields.iter().map(|f| f.path.as_str()))
+        COMPUTED
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(self.fields.iter().map(|f| f.path.as_str()))
     }
 }
 
@@ -113,7 +130,10 @@ fn collect_scalars(fields: &[SchemaField], prefix: &str, out: &mut Vec<Field>) {
         if f.ty == "RECORD" {
             collect_scalars(&f.fields, &format!("{path}."), out);
         } else {
-            out.push(Field { path, ty: scalar_type(&f.ty) });
+            out.push(Field {
+                path,
+                ty: scalar_type(&f.ty),
+            });
         }
     }
 }
@@ -131,8 +151,11 @@ fn scalar_type(legacy: &str) -> &'static str {
 
 fn sql_type(f: &SchemaField) -> String {
     let base = if f.ty == "RECORD" {
-        let inner: Vec<String> =
-            f.fields.iter().map(|c| format!("{} {}", c.name, sql_type(c))).collect();
+        let inner: Vec<String> = f
+            .fields
+            .iter()
+            .map(|c| format!("{} {}", c.name, sql_type(c)))
+            .collect();
         format!("STRUCT<{}>", inner.join(", "))
     } else {
         scalar_type(&f.ty).to_string()
@@ -152,10 +175,16 @@ mod tests {
     fn nested_fields_become_paths() {
         let c = catalog();
         assert_eq!(c.field("device.category").unwrap().ty, "STRING");
-        assert_eq!(c.field("device.web_info.hostname").unwrap().column_name(), "device_web_info_hostname");
+        assert_eq!(
+            c.field("device.web_info.hostname").unwrap().column_name(),
+            "device_web_info_hostname"
+        );
         assert_eq!(c.field("event_timestamp").unwrap().ty, "INT64");
         assert_eq!(c.field("is_active_user").unwrap().ty, "BOOL");
-        assert!(c.field("event_params").is_none(), "repeated records are not scalar columns");
+        assert!(
+            c.field("event_params").is_none(),
+            "repeated records are not scalar columns"
+        );
         assert_eq!(c.item_field("price").unwrap().ty, "FLOAT64");
         assert!(c.item_field("item_params").is_none());
     }
@@ -171,7 +200,10 @@ mod tests {
     fn default_columns_exist() {
         let c = catalog();
         for name in DEFAULT_COLUMNS {
-            assert!(COMPUTED.iter().any(|(n, _)| n == name) || c.field(name).is_some(), "{name}");
+            assert!(
+                COMPUTED.iter().any(|(n, _)| n == name) || c.field(name).is_some(),
+                "{name}"
+            );
         }
         for name in DEFAULT_ITEM_FIELDS {
             assert!(c.item_field(name).is_some(), "{name}");

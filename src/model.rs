@@ -67,7 +67,9 @@ impl Table {
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -118,7 +120,11 @@ pub enum Origin {
     /// A scalar export field, by dotted path.
     Field { path: String },
     /// A typed value from a key/value array: `event_params`, `user_properties` or `item_params`.
-    Param { array: String, key: String, param_type: ParamType },
+    Param {
+        array: String,
+        key: String,
+        param_type: ParamType,
+    },
     /// A scalar field of the exploded item.
     ItemField { field: String },
     /// The position of the exploded item in `items` (from 0).

@@ -24,13 +24,17 @@ pub fn check_project(id: &str) -> Result<(), String> {
         None => (None, id),
     };
     let domain_ok = domain.is_none_or(|d| {
-        !d.is_empty() && d.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        !d.is_empty()
+            && d.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
     });
     let ok = domain_ok
         && (6..=30).contains(&id_part.len())
         && id_part.starts_with(|c: char| c.is_ascii_lowercase())
         && !id_part.ends_with('-')
-        && id_part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id_part
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
@@ -41,18 +45,28 @@ pub fn check_project(id: &str) -> Result<(), String> {
 }
 
 pub fn check_dataset(name: &str) -> Result<(), String> {
-    if !name.is_empty() && name.len() <= 1024 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !name.is_empty()
+        && name.len() <= 1024
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         Ok(())
     } else {
-        Err(format!("invalid dataset name {name:?}: use letters, digits and underscores"))
+        Err(format!(
+            "invalid dataset name {name:?}: use letters, digits and underscores"
+        ))
     }
 }
 
 pub fn check_table(name: &str) -> Result<(), String> {
-    if !name.is_empty() && name.len() <= 1024 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !name.is_empty()
+        && name.len() <= 1024
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         Ok(())
     } else {
-        Err(format!("invalid table name {name:?}: use letters, digits and underscores"))
+        Err(format!(
+            "invalid table name {name:?}: use letters, digits and underscores"
+        ))
     }
 }
 
@@ -65,7 +79,14 @@ pub fn check_source_table(name: &str) -> Result<(), String> {
 /// BigQuery column names: letters, digits, underscores, not starting with a digit, at most 300
 /// characters, and none of the prefixes BigQuery reserves.
 pub fn check_column(name: &str) -> Result<(), String> {
-    const RESERVED_PREFIXES: &[&str] = &["_table_", "_file_", "_partition", "_row_timestamp", "__root__", "_colidentifier"];
+    const RESERVED_PREFIXES: &[&str] = &[
+        "_table_",
+        "_file_",
+        "_partition",
+        "_row_timestamp",
+        "__root__",
+        "_colidentifier",
+    ];
     let lower = name.to_ascii_lowercase();
     if name.is_empty()
         || name.len() > 300
@@ -77,7 +98,9 @@ pub fn check_column(name: &str) -> Result<(), String> {
         ));
     }
     if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| lower.starts_with(**p)) {
-        return Err(format!("invalid column name {name:?}: BigQuery reserves the prefix `{prefix}`"));
+        return Err(format!(
+            "invalid column name {name:?}: BigQuery reserves the prefix `{prefix}`"
+        ));
     }
     Ok(())
 }
@@ -85,7 +108,16 @@ pub fn check_column(name: &str) -> Result<(), String> {
 /// The column name derived from a param key: every character that is not an ASCII letter, digit
 /// or `_` becomes `_`; a leading digit gets a `_` in front.
 pub fn column_from_key(key: &str) -> String {
-    let name: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let name: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{name}")
     } else {
@@ -97,11 +129,15 @@ pub fn column_from_key(key: &str) -> String {
 pub fn check_date(text: &str) -> Result<(), String> {
     let bad = || Err(format!("invalid date {text:?}: expected YYYY-MM-DD"));
     let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return bad() };
+    let [y, m, d] = parts.as_slice() else {
+        return bad();
+    };
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return bad();
     }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else { return bad() };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return bad();
+    };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -113,7 +149,9 @@ pub fn check_date(text: &str) -> Result<(), String> {
     if (1..=days).contains(&d) && y >= 1 {
         Ok(())
     } else {
-        Err(format!("invalid date {text:?}: day {d} does not exist in that month"))
+        Err(format!(
+            "invalid date {text:?}: day {d} does not exist in that month"
+        ))
     }
 }
 
@@ -136,7 +174,9 @@ pub fn parse_lookback(text: &str) -> Result<(u32, &'static str), String> {
         _ => amount,
     };
     if days > 366 {
-        return Err(format!("lookback {text:?} is over a year; an incremental run would reread most of the table"));
+        return Err(format!(
+            "lookback {text:?} is over a year; an incremental run would reread most of the table"
+        ));
     }
     Ok((amount, unit))
 }
@@ -145,7 +185,10 @@ pub fn parse_lookback(text: &str) -> Result<(u32, &'static str), String> {
 pub fn check_timezone(tz: &str) -> Result<(), String> {
     let offset = tz.strip_prefix(['+', '-']).is_some_and(|rest| {
         let (h, m) = rest.split_once(':').unwrap_or((rest, "00"));
-        h.len() == 2 && m.len() == 2 && h.parse::<u32>().is_ok_and(|h| h <= 14) && m.parse::<u32>().is_ok_and(|m| m < 60)
+        h.len() == 2
+            && m.len() == 2
+            && h.parse::<u32>().is_ok_and(|h| h <= 14)
+            && m.parse::<u32>().is_ok_and(|m| m < 60)
     });
     if offset || chrono_tz::Tz::from_str(tz).is_ok() {
         Ok(())
@@ -156,7 +199,11 @@ pub fn check_timezone(tz: &str) -> Result<(), String> {
 
 pub fn check_label(key: &str, value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
-    if key.is_empty() || key.len() > 63 || !key.starts_with(|c: char| c.is_ascii_lowercase()) || !key.chars().all(allowed) {
+    if key.is_empty()
+        || key.len() > 63
+        || !key.starts_with(|c: char| c.is_ascii_lowercase())
+        || !key.chars().all(allowed)
+    {
         return Err(format!("invalid label key {key:?}"));
     }
     if value.len() > 63 || !value.chars().all(allowed) {
@@ -170,26 +217,42 @@ pub fn check_template_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && !name.starts_with('/')
         && !name.contains('\\')
-        && name.split('/').all(|part| !part.is_empty() && part != ".." && part != ".");
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != ".." && part != ".");
     if ok {
         Ok(())
     } else {
-        Err(format!("invalid template name {name:?}: a file name inside the templates folder"))
+        Err(format!(
+            "invalid template name {name:?}: a file name inside the templates folder"
+        ))
     }
 }
 
 /// Expands `{event}`, `{dataset}` and `{version}` in a table template.
-pub fn expand_table_template(template: &str, event: &str, dataset: &str, version: u32) -> Result<String, String> {
+pub fn expand_table_template(
+    template: &str,
+    event: &str,
+    dataset: &str,
+    version: u32,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').ok_or_else(|| format!("unclosed `{{` in table template {template:?}"))? + open;
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in table template {template:?}"))?
+            + open;
         match &rest[open + 1..close] {
             "event" => out.push_str(event),
             "dataset" => out.push_str(dataset),
             "version" => out.push_str(&version.to_string()),
-            other => return Err(format!("unknown placeholder `{{{other}}}` in table template {template:?}")),
+            other => {
+                return Err(format!(
+                    "unknown placeholder `{{{other}}}` in table template {template:?}"
+                ))
+            }
         }
         rest = &rest[close + 1..];
     }
@@ -220,7 +283,13 @@ mod tests {
     #[test]
     fn dates_are_calendar_dates() {
         assert!(check_date("2024-02-29").is_ok());
-        for bad in ["2023-02-29", "2025-13-01", "2025-7-1", "20250701", "2025-04-31"] {
+        for bad in [
+            "2023-02-29",
+            "2025-13-01",
+            "2025-7-1",
+            "20250701",
+            "2025-04-31",
+        ] {
             assert!(check_date(bad).is_err(), "{bad}");
         }
     }
@@ -237,7 +306,13 @@ mod tests {
 
     #[test]
     fn timezones() {
-        for ok in ["UTC", "Europe/Berlin", "America/Los_Angeles", "+05:30", "-08:00"] {
+        for ok in [
+            "UTC",
+            "Europe/Berlin",
+            "America/Los_Angeles",
+            "+05:30",
+            "-08:00",
+        ] {
             assert!(check_timezone(ok).is_ok(), "{ok}");
         }
         for bad in ["Mars/Olympus", "+25:00", "Europe/berlin x", ""] {
@@ -247,8 +322,14 @@ mod tests {
 
     #[test]
     fn table_templates() {
-        assert_eq!(expand_table_template("event_{event}_flat", "purchase", "d", 1).unwrap(), "event_purchase_flat");
-        assert_eq!(expand_table_template("{dataset}.{event}_flat_v{version}", "a", "ds", 2).unwrap(), "ds.a_flat_v2");
+        assert_eq!(
+            expand_table_template("event_{event}_flat", "purchase", "d", 1).unwrap(),
+            "event_purchase_flat"
+        );
+        assert_eq!(
+            expand_table_template("{dataset}.{event}_flat_v{version}", "a", "ds", 2).unwrap(),
+            "ds.a_flat_v2"
+        );
         assert!(expand_table_template("{evnt}", "a", "d", 1).is_err());
         assert!(expand_table_template("x_{event", "a", "d", 1).is_err());
     }

@@ -4,12 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
 use crate::ga4::{self, COMPUTED, DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
-use crate::model::{self, Build, Column, Lookback, Metadata, Origin, Partition, Setup, Source, Table};
+use crate::model::{
+    self, Build, Column, Lookback, Metadata, Origin, Partition, Setup, Source, Table,
+};
 use crate::names;
 use crate::project::{Loaded, Overrides, Project};
-use crate::spec::{self, Batch, EventSpec, Intraday, Items, Mode, Param, ParamType, ProjectFile, Strategy};
+use crate::spec::{
+    self, Batch, EventSpec, Intraday, Items, Mode, Param, ParamType, ProjectFile, Strategy,
+};
 
 pub const DEFAULT_TABLE_TEMPLATE: &str = "event_{event}_flat";
 pub const DEFAULT_SOURCE_TABLE: &str = "events_*";
@@ -30,8 +34,11 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
         let name = &spec.value.event;
         if let Some(first) = specs.get(name) {
             diagnostics.push(
-                spec.error_at("event", format!("event `{name}` is already defined in {}", first.path))
-                    .hint("keep one spec per event; merge the two files"),
+                spec.error_at(
+                    "event",
+                    format!("event `{name}` is already defined in {}", first.path),
+                )
+                .hint("keep one spec per event; merge the two files"),
             );
         } else {
             specs.insert(name.clone(), spec);
@@ -43,7 +50,12 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
         Some(events) => events.iter().map(|e| (e.clone(), None)).collect(),
         None => file
             .map(|f| {
-                f.value.events.iter().enumerate().map(|(i, e)| (e.clone(), Some(format!("events[{i}]")))).collect()
+                f.value
+                    .events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.clone(), Some(format!("events[{i}]"))))
+                    .collect()
             })
             .unwrap_or_default(),
     };
@@ -62,10 +74,9 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
         wanted.insert(name.clone(), specs.get(name).copied());
     }
     if wanted.is_empty() {
-        diagnostics.push(
-            Diagnostic::new("no events to build")
-                .hint("add a spec under events/, list names under `events:` in bqflat.yaml, or pass --events"),
-        );
+        diagnostics.push(Diagnostic::new("no events to build").hint(
+            "add a spec under events/, list names under `events:` in bqflat.yaml, or pass --events",
+        ));
     }
 
     let mut tables: Vec<Table> = Vec::new();
@@ -75,11 +86,20 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
             let spec_value = match spec {
                 Some(loaded) => &loaded.value,
                 None => {
-                    default_spec = EventSpec { event: name.clone(), ..EventSpec::default() };
+                    default_spec = EventSpec {
+                        event: name.clone(),
+                        ..EventSpec::default()
+                    };
                     &default_spec
                 }
             };
-            let mut ctx = EventCtx { spec: *spec, file, flags, diagnostics: &mut diagnostics };
+            let mut ctx = EventCtx {
+                templates: project.templates.as_deref(),
+                spec: *spec,
+                file,
+                flags,
+                diagnostics: &mut diagnostics,
+            };
             let spec_file = spec.map(|s| project.relative(&s.path).to_string());
             if let Some(table) = ctx.resolve(top, spec_value, spec_file) {
                 tables.push(table);
@@ -101,7 +121,9 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
                 Some(spec) => spec.error_at("table", message),
                 None => Diagnostic::new(message),
             };
-            diagnostics.push(d.hint("give one of them its own `table:`, or use `{event}` in the table template"));
+            diagnostics.push(
+                d.hint("give one of them its own `table:`, or use `{event}` in the table template"),
+            );
         } else {
             by_name.insert(full, table);
         }
@@ -112,12 +134,21 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
         Some(top) if diagnostics.is_empty() => top,
         _ => return Err(diagnostics),
     };
-    tables.sort_by(|a, b| a.full_name().cmp(&b.full_name()));
-    let mut datasets: Vec<String> = tables.iter().map(|t| format!("{}.{}", t.project, t.dataset)).collect();
+    tables.sort_by_key(Table::full_name);
+    let mut datasets: Vec<String> = tables
+        .iter()
+        .map(|t| format!("{}.{}", t.project, t.dataset))
+        .collect();
     datasets.push(format!("{}.{}", top.project, top.metadata.dataset));
     datasets.sort();
     datasets.dedup();
-    Ok(Build { setup: Setup { datasets, metadata: top.metadata }, tables })
+    Ok(Build {
+        setup: Setup {
+            datasets,
+            metadata: top.metadata,
+        },
+        tables,
+    })
 }
 
 /// Project-wide values: where data comes from and goes to.
@@ -136,15 +167,24 @@ impl TopLevel {
         diagnostics: &mut Diagnostics,
     ) -> Option<TopLevel> {
         let value = file.map(|f| &f.value);
-        let mut pick = |key: &str, flag: &str, from_flag: &Option<String>, from_file: Option<&String>, required: bool, check: fn(&str) -> Result<(), String>| {
+        let mut pick = |key: &str,
+                        flag: &str,
+                        from_flag: &Option<String>,
+                        from_file: Option<&String>,
+                        required: bool,
+                        check: fn(&str) -> Result<(), String>| {
             let (text, at) = match (from_flag, from_file) {
                 (Some(v), _) => (v.clone(), None),
                 (None, Some(v)) => (v.clone(), file),
                 (None, None) => {
                     if required {
-                        diagnostics.push(Diagnostic::new(format!("no `{key}` given")).hint(format!(
-                            "set `{key}:` in bqflat.yaml or pass {flag}"
-                        )));
+                        let d = Diagnostic::new(format!("no `{key}` given"));
+                        let d = match file {
+                            Some(file) => d.at(Location::file(file.path.clone())),
+                            None => d,
+                        };
+                        diagnostics
+                            .push(d.hint(format!("set `{key}:` in bqflat.yaml or pass {flag}")));
                     }
                     return None;
                 }
@@ -160,34 +200,96 @@ impl TopLevel {
                 }
             }
         };
-        let project = pick("project", "--project", &flags.project, value.and_then(|v| v.project.as_ref()), true, names::check_project);
-        let source_project = pick("source_project", "", &None, value.and_then(|v| v.source_project.as_ref()), false, names::check_project);
-        let source_dataset = pick("source_dataset", "--source-dataset", &flags.source_dataset, value.and_then(|v| v.source_dataset.as_ref()), true, names::check_dataset);
-        let target_dataset = pick("target_dataset", "--target-dataset", &flags.target_dataset, value.and_then(|v| v.target_dataset.as_ref()), true, names::check_dataset);
-        let source_table = pick("source_table", "", &None, value.and_then(|v| v.source_table.as_ref()), false, names::check_source_table)
-            .unwrap_or_else(|| DEFAULT_SOURCE_TABLE.to_string());
-        let date_column = pick("source_date_column", "", &None, value.and_then(|v| v.source_date_column.as_ref()), false, names::check_column);
+        let project = pick(
+            "project",
+            "--project",
+            &flags.project,
+            value.and_then(|v| v.project.as_ref()),
+            true,
+            names::check_project,
+        );
+        let source_project = pick(
+            "source_project",
+            "",
+            &None,
+            value.and_then(|v| v.source_project.as_ref()),
+            false,
+            names::check_project,
+        );
+        let source_dataset = pick(
+            "source_dataset",
+            "--source-dataset",
+            &flags.source_dataset,
+            value.and_then(|v| v.source_dataset.as_ref()),
+            true,
+            names::check_dataset,
+        );
+        let target_dataset = pick(
+            "target_dataset",
+            "--target-dataset",
+            &flags.target_dataset,
+            value.and_then(|v| v.target_dataset.as_ref()),
+            true,
+            names::check_dataset,
+        );
+        let source_table = pick(
+            "source_table",
+            "",
+            &None,
+            value.and_then(|v| v.source_table.as_ref()),
+            false,
+            names::check_source_table,
+        )
+        .unwrap_or_else(|| DEFAULT_SOURCE_TABLE.to_string());
+        let date_column = pick(
+            "source_date_column",
+            "",
+            &None,
+            value.and_then(|v| v.source_date_column.as_ref()),
+            false,
+            names::check_column,
+        );
         let table_template = flags
             .table_template
             .clone()
             .or_else(|| value.and_then(|v| v.table_template.clone()))
             .unwrap_or_else(|| DEFAULT_TABLE_TEMPLATE.to_string());
         let metadata_names = value.and_then(|v| v.metadata.clone());
-        let watermarks = pick("metadata.watermarks", "", &None, metadata_names.as_ref().and_then(|m| m.watermarks.as_ref()), false, names::check_table)
-            .unwrap_or_else(|| "_metadata".into());
-        let runs = pick("metadata.runs", "", &None, metadata_names.as_ref().and_then(|m| m.runs.as_ref()), false, names::check_table)
-            .unwrap_or_else(|| "_runs".into());
+        let watermarks = pick(
+            "metadata.watermarks",
+            "",
+            &None,
+            metadata_names.as_ref().and_then(|m| m.watermarks.as_ref()),
+            false,
+            names::check_table,
+        )
+        .unwrap_or_else(|| "_metadata".into());
+        let runs = pick(
+            "metadata.runs",
+            "",
+            &None,
+            metadata_names.as_ref().and_then(|m| m.runs.as_ref()),
+            false,
+            names::check_table,
+        )
+        .unwrap_or_else(|| "_runs".into());
 
         let sharded = source_table.ends_with('*');
         if let (true, Some(file)) = (sharded, file) {
             if file.has("source_date_column") {
                 diagnostics.push(
-                    file.error_at("source_date_column", "`source_date_column` applies to a partitioned source table only")
-                        .hint("the sharded export is pruned by shard date; remove `source_date_column`"),
+                    file.error_at(
+                        "source_date_column",
+                        "`source_date_column` applies to a partitioned source table only",
+                    )
+                    .hint(
+                        "the sharded export is pruned by shard date; remove `source_date_column`",
+                    ),
                 );
             }
         }
-        let (project, source_dataset, target_dataset) = (project?, source_dataset?, target_dataset?);
+        let (project, source_dataset, target_dataset) =
+            (project?, source_dataset?, target_dataset?);
         Some(TopLevel {
             source: Source {
                 project: source_project.unwrap_or_else(|| project.clone()),
@@ -197,7 +299,12 @@ impl TopLevel {
                 intraday: false,
                 date_column,
             },
-            metadata: Metadata { project: project.clone(), dataset: target_dataset.clone(), watermarks, runs },
+            metadata: Metadata {
+                project: project.clone(),
+                dataset: target_dataset.clone(),
+                watermarks,
+                runs,
+            },
             project,
             target_dataset,
             table_template,
@@ -207,6 +314,8 @@ impl TopLevel {
 
 /// Resolving one event, with error reporting that points at whichever place set the faulty value.
 struct EventCtx<'a> {
+    /// The project's template folder, when it has one.
+    templates: Option<&'a camino::Utf8Path>,
     spec: Option<&'a Loaded<EventSpec>>,
     file: Option<&'a Loaded<ProjectFile>>,
     flags: &'a Overrides,
@@ -231,10 +340,19 @@ impl EventCtx<'_> {
             Diagnostic::new(message)
         };
         let hint = hint.into();
-        self.diagnostics.push(if hint.is_empty() { diagnostic } else { diagnostic.hint(hint) });
+        self.diagnostics.push(if hint.is_empty() {
+            diagnostic
+        } else {
+            diagnostic.hint(hint)
+        });
     }
 
-    fn resolve(&mut self, top: &TopLevel, spec: &EventSpec, spec_file: Option<String>) -> Option<Table> {
+    fn resolve(
+        &mut self,
+        top: &TopLevel,
+        spec: &EventSpec,
+        spec_file: Option<String>,
+    ) -> Option<Table> {
         let before = self.diagnostics.0.len();
         let settings = self
             .flags
@@ -244,7 +362,9 @@ impl EventCtx<'_> {
             .over(self.file.map(|f| f.value.settings()).unwrap_or_default());
         let event = spec.event.clone();
         if let Err(problem) = names::check_event(&event) {
+            // Every other name derives from the event's: one error is enough.
             self.error("event", problem, "");
+            return None;
         }
         let version = spec.version.unwrap_or(1);
         if version == 0 {
@@ -258,24 +378,46 @@ impl EventCtx<'_> {
         let timezone = settings.timezone.clone();
         if let Some(tz) = &timezone {
             if let Err(problem) = names::check_timezone(tz) {
-                self.error("timezone", problem, "use an IANA name such as `Europe/Berlin` or an offset such as `+05:30`");
+                self.error(
+                    "timezone",
+                    problem,
+                    "use an IANA name such as `Europe/Berlin` or an offset such as `+05:30`",
+                );
             }
         }
         if settings.batch == Some(Batch::Daily) && window.start.is_none() {
-            self.error("batch", "`batch: daily` needs `window.start`", "set the first day to process, e.g. `window: {start: 2025-01-01}`");
+            self.error(
+                "batch",
+                "`batch: daily` needs `window.start`",
+                "set the first day to process, e.g. `window: {start: 2025-01-01}`",
+            );
         }
         let mut source = top.source.clone();
         source.intraday = settings.intraday == Some(Intraday::Include);
         if source.intraday && !source.sharded {
-            self.error("intraday", "`intraday: include` applies to the sharded export (`events_*`) only", "remove `intraday`");
+            self.error(
+                "intraday",
+                "`intraday: include` applies to the sharded export (`events_*`) only",
+                "remove `intraday`",
+            );
         }
 
         let items = settings.items.unwrap_or(Items::Drop);
         let mut columns = Columns::default();
         self.standard_columns(&settings.columns, &mut columns);
         self.params("params", "event_params", &spec.params, &mut columns);
-        self.params("user_properties", "user_properties", &spec.user_properties, &mut columns);
-        self.items(items, &settings.item_fields, &spec.item_params, &mut columns);
+        self.params(
+            "user_properties",
+            "user_properties",
+            &spec.user_properties,
+            &mut columns,
+        );
+        self.items(
+            items,
+            &settings.item_fields,
+            &spec.item_params,
+            &mut columns,
+        );
 
         let partition = self.partition(&settings, &mut columns);
         let cluster_by = self.cluster_by(&settings, &mut columns);
@@ -294,6 +436,12 @@ impl EventCtx<'_> {
             Some(t) => {
                 if let Err(problem) = names::check_template_name(&t) {
                     self.error("template", problem, "name a file in the project's templates/bigquery/ folder, e.g. `purchase.sql`");
+                } else if !self.template_exists(&t) {
+                    self.error(
+                        "template",
+                        format!("template `{t}` not found"),
+                        "add it as templates/bigquery/<name> in the project",
+                    );
                 }
                 t
             }
@@ -331,29 +479,70 @@ impl EventCtx<'_> {
         })
     }
 
-    fn table_name(&mut self, top: &TopLevel, spec: &EventSpec, event: &str, version: u32) -> (String, String, String) {
+    fn template_exists(&self, name: &str) -> bool {
+        let builtin = format!("bigquery/{name}");
+        crate::render::BUILTIN.iter().any(|(n, _)| *n == builtin)
+            || self
+                .templates
+                .is_some_and(|dir| dir.join("bigquery").join(name).is_file())
+    }
+
+    fn table_name(
+        &mut self,
+        top: &TopLevel,
+        spec: &EventSpec,
+        event: &str,
+        version: u32,
+    ) -> (String, String, String) {
         let (path, raw) = match &spec.table {
             Some(t) => ("table", t.clone()),
             None => ("table_template", top.table_template.clone()),
         };
-        let expanded = match names::expand_table_template(&raw, event, &top.target_dataset, version) {
+        let expanded = match names::expand_table_template(&raw, event, &top.target_dataset, version)
+        {
             Ok(e) => e,
             Err(problem) => {
-                self.error(path, problem, "placeholders are {event}, {dataset} and {version}");
-                return (top.project.clone(), top.target_dataset.clone(), String::new());
+                self.error(
+                    path,
+                    problem,
+                    "placeholders are {event}, {dataset} and {version}",
+                );
+                return (
+                    top.project.clone(),
+                    top.target_dataset.clone(),
+                    String::new(),
+                );
             }
         };
         let parts: Vec<&str> = expanded.split('.').collect();
         let (project, dataset, name) = match parts.as_slice() {
-            [name] => (top.project.clone(), top.target_dataset.clone(), name.to_string()),
+            [name] => (
+                top.project.clone(),
+                top.target_dataset.clone(),
+                name.to_string(),
+            ),
             [dataset, name] => (top.project.clone(), dataset.to_string(), name.to_string()),
-            [project, dataset, name] => (project.to_string(), dataset.to_string(), name.to_string()),
+            [project, dataset, name] => {
+                (project.to_string(), dataset.to_string(), name.to_string())
+            }
             _ => {
-                self.error(path, format!("table name `{expanded}` has too many dots"), "write `table`, `dataset.table` or `project.dataset.table`");
-                return (top.project.clone(), top.target_dataset.clone(), String::new());
+                self.error(
+                    path,
+                    format!("table name `{expanded}` has too many dots"),
+                    "write `table`, `dataset.table` or `project.dataset.table`",
+                );
+                return (
+                    top.project.clone(),
+                    top.target_dataset.clone(),
+                    String::new(),
+                );
             }
         };
-        let checks = [names::check_project(&project), names::check_dataset(&dataset), names::check_table(&name)];
+        let checks = [
+            names::check_project(&project),
+            names::check_dataset(&dataset),
+            names::check_table(&name),
+        ];
         for problem in checks.into_iter().filter_map(Result::err) {
             self.error(path, format!("table name `{expanded}`: {problem}"), "");
         }
@@ -365,30 +554,56 @@ impl EventCtx<'_> {
         for (field, value) in [("start", &window.start), ("end", &window.end)] {
             if let Some(date) = value {
                 if let Err(problem) = names::check_date(date) {
-                    self.error(&format!("window.{field}"), problem, "write dates as YYYY-MM-DD, e.g. 2025-07-01");
+                    self.error(
+                        &format!("window.{field}"),
+                        problem,
+                        "write dates as YYYY-MM-DD, e.g. 2025-07-01",
+                    );
                 }
             }
         }
         if let (Some(start), Some(end)) = (&window.start, &window.end) {
             if end < start && names::check_date(start).is_ok() && names::check_date(end).is_ok() {
-                self.error("window.end", format!("window ends ({end}) before it starts ({start})"), "swap `start` and `end`");
+                self.error(
+                    "window.end",
+                    format!("window ends ({end}) before it starts ({start})"),
+                    "swap `start` and `end`",
+                );
             }
         }
-        model::Window { start: window.start, end: window.end }
+        model::Window {
+            start: window.start,
+            end: window.end,
+        }
     }
 
     fn lookback(&mut self, text: &str) -> Lookback {
         match names::parse_lookback(text) {
-            Ok((amount, unit)) => Lookback { amount, unit, text: text.to_string() },
+            Ok((amount, unit)) => Lookback {
+                amount,
+                unit,
+                text: text.to_string(),
+            },
             Err(problem) => {
-                self.error("lookback", problem, "write a number and a unit: `90m`, `6h` or `3d`");
-                Lookback { amount: 0, unit: "DAY", text: text.to_string() }
+                self.error(
+                    "lookback",
+                    problem,
+                    "write a number and a unit: `90m`, `6h` or `3d`",
+                );
+                Lookback {
+                    amount: 0,
+                    unit: "DAY",
+                    text: text.to_string(),
+                }
             }
         }
     }
 
     fn standard_columns(&mut self, wanted: &Option<Vec<spec::Column>>, columns: &mut Columns) {
-        let default: Vec<spec::Column> = DEFAULT_COLUMNS.iter().map(|c| spec::Column::Name(c.to_string())).collect();
+        let default: Vec<spec::Column> = DEFAULT_COLUMNS
+            .iter()
+            .map(|c| spec::Column::Name(c.to_string()))
+            .collect();
         for (i, column) in wanted.as_ref().unwrap_or(&default).iter().enumerate() {
             let (field, alias) = match column {
                 spec::Column::Name(n) => (n.as_str(), None),
@@ -417,50 +632,105 @@ impl EventCtx<'_> {
         for (i, param) in params.iter().enumerate() {
             let path = format!("{setting}[{i}]");
             if param.key.is_empty() {
-                self.error(&format!("{path}.key"), "a param `key` cannot be empty", "write the key exactly as in the export");
+                self.error(
+                    &format!("{path}.key"),
+                    "a param `key` cannot be empty",
+                    "write the key exactly as in the export",
+                );
                 continue;
             }
-            let name = param.alias.clone().unwrap_or_else(|| names::column_from_key(&param.key));
+            let name = param
+                .alias
+                .clone()
+                .unwrap_or_else(|| names::column_from_key(&param.key));
             let column = Column {
                 name,
                 ty: param_sql_type(param.ty.unwrap_or(ParamType::String)).into(),
-                origin: Origin::Param { array: array.into(), key: param.key.clone(), param_type: param.ty.unwrap_or(ParamType::String) },
+                origin: Origin::Param {
+                    array: array.into(),
+                    key: param.key.clone(),
+                    param_type: param.ty.unwrap_or(ParamType::String),
+                },
             };
-            let alias_path = if param.alias.is_some() { format!("{path}.as") } else { format!("{path}.key") };
-            self.add(columns, column, &alias_path, format!("{setting} key `{}`", param.key));
+            let alias_path = if param.alias.is_some() {
+                format!("{path}.as")
+            } else {
+                format!("{path}.key")
+            };
+            self.add(
+                columns,
+                column,
+                &alias_path,
+                format!("{setting} key `{}`", param.key),
+            );
         }
     }
 
-    fn items(&mut self, items: Items, fields: &Option<Vec<String>>, params: &[Param], columns: &mut Columns) {
+    fn items(
+        &mut self,
+        items: Items,
+        fields: &Option<Vec<String>>,
+        params: &[Param],
+        columns: &mut Columns,
+    ) {
         if items != Items::Explode {
             if fields.is_some() {
-                self.error("item_fields", "`item_fields` needs `items: explode`", "add `items: explode` or remove `item_fields`");
+                self.error(
+                    "item_fields",
+                    "`item_fields` needs `items: explode`",
+                    "add `items: explode` or remove `item_fields`",
+                );
             }
             if !params.is_empty() {
-                self.error("item_params", "`item_params` needs `items: explode`", "add `items: explode` or remove `item_params`");
+                self.error(
+                    "item_params",
+                    "`item_params` needs `items: explode`",
+                    "add `items: explode` or remove `item_params`",
+                );
             }
             if items == Items::Keep {
-                let column = Column { name: "items".into(), ty: ga4::catalog().items_type.clone(), origin: Origin::Items };
+                let column = Column {
+                    name: "items".into(),
+                    ty: ga4::catalog().items_type.clone(),
+                    origin: Origin::Items,
+                };
                 self.add(columns, column, "items", "the `items` array".into());
             }
             return;
         }
-        let index = Column { name: "item_index".into(), ty: "INT64".into(), origin: Origin::ItemIndex };
+        let index = Column {
+            name: "item_index".into(),
+            ty: "INT64".into(),
+            origin: Origin::ItemIndex,
+        };
         self.add(columns, index, "items", "the item position".into());
         let default: Vec<String> = DEFAULT_ITEM_FIELDS.iter().map(|s| s.to_string()).collect();
         for (i, field) in fields.as_ref().unwrap_or(&default).iter().enumerate() {
             let path = format!("item_fields[{i}]");
             match ga4::catalog().item_field(field) {
                 Some(f) => {
-                    let name = if field.starts_with("item_") { field.clone() } else { format!("item_{field}") };
-                    let column = Column { name, ty: f.ty.into(), origin: Origin::ItemField { field: field.clone() } };
+                    let name = if field.starts_with("item_") {
+                        field.clone()
+                    } else {
+                        format!("item_{field}")
+                    };
+                    let column = Column {
+                        name,
+                        ty: f.ty.into(),
+                        origin: Origin::ItemField {
+                            field: field.clone(),
+                        },
+                    };
                     self.add(columns, column, &path, format!("item field `{field}`"));
                 }
                 None => {
                     let known = ga4::catalog().item_fields.iter().map(|f| f.path.as_str());
                     let hint = match did_you_mean(field, known) {
                         Some(close) => format!("did you mean `{close}`?"),
-                        None => "name a field of the export's `items` records, e.g. `item_id`, `price`".into(),
+                        None => {
+                            "name a field of the export's `items` records, e.g. `item_id`, `price`"
+                                .into()
+                        }
                     };
                     self.error(&path, format!("unknown item field `{field}`"), hint);
                 }
@@ -470,21 +740,36 @@ impl EventCtx<'_> {
     }
 
     fn partition(&mut self, settings: &spec::Settings, columns: &mut Columns) -> Partition {
-        let column = settings.partition_by.clone().unwrap_or_else(|| DEFAULT_PARTITION.into());
+        let column = settings
+            .partition_by
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PARTITION.into());
         let ty = match self.require_column(&column, columns) {
             Some(c) if c.ty == "DATE" || c.ty == "TIMESTAMP" => c.ty.clone(),
             Some(c) => {
                 let ty = c.ty.clone();
-                self.error("partition_by", format!("cannot partition by `{column}`: it is {ty}, not DATE or TIMESTAMP"), "partition by `event_date` or `event_ts`");
+                self.error(
+                    "partition_by",
+                    format!("cannot partition by `{column}`: it is {ty}, not DATE or TIMESTAMP"),
+                    "partition by `event_date` or `event_ts`",
+                );
                 String::new()
             }
             None => {
-                self.error("partition_by", format!("cannot partition by `{column}`: no such output column"), missing_column_hint(&column, columns));
+                self.error(
+                    "partition_by",
+                    format!("cannot partition by `{column}`: no such output column"),
+                    missing_column_hint(&column, columns),
+                );
                 String::new()
             }
         };
         if settings.partition_expiration_days == Some(0) {
-            self.error("partition_expiration_days", "`partition_expiration_days` must be at least 1", "remove it to keep partitions forever");
+            self.error(
+                "partition_expiration_days",
+                "`partition_expiration_days` must be at least 1",
+                "remove it to keep partitions forever",
+            );
         }
         Partition {
             column: columns.canonical(&column),
@@ -495,11 +780,18 @@ impl EventCtx<'_> {
     }
 
     fn cluster_by(&mut self, settings: &spec::Settings, columns: &mut Columns) -> Vec<String> {
-        let wanted = settings.cluster_by.as_ref().map(spec::Names::to_vec).unwrap_or_default();
+        let wanted = settings
+            .cluster_by
+            .as_ref()
+            .map(spec::Names::to_vec)
+            .unwrap_or_default();
         if wanted.len() > MAX_CLUSTER_COLUMNS {
             self.error(
                 &format!("cluster_by[{MAX_CLUSTER_COLUMNS}]"),
-                format!("cluster_by has {} columns; BigQuery allows at most {MAX_CLUSTER_COLUMNS}", wanted.len()),
+                format!(
+                    "cluster_by has {} columns; BigQuery allows at most {MAX_CLUSTER_COLUMNS}",
+                    wanted.len()
+                ),
                 "keep the 4 columns queries filter on most, most selective first",
             );
         }
@@ -510,26 +802,55 @@ impl EventCtx<'_> {
                 Some(ty) if is_clusterable(&ty) => {
                     let canonical = columns.canonical(name);
                     if out.contains(&canonical) {
-                        self.error(&path, format!("`{name}` appears twice in cluster_by"), "remove the second one");
+                        self.error(
+                            &path,
+                            format!("`{name}` appears twice in cluster_by"),
+                            "remove the second one",
+                        );
                     }
                     out.push(canonical);
                 }
-                Some(ty) => self.error(&path, format!("cannot cluster by `{name}`: BigQuery cannot cluster on {ty} columns"), "cluster by STRING, INT64, BOOL, DATE or TIMESTAMP columns"),
-                None => self.error(&path, format!("cannot cluster by `{name}`: no such output column"), missing_column_hint(name, columns)),
+                Some(ty) => self.error(
+                    &path,
+                    format!("cannot cluster by `{name}`: BigQuery cannot cluster on {ty} columns"),
+                    "cluster by STRING, INT64, BOOL, DATE or TIMESTAMP columns",
+                ),
+                None => self.error(
+                    &path,
+                    format!("cannot cluster by `{name}`: no such output column"),
+                    missing_column_hint(name, columns),
+                ),
             }
         }
         out
     }
 
-    fn dedupe(&mut self, settings: &spec::Settings, items: Items, columns: &mut Columns) -> model::Dedupe {
+    fn dedupe(
+        &mut self,
+        settings: &spec::Settings,
+        items: Items,
+        columns: &mut Columns,
+    ) -> model::Dedupe {
         let dedupe = settings.dedupe.clone().unwrap_or_default();
         let mut key = Vec::new();
-        let names = dedupe.key.as_ref().map(spec::Names::to_vec).unwrap_or_else(|| vec![DEFAULT_KEY.into()]);
+        let names = dedupe
+            .key
+            .as_ref()
+            .map(spec::Names::to_vec)
+            .unwrap_or_else(|| vec![DEFAULT_KEY.into()]);
         if names.is_empty() {
-            self.error("dedupe.key", "`dedupe.key` is empty", "name at least one column, or remove `key` for the default");
+            self.error(
+                "dedupe.key",
+                "`dedupe.key` is empty",
+                "name at least one column, or remove `key` for the default",
+            );
         }
         for (i, name) in names.iter().enumerate() {
-            let path = if matches!(dedupe.key, Some(spec::Names::Many(_))) { format!("dedupe.key[{i}]") } else { "dedupe.key".into() };
+            let path = if matches!(dedupe.key, Some(spec::Names::Many(_))) {
+                format!("dedupe.key[{i}]")
+            } else {
+                "dedupe.key".into()
+            };
             if self.require_column(name, columns).is_none() {
                 // Not a column: the seed's `--dedupe-key event_id` names an event param.
                 match names::check_column(&names::column_from_key(name)) {
@@ -537,12 +858,20 @@ impl EventCtx<'_> {
                         let column = Column {
                             name: names::column_from_key(name),
                             ty: "STRING".into(),
-                            origin: Origin::Param { array: "event_params".into(), key: name.clone(), param_type: ParamType::Any },
+                            origin: Origin::Param {
+                                array: "event_params".into(),
+                                key: name.clone(),
+                                param_type: ParamType::Any,
+                            },
                         };
                         self.add(columns, column, &path, format!("dedupe key param `{name}`"));
                     }
                     Err(problem) => {
-                        self.error(&path, format!("dedupe key `{name}`: {problem}"), "name an output column or an event param key");
+                        self.error(
+                            &path,
+                            format!("dedupe key `{name}`: {problem}"),
+                            "name an output column or an event param key",
+                        );
                         continue;
                     }
                 }
@@ -560,13 +889,32 @@ impl EventCtx<'_> {
         if items == Items::Explode && !key.iter().any(|k| k == "item_index") {
             key.push("item_index".into());
         }
-        let order_by = dedupe.order_by.clone().unwrap_or_else(|| DEFAULT_ORDER_BY.into());
+        let order_by = dedupe
+            .order_by
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ORDER_BY.into());
         // `event_timestamp` (the seed's word) orders exactly like `event_ts`.
-        let order_by = if order_by == "event_timestamp" && columns.get("event_timestamp").is_none() { "event_ts".to_string() } else { order_by };
-        match self.require_column(&order_by, columns).map(|c| c.ty.clone()) {
+        let order_by = if order_by == "event_timestamp" && columns.get("event_timestamp").is_none()
+        {
+            "event_ts".to_string()
+        } else {
+            order_by
+        };
+        match self
+            .require_column(&order_by, columns)
+            .map(|c| c.ty.clone())
+        {
             Some(ty) if !ty.starts_with("ARRAY") && !ty.starts_with("STRUCT") => {}
-            Some(ty) => self.error("dedupe.order_by", format!("cannot order by `{order_by}`: it is {ty}"), "order by a scalar column such as `event_ts`"),
-            None => self.error("dedupe.order_by", format!("cannot order by `{order_by}`: no such output column"), missing_column_hint(&order_by, columns)),
+            Some(ty) => self.error(
+                "dedupe.order_by",
+                format!("cannot order by `{order_by}`: it is {ty}"),
+                "order by a scalar column such as `event_ts`",
+            ),
+            None => self.error(
+                "dedupe.order_by",
+                format!("cannot order by `{order_by}`: no such output column"),
+                missing_column_hint(&order_by, columns),
+            ),
         }
         model::Dedupe {
             key,
@@ -589,11 +937,19 @@ impl EventCtx<'_> {
     /// Adds a column; a name already taken is an error naming both columns.
     fn add(&mut self, columns: &mut Columns, column: Column, path: &str, what: String) {
         if let Err(problem) = names::check_column(&column.name) {
-            self.error(path, format!("{what}: {problem}"), "set another name with `as:`");
+            self.error(
+                path,
+                format!("{what}: {problem}"),
+                "set another name with `as:`",
+            );
             return;
         }
         if let Some(other) = columns.what.get(&column.name.to_ascii_lowercase()) {
-            self.error(path, format!("{what} and {other} both become column `{}`", column.name), "give one of them another name with `as:`");
+            self.error(
+                path,
+                format!("{what} and {other} both become column `{}`", column.name),
+                "give one of them another name with `as:`",
+            );
             return;
         }
         columns.what.insert(column.name.to_ascii_lowercase(), what);
@@ -615,18 +971,34 @@ impl Columns {
 
     /// The column's name as declared (case may differ from a reference to it).
     fn canonical(&self, name: &str) -> String {
-        self.get(name).map(|c| c.name.clone()).unwrap_or_else(|| name.to_string())
+        self.get(name)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| name.to_string())
     }
 }
 
 /// A computed column or export field, by name or dotted path.
 fn standard_column(name: &str) -> Option<Column> {
     if let Some((computed, ty)) = COMPUTED.iter().find(|(n, _)| *n == name) {
-        return Some(Column { name: computed.to_string(), ty: ty.to_string(), origin: Origin::Computed { name: computed.to_string() } });
+        return Some(Column {
+            name: computed.to_string(),
+            ty: ty.to_string(),
+            origin: Origin::Computed {
+                name: computed.to_string(),
+            },
+        });
     }
     let catalog = ga4::catalog();
-    let field = catalog.field(name).or_else(|| catalog.fields.iter().find(|f| f.column_name() == name))?;
-    Some(Column { name: field.column_name(), ty: field.ty.into(), origin: Origin::Field { path: field.path.clone() } })
+    let field = catalog
+        .field(name)
+        .or_else(|| catalog.fields.iter().find(|f| f.column_name() == name))?;
+    Some(Column {
+        name: field.column_name(),
+        ty: field.ty.into(),
+        origin: Origin::Field {
+            path: field.path.clone(),
+        },
+    })
 }
 
 fn missing_column_hint(name: &str, columns: &Columns) -> String {
@@ -638,7 +1010,10 @@ fn missing_column_hint(name: &str, columns: &Columns) -> String {
 }
 
 fn is_clusterable(ty: &str) -> bool {
-    matches!(ty, "STRING" | "INT64" | "BOOL" | "DATE" | "TIMESTAMP" | "DATETIME" | "NUMERIC" | "BIGNUMERIC")
+    matches!(
+        ty,
+        "STRING" | "INT64" | "BOOL" | "DATE" | "TIMESTAMP" | "DATETIME" | "NUMERIC" | "BIGNUMERIC"
+    )
 }
 
 pub fn param_sql_type(ty: ParamType) -> &'static str {

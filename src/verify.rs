@@ -9,7 +9,9 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 /// Parses `sql` as a BigQuery script; the error names the line and column of the fault.
 pub fn parse_script(sql: &str) -> Result<usize, String> {
     let dialect = BigQueryDialect {};
-    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| e.to_string())?;
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| e.to_string())?;
     let tokens = rewrite_while_loops(tokens)?;
     let statements = Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
@@ -26,7 +28,10 @@ fn rewrite_while_loops(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSp
     let mut open = Vec::new();
     for i in 0..tokens.len() {
         if is(&tokens[i].token, Keyword::WHILE) {
-            let previous = tokens[..i].iter().rev().find(|t| !matches!(t.token, Token::Whitespace(_)));
+            let previous = tokens[..i]
+                .iter()
+                .rev()
+                .find(|t| !matches!(t.token, Token::Whitespace(_)));
             // `END WHILE` closes a loop; any other `WHILE` opens one and waits for its `DO`.
             if !previous.is_some_and(|t| is(&t.token, Keyword::END)) {
                 open.push(i);
@@ -38,7 +43,10 @@ fn rewrite_while_loops(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSp
     }
     if let Some(&i) = open.first() {
         let at = tokens[i].span.start;
-        return Err(format!("WHILE without DO at Line: {}, Column: {}", at.line, at.column));
+        return Err(format!(
+            "WHILE without DO at Line: {}, Column: {}",
+            at.line, at.column
+        ));
     }
     Ok(tokens)
 }
@@ -60,7 +68,10 @@ mod tests {
     fn broken_sql_is_refused_with_a_position() {
         let err = parse_script("SELECT a FROM t WHERE;\n").unwrap_err();
         assert!(err.contains("Line: 1"), "{err}");
-        assert!(parse_script("SELECT 'it\\'s' AS a;").is_ok(), "backslash escapes are GoogleSQL");
+        assert!(
+            parse_script("SELECT 'it\\'s' AS a;").is_ok(),
+            "backslash escapes are GoogleSQL"
+        );
         assert!(parse_script("WHILE TRUE SELECT 1; END WHILE;").is_err());
     }
 }

@@ -10,20 +10,46 @@ const SEED_CONFIG: &str = include_str!("fixtures/seed/config.yaml");
 fn seed_tldr_flags_build_three_scripts() {
     let p = TempProject::new();
     let run = p.run(&[
-        "build", "--project", "my-gcp-project", "--source-dataset", "raw_events", "--target-dataset", "analytics_flat",
-        "--events", "purchase,signup,level_up", "--mode", "incremental", "--partition-by", "event_date",
-        "--cluster-by", "user_pseudo_id,event_name", "--dedupe-key", "event_id",
+        "build",
+        "--project",
+        "my-gcp-project",
+        "--source-dataset",
+        "raw_events",
+        "--target-dataset",
+        "analytics_flat",
+        "--events",
+        "purchase,signup,level_up",
+        "--mode",
+        "incremental",
+        "--partition-by",
+        "event_date",
+        "--cluster-by",
+        "user_pseudo_id,event_name",
+        "--dedupe-key",
+        "event_id",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for event in ["purchase", "signup", "level_up"] {
         let sql = p.read(&format!("build/bigquery/event_{event}_flat.sql"));
-        assert!(sql.contains(&format!("`my-gcp-project.analytics_flat.event_{event}_flat`")), "{sql}");
+        assert!(
+            sql.contains(&format!(
+                "`my-gcp-project.analytics_flat.event_{event}_flat`"
+            )),
+            "{sql}"
+        );
         assert!(sql.contains("FROM `my-gcp-project.raw_events.events_*` AS e"));
         assert!(sql.contains("CLUSTER BY user_pseudo_id, event_name"));
-        assert!(sql.contains("PARTITION BY flat.event_id, IF(flat.event_id IS NULL, flat.event_key, NULL)"));
+        assert!(sql.contains(
+            "PARTITION BY flat.event_id, IF(flat.event_id IS NULL, flat.event_key, NULL)"
+        ));
         assert!(sql.contains("MERGE `my-gcp-project.analytics_flat._metadata`"));
     }
-    assert!(run.stdout.contains("3 tables: 3 created, 0 changed, 0 unchanged"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("3 tables: 3 created, 0 changed, 0 unchanged"),
+        "{}",
+        run.stdout
+    );
     let manifest: serde_json::Value = serde_json::from_str(&p.read("build/manifest.json")).unwrap();
     assert_eq!(manifest["artifacts"].as_array().unwrap().len(), 4);
 }
@@ -36,28 +62,52 @@ fn seed_config_is_accepted_verbatim() {
     let sql = p.read("build/bigquery/event_signup_flat.sql");
     assert!(sql.contains("DECLARE bqflat_window_start DATE DEFAULT DATE '2025-07-01';"));
     assert!(sql.contains("DECLARE bqflat_window_end DATE DEFAULT DATE '2025-08-01';"));
-    assert!(sql.contains("ORDER BY flat.event_ts DESC"), "order_by event_timestamp orders by event_ts");
+    assert!(
+        sql.contains("ORDER BY flat.event_ts DESC"),
+        "order_by event_timestamp orders by event_ts"
+    );
     assert!(sql.contains("WHERE p.key = 'event_id'"));
 }
 
 #[test]
 fn flags_override_the_config() {
     let p = TempProject::new().file("config.yaml", SEED_CONFIG);
-    let run = p.run(&["build", "--config", "config.yaml", "--mode", "full", "--events", "purchase", "--cluster-by", "event_name"]);
+    let run = p.run(&[
+        "build",
+        "--config",
+        "config.yaml",
+        "--mode",
+        "full",
+        "--events",
+        "purchase",
+        "--cluster-by",
+        "event_name",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sql = p.read("build/bigquery/event_purchase_flat.sql");
-    assert!(sql.contains("CREATE OR REPLACE TABLE `my-gcp-project.analytics_flat.event_purchase_flat`"));
+    assert!(
+        sql.contains("CREATE OR REPLACE TABLE `my-gcp-project.analytics_flat.event_purchase_flat`")
+    );
     assert!(sql.contains("CLUSTER BY event_name\n"));
-    assert!(!p.path().join("build/bigquery/event_signup_flat.sql").exists());
+    assert!(!p
+        .path()
+        .join("build/bigquery/event_signup_flat.sql")
+        .exists());
 }
 
 #[test]
 fn dry_run_prints_sql_and_writes_nothing() {
-    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file("events/a.yaml", "event: purchase\n");
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
     let run = p.run(&["build", "--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("-- ==> bigquery/event_purchase_flat.sql <=="));
-    assert!(run.stdout.contains("CREATE OR REPLACE TABLE `my-gcp-project.analytics_flat.event_purchase_flat`"));
+    assert!(run
+        .stdout
+        .contains("-- ==> bigquery/event_purchase_flat.sql <=="));
+    assert!(run
+        .stdout
+        .contains("CREATE OR REPLACE TABLE `my-gcp-project.analytics_flat.event_purchase_flat`"));
     assert!(!p.path().join("build").exists());
 }
 
@@ -65,48 +115,95 @@ fn dry_run_prints_sql_and_writes_nothing() {
 fn rebuilding_is_byte_identical_and_reports_unchanged() {
     let p = TempProject::new()
         .file("bqflat.yaml", BASIC_PROJECT)
-        .file("events/a.yaml", "event: purchase\nitems: explode\nparams: [{key: value, type: number}]\n")
+        .file(
+            "events/a.yaml",
+            "event: purchase\nitems: explode\nparams: [{key: value, type: number}]\n",
+        )
         .file("events/b.yaml", "event: level_up\nmode: incremental\n");
     assert_eq!(p.run(&["build"]).code, 0);
     let first = tree(&p.path().join("build"));
-    let mtime = std::fs::metadata(p.path().join("build/bigquery/event_purchase_flat.sql")).unwrap().modified().unwrap();
+    let mtime = std::fs::metadata(p.path().join("build/bigquery/event_purchase_flat.sql"))
+        .unwrap()
+        .modified()
+        .unwrap();
     let run = p.run(&["build"]);
     assert_eq!(run.code, 0);
     assert_eq!(tree(&p.path().join("build")), first);
-    assert!(run.stdout.contains("2 tables: 0 created, 0 changed, 2 unchanged"), "{}", run.stdout);
-    let again = std::fs::metadata(p.path().join("build/bigquery/event_purchase_flat.sql")).unwrap().modified().unwrap();
+    assert!(
+        run.stdout
+            .contains("2 tables: 0 created, 0 changed, 2 unchanged"),
+        "{}",
+        run.stdout
+    );
+    let again = std::fs::metadata(p.path().join("build/bigquery/event_purchase_flat.sql"))
+        .unwrap()
+        .modified()
+        .unwrap();
     assert_eq!(mtime, again, "unchanged files are not rewritten");
 }
 
 #[test]
 fn a_changed_spec_rewrites_its_file_and_bumps_the_build_number() {
-    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file("events/a.yaml", "event: purchase\n");
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
     assert_eq!(p.run(&["build"]).code, 0);
-    let p = p.file("events/a.yaml", "event: purchase\nparams: [{key: coupon}]\n");
+    let p = p.file(
+        "events/a.yaml",
+        "event: purchase\nparams: [{key: coupon}]\n",
+    );
     let run = p.run(&["build"]);
-    assert!(run.stdout.contains("changed   bigquery/event_purchase_flat.sql"), "{}", run.stdout);
-    assert!(run.stdout.contains("unchanged bigquery/_setup.sql"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("changed   bigquery/event_purchase_flat.sql"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("unchanged bigquery/_setup.sql"),
+        "{}",
+        run.stdout
+    );
     let manifest: serde_json::Value = serde_json::from_str(&p.read("build/manifest.json")).unwrap();
     assert_eq!(manifest["build"], 2);
     assert_eq!(p.run(&["build"]).code, 0);
     let manifest: serde_json::Value = serde_json::from_str(&p.read("build/manifest.json")).unwrap();
-    assert_eq!(manifest["build"], 2, "a build that changes nothing keeps the number");
+    assert_eq!(
+        manifest["build"], 2,
+        "a build that changes nothing keeps the number"
+    );
 }
 
 #[test]
 fn hand_edited_output_is_kept_unless_forced() {
-    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file("events/a.yaml", "event: purchase\n");
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
     assert_eq!(p.run(&["build"]).code, 0);
     let p = p
-        .file("build/bigquery/event_purchase_flat.sql", "-- my local fix\n")
+        .file(
+            "build/bigquery/event_purchase_flat.sql",
+            "-- my local fix\n",
+        )
         .file("events/a.yaml", "event: purchase\nmode: incremental\n");
     let run = p.run(&["build"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("event_purchase_flat.sql was edited by hand since the last build; not overwriting it"), "{}", run.stderr);
-    assert_eq!(p.read("build/bigquery/event_purchase_flat.sql"), "-- my local fix\n");
+    assert!(
+        run.stderr.contains(
+            "event_purchase_flat.sql was edited by hand since the last build; not overwriting it"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        p.read("build/bigquery/event_purchase_flat.sql"),
+        "-- my local fix\n"
+    );
     let run = p.run(&["build", "--force"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(p.read("build/bigquery/event_purchase_flat.sql").contains("MERGE"));
+    assert!(p
+        .read("build/bigquery/event_purchase_flat.sql")
+        .contains("MERGE"));
 }
 
 #[test]
@@ -120,8 +217,16 @@ fn removed_events_lose_their_script_and_user_files_stay() {
     std::fs::remove_file(p.path().join("events/b.yaml")).unwrap();
     let run = p.run(&["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("removed   bigquery/event_refund_flat.sql"), "{}", run.stdout);
-    assert!(!p.path().join("build/bigquery/event_refund_flat.sql").exists());
+    assert!(
+        run.stdout
+            .contains("removed   bigquery/event_refund_flat.sql"),
+        "{}",
+        run.stdout
+    );
+    assert!(!p
+        .path()
+        .join("build/bigquery/event_refund_flat.sql")
+        .exists());
     assert_eq!(p.read("build/bigquery/my_notes.sql"), "-- mine\n");
 }
 
@@ -130,11 +235,21 @@ fn a_file_bqflat_did_not_write_is_not_overwritten() {
     let p = TempProject::new()
         .file("bqflat.yaml", BASIC_PROJECT)
         .file("events/a.yaml", "event: purchase\n")
-        .file("build/bigquery/event_purchase_flat.sql", "-- someone else's\n");
+        .file(
+            "build/bigquery/event_purchase_flat.sql",
+            "-- someone else's\n",
+        );
     let run = p.run(&["build"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("exists but was not written by bqflat"), "{}", run.stderr);
-    assert!(!p.path().join("build/manifest.json").exists(), "nothing is written when the build is refused");
+    assert!(
+        run.stderr.contains("exists but was not written by bqflat"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !p.path().join("build/manifest.json").exists(),
+        "nothing is written when the build is refused"
+    );
     assert!(!p.path().join("build/bigquery/_setup.sql").exists());
 }
 
@@ -145,11 +260,23 @@ fn init_scaffolds_a_project_that_builds() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = p.run(&["build", "my-events"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(p.path().join("my-events/build/bigquery/event_purchase_flat.sql").exists());
-    assert!(p.path().join("my-events/build/bigquery/event_page_view_flat.sql").exists());
+    assert!(p
+        .path()
+        .join("my-events/build/bigquery/event_purchase_flat.sql")
+        .exists());
+    assert!(p
+        .path()
+        .join("my-events/build/bigquery/event_page_view_flat.sql")
+        .exists());
     let again = p.run(&["init", "my-events"]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("my-events/bqflat.yaml already exists"), "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("my-events/bqflat.yaml already exists"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]
@@ -158,28 +285,64 @@ fn schema_prints_the_committed_schemas() {
     assert_eq!(run.code, 0);
     let printed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     for name in ["bqflat.event.schema.json", "bqflat.project.schema.json"] {
-        let committed: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(root().join("schemas").join(name)).unwrap()).unwrap();
-        assert_eq!(printed[name], committed, "{name}: run `bqflat schema --out schemas`");
+        let committed: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("schemas").join(name)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            printed[name], committed,
+            "{name}: run `bqflat schema --out schemas`"
+        );
     }
 }
 
 #[test]
 fn errors_exit_1_and_write_nothing() {
-    let p = TempProject::new()
-        .file("bqflat.yaml", BASIC_PROJECT)
-        .file("events/a.yaml", "event: purchase\ncluster_by: [a, b, c, d, e]\n");
+    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file(
+        "events/a.yaml",
+        "event: purchase\ncluster_by: [a, b, c, d, e]\n",
+    );
     let run = p.run(&["build"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("cluster_by has 5 columns; BigQuery allows at most 4"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cluster_by has 5 columns; BigQuery allows at most 4"),
+        "{}",
+        run.stderr
+    );
     assert!(!p.path().join("build").exists());
 }
 
 #[test]
 fn flag_errors_name_the_flag() {
     let p = TempProject::new();
-    let run = p.run(&["build", "--project", "my-gcp-project", "--source-dataset", "raw", "--target-dataset", "flat", "--events", "purchase", "--cluster-by", "a,b,c,d,e", "--start-date", "2025-13-01"]);
+    let run = p.run(&[
+        "build",
+        "--project",
+        "my-gcp-project",
+        "--source-dataset",
+        "raw",
+        "--target-dataset",
+        "flat",
+        "--events",
+        "purchase",
+        "--cluster-by",
+        "a,b,c,d,e",
+        "--start-date",
+        "2025-13-01",
+    ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("cluster_by has 5 columns; BigQuery allows at most 4 (in --cluster-by)"), "{}", run.stderr);
-    assert!(run.stderr.contains("invalid date \"2025-13-01\": month 13 does not exist (in --start-date/--end-date)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cluster_by has 5 columns; BigQuery allows at most 4 (in --cluster-by)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "invalid date \"2025-13-01\": month 13 does not exist (in --start-date/--end-date)"
+        ),
+        "{}",
+        run.stderr
+    );
 }

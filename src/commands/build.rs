@@ -15,7 +15,12 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         }
         return Ok(());
     }
-    let outcomes = output::emit(&compiled.out, &compiled.artifacts, &compiled.build.tables, args.force())?;
+    let outcomes = output::emit(
+        &compiled.out,
+        &compiled.artifacts,
+        &compiled.build.tables,
+        args.force(),
+    )?;
     let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
     let mut counts = [0usize; 4];
     for outcome in &outcomes {
@@ -26,9 +31,16 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
             }
             None => String::new(),
         };
-        println!("{:<9} {:<width$}{detail}", outcome.status.word(), outcome.path);
+        println!(
+            "{:<9} {:<width$}{detail}",
+            outcome.status.word(),
+            outcome.path
+        );
     }
-    let removed = outcomes.iter().filter(|o| o.status == Status::Removed).count();
+    let removed = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Removed)
+        .count();
     let tables = compiled.build.tables.len();
     println!(
         "{tables} table{}: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",

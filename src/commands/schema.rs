@@ -18,9 +18,17 @@ pub fn run(args: &SchemaArgs) -> Result<(), Diagnostics> {
             // One JSON document, keyed by the file name each schema is committed under.
             let all: serde_json::Map<String, serde_json::Value> = schemas()
                 .into_iter()
-                .map(|(name, text)| (name.to_string(), serde_json::from_str(&text).expect("schemas are JSON")))
+                .map(|(name, text)| {
+                    (
+                        name.to_string(),
+                        serde_json::from_str(&text).expect("schemas are JSON"),
+                    )
+                })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).expect("schemas serialize"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).expect("schemas serialize")
+            );
         }
     }
     Ok(())

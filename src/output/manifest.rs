@@ -70,7 +70,11 @@ impl Manifest {
             Some(p) => p.build + 1,
             None => 1,
         };
-        Manifest { bqflat_version: BQFLAT_VERSION.to_string(), build, artifacts: entries }
+        Manifest {
+            bqflat_version: BQFLAT_VERSION.to_string(),
+            build,
+            artifacts: entries,
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -81,7 +85,10 @@ impl Manifest {
 
     /// Hashes by path.
     pub fn hashes(&self) -> BTreeMap<&str, &str> {
-        self.artifacts.iter().map(|e| (e.path.as_str(), e.sha256.as_str())).collect()
+        self.artifacts
+            .iter()
+            .map(|e| (e.path.as_str(), e.sha256.as_str()))
+            .collect()
     }
 }
 
@@ -93,7 +100,14 @@ impl TableEntry {
             spec: t.spec_file.clone(),
             version: t.version,
             mode: t.mode,
-            columns: t.columns.iter().map(|c| ColumnEntry { name: c.name.clone(), ty: c.ty.clone() }).collect(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| ColumnEntry {
+                    name: c.name.clone(),
+                    ty: c.ty.clone(),
+                })
+                .collect(),
             partition: t.partition.clone(),
             cluster_by: t.cluster_by.clone(),
             dedupe: t.dedupe.clone(),
@@ -103,5 +117,8 @@ impl TableEntry {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -57,7 +57,12 @@ pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
 
 /// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
 /// differs from the manifest) and files bqflat did not write are refused unless `force`.
-pub fn emit(out: &Utf8Path, artifacts: &[Artifact], tables: &[Table], force: bool) -> Result<Vec<Outcome>, Diagnostics> {
+pub fn emit(
+    out: &Utf8Path,
+    artifacts: &[Artifact],
+    tables: &[Table],
+    force: bool,
+) -> Result<Vec<Outcome>, Diagnostics> {
     let previous = read_manifest(out)?;
     let known = previous.as_ref().map(Manifest::hashes).unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
@@ -75,7 +80,9 @@ pub fn emit(out: &Utf8Path, artifacts: &[Artifact], tables: &[Table], force: boo
             Ok(bytes) if bytes == artifact.contents.as_bytes() => Status::Unchanged,
             Ok(bytes) => {
                 if !force {
-                    if let Some(problem) = foreign_edit(&bytes, known.get(artifact.path.as_str()).copied()) {
+                    if let Some(problem) =
+                        foreign_edit(&bytes, known.get(artifact.path.as_str()).copied())
+                    {
                         diagnostics.push(refusal(&path, problem));
                         continue;
                     }
@@ -86,7 +93,11 @@ pub fn emit(out: &Utf8Path, artifacts: &[Artifact], tables: &[Table], force: boo
         if status != Status::Unchanged {
             writes.push((path, artifact.contents.as_str()));
         }
-        outcomes.push(Outcome { path: artifact.path.clone(), status, table: artifact.table });
+        outcomes.push(Outcome {
+            path: artifact.path.clone(),
+            status,
+            table: artifact.table,
+        });
     }
 
     let mut removals = Vec::new();
@@ -102,7 +113,11 @@ pub fn emit(out: &Utf8Path, artifacts: &[Artifact], tables: &[Table], force: boo
                 Some(problem) if !force => diagnostics.push(refusal(&path, problem)),
                 _ => {
                     removals.push(path);
-                    outcomes.push(Outcome { path: old.to_string(), status: Status::Removed, table: None });
+                    outcomes.push(Outcome {
+                        path: old.to_string(),
+                        status: Status::Removed,
+                        table: None,
+                    });
                 }
             },
         }
@@ -150,8 +165,12 @@ pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
         .prefix(".bqflat-")
         .tempfile_in(dir)
         .map_err(|e| io_error(dir, "write in", &e))?;
-    file.write_all(bytes).map_err(|e| io_error(path, "write", &e))?;
-    file.as_file().sync_all().map_err(|e| io_error(path, "write", &e))?;
-    file.persist(path).map_err(|e| io_error(path, "write", &e.error))?;
+    file.write_all(bytes)
+        .map_err(|e| io_error(path, "write", &e))?;
+    file.as_file()
+        .sync_all()
+        .map_err(|e| io_error(path, "write", &e))?;
+    file.persist(path)
+        .map_err(|e| io_error(path, "write", &e.error))?;
     Ok(())
 }

@@ -42,7 +42,9 @@ impl<T> Loaded<T> {
 
     /// A diagnostic pointing at the value at `path`, with the source line attached.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(message).at(self.locate(path)).with_source(&self.text)
+        Diagnostic::new(message)
+            .at(self.locate(path))
+            .with_source(&self.text)
     }
 }
 
@@ -67,7 +69,7 @@ pub fn parse_yaml<T: DeserializeOwned>(
 ) -> Result<Loaded<T>, Diagnostic> {
     let positions = Positions::of(&text);
     let value = if positions.values.contains_key("") {
-        serde_yaml::from_str(&text).map_err(|e| yaml_error(path, &text, &e))?
+        serde_yaml::from_str(&text).map_err(|e| yaml_error(path, &text, &positions, &e))?
     } else {
         empty.ok_or_else(|| {
             Diagnostic::new(format!("{path} holds no YAML document"))
@@ -75,7 +77,12 @@ pub fn parse_yaml<T: DeserializeOwned>(
                 .hint(empty_hint.to_string())
         })?
     };
-    Ok(Loaded { path: path.to_owned(), text, value, positions })
+    Ok(Loaded {
+        path: path.to_owned(),
+        text,
+        value,
+        positions,
+    })
 }
 
 /// UTF-8 text without a byte order mark; anything else is an error at the first bad byte.
@@ -100,7 +107,12 @@ fn decode(path: &Utf8Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 }
 
 /// Turns a serde_yaml error into a diagnostic with a position and, where possible, a fix.
-fn yaml_error(path: &Utf8Path, text: &str, err: &serde_yaml::Error) -> Diagnostic {
+fn yaml_error(
+    path: &Utf8Path,
+    text: &str,
+    positions: &Positions,
+    err: &serde_yaml::Error,
+) -> Diagnostic {
     let message = err.to_string();
     // serde_yaml appends " at line L column C" to the message; the location carries it already.
     let message = match message.find(" at line ") {
@@ -130,8 +142,22 @@ fn yaml_error(path: &Utf8Path, text: &str, err: &serde_yaml::Error) -> Diagnosti
     } else if message.contains("did not match any variant of untagged enum Column") {
         diagnostic.message =
             "expected a column (`device.category`) or `{field: ..., as: ...}`".into();
-    } else if message.contains("duplicate field") || message.contains("duplicate entry") {
-        diagnostic.hint = Some("a key may appear only once in a mapping; remove one".into());
+    } else if let Some(rest) = message.strip_prefix("duplicate field `") {
+        // serde_yaml points at the mapping; the index knows where the key repeats.
+        let field = rest.trim_end_matches('`');
+        let repeat = positions
+            .repeats
+            .iter()
+            .find(|(p, _)| p == field || p.ends_with(&format!(".{field}")));
+        if let Some((_, (line, col))) = repeat {
+            diagnostic.location = Some(Location::new(path, *line, *col));
+        }
+        diagnostic.message = format!("key `{field}` appears twice");
+        diagnostic.hint =
+            Some("a key may appear only once in a mapping; remove one of them".into());
+    } else if message.contains("duplicate entry") {
+        diagnostic.hint =
+            Some("a key may appear only once in a mapping; remove one of them".into());
     } else if message.contains("found character that cannot start any token") {
         diagnostic.hint = Some("YAML indentation must use spaces, not tabs".into());
     }
@@ -142,11 +168,19 @@ fn yaml_error(path: &Utf8Path, text: &str, err: &serde_yaml::Error) -> Diagnosti
 #[derive(Debug, Clone, Default)]
 struct Positions {
     values: BTreeMap<String, (usize, usize)>,
+    /// Keys that appear a second time in the same mapping: (path, position of the repeat).
+    repeats: Vec<(String, (usize, usize))>,
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, next: usize },
+    Map {
+        path: String,
+        key: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
     /// A complex key (a mapping or list used as a key); its contents are not indexed.
     Skip,
 }
@@ -158,7 +192,10 @@ struct Indexer {
 
 impl Positions {
     fn of(text: &str) -> Positions {
-        let mut indexer = Indexer { positions: Positions::default(), stack: Vec::new() };
+        let mut indexer = Indexer {
+            positions: Positions::default(),
+            stack: Vec::new(),
+        };
         // serde_yaml reports syntax errors with better messages; a failed index only costs precision.
         let _ = Parser::new_from_str(text).load(&mut indexer, false);
         indexer.positions
@@ -197,13 +234,18 @@ impl MarkedEventReceiver for Indexer {
                     self.positions.values.entry(path).or_insert(at);
                 }
                 None => {
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                        let full = join(path, &value);
+                        if self.positions.values.contains_key(&full) {
+                            self.positions.repeats.push((full, at));
+                        }
                         *key = Some(value);
                     }
                 }
             },
             Event::Alias(_) => {
-                self.next_path().map(|path| self.positions.values.entry(path).or_insert(at));
+                self.next_path()
+                    .map(|path| self.positions.values.entry(path).or_insert(at));
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_seq = matches!(event, Event::SequenceStart(..));
@@ -249,8 +291,13 @@ mod tests {
 
     #[test]
     fn locate_falls_back_to_parent() {
-        let loaded: Loaded<serde_yaml::Value> =
-            parse_yaml(Utf8Path::new("a.yaml"), "dedupe:\n  key: x\n".into(), None, "").unwrap();
+        let loaded: Loaded<serde_yaml::Value> = parse_yaml(
+            Utf8Path::new("a.yaml"),
+            "dedupe:\n  key: x\n".into(),
+            None,
+            "",
+        )
+        .unwrap();
         assert_eq!(loaded.locate("dedupe.order_by").line, 2);
         assert_eq!(loaded.locate("nothing.here"), Location::file("a.yaml"));
     }

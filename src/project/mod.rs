@@ -44,7 +44,10 @@ pub struct Overrides {
 impl Overrides {
     /// The flag that set `setting`, if one did.
     pub fn flag_for(&self, setting: &str) -> Option<&'static str> {
-        self.flags.iter().find(|(s, _)| *s == setting).map(|(_, f)| *f)
+        self.flags
+            .iter()
+            .find(|(s, _)| *s == setting)
+            .map(|(_, f)| *f)
     }
 }
 
@@ -61,7 +64,9 @@ impl Project {
         let file_path = match config {
             Some(path) => {
                 if !path.is_file() {
-                    return Err(Diagnostic::new(format!("config file {path} does not exist")).into());
+                    return Err(
+                        Diagnostic::new(format!("config file {path} does not exist")).into(),
+                    );
                 }
                 Some(path.to_owned())
             }
@@ -75,14 +80,20 @@ impl Project {
 
         let mut specs = Vec::new();
         for path in spec_paths(dir, &mut diagnostics) {
-            let hint = "an event spec needs at least `event: <name>`; delete the file if it is unused";
+            let hint =
+                "an event spec needs at least `event: <name>`; delete the file if it is unused";
             match load::load_yaml::<EventSpec>(&path, None, hint) {
                 Ok(spec) => specs.push(spec),
                 Err(d) => diagnostics.push(d),
             }
         }
         let templates = Some(dir.join(TEMPLATES_DIR)).filter(|p| p.is_dir());
-        diagnostics.into_result(Project { dir: dir.to_owned(), file, specs, templates })
+        diagnostics.into_result(Project {
+            dir: dir.to_owned(),
+            file,
+            specs,
+            templates,
+        })
     }
 
     /// A spec file's path as shown to users and written into headers: relative to the project.
@@ -98,11 +109,17 @@ fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf>
         return Vec::new();
     }
     let mut paths = Vec::new();
-    for entry in WalkDir::new(&events).follow_links(false).sort_by_file_name() {
+    for entry in WalkDir::new(&events)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                let at = err.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+                let at = err
+                    .path()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 diagnostics.push(Diagnostic::new(format!("cannot read {at}: {err}")));
                 continue;
             }

@@ -58,7 +58,11 @@ pub fn render(
         })
     });
     match rendered {
-        Ok(contents) => artifacts.push(Artifact { path: setup_path, contents, table: None }),
+        Ok(contents) => artifacts.push(Artifact {
+            path: setup_path,
+            contents,
+            table: None,
+        }),
         Err(err) => diagnostics.push(template_error(&err, templates, "_setup.sql")),
     }
 
@@ -74,7 +78,11 @@ pub fn render(
             })
         });
         match rendered {
-            Ok(contents) => artifacts.push(Artifact { path, contents, table: Some(index) }),
+            Ok(contents) => artifacts.push(Artifact {
+                path,
+                contents,
+                table: Some(index),
+            }),
             Err(err) => {
                 let what = format!("event `{}` ({template})", table.event);
                 diagnostics.push(template_error(&err, templates, &what));

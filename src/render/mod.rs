@@ -13,10 +13,22 @@ pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The built-in templates, by name: `<target>/<file>`.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("bigquery/_macros.sql", include_str!("../../templates/bigquery/_macros.sql")),
-    ("bigquery/full.sql", include_str!("../../templates/bigquery/full.sql")),
-    ("bigquery/incremental.sql", include_str!("../../templates/bigquery/incremental.sql")),
-    ("bigquery/setup.sql", include_str!("../../templates/bigquery/setup.sql")),
+    (
+        "bigquery/_macros.sql",
+        include_str!("../../templates/bigquery/_macros.sql"),
+    ),
+    (
+        "bigquery/full.sql",
+        include_str!("../../templates/bigquery/full.sql"),
+    ),
+    (
+        "bigquery/incremental.sql",
+        include_str!("../../templates/bigquery/incremental.sql"),
+    ),
+    (
+        "bigquery/setup.sql",
+        include_str!("../../templates/bigquery/setup.sql"),
+    ),
 ];
 
 /// Templates are looked up in the project's `templates/` folder first, then among the built-ins.
@@ -42,11 +54,17 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
             let path = dir.join(name);
             if crate::names::check_template_name(name).is_ok() && path.is_file() {
                 return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                    Error::new(ErrorKind::InvalidOperation, format!("cannot read template {path}: {e}"))
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("cannot read template {path}: {e}"),
+                    )
                 });
             }
         }
-        Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, source)| source.to_string()))
+        Ok(BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, source)| source.to_string()))
     });
     env
 }

@@ -38,7 +38,9 @@ pub struct TempProject {
 
 impl TempProject {
     pub fn new() -> Self {
-        TempProject { dir: tempfile::tempdir().expect("temp dir") }
+        TempProject {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn file(self, path: &str, text: &str) -> Self {
@@ -67,13 +69,19 @@ pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
 }
 
-pub const BASIC_PROJECT: &str = "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
+pub const BASIC_PROJECT: &str =
+    "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

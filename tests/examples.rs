@@ -1,0 +1,116 @@
+//! The shipped examples: their committed output is what a build produces today, and every YAML
+//! file in them validates against the committed JSON schemas (checked by an independent validator).
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("bqflat.yaml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    dirs
+}
+
+#[test]
+fn committed_example_output_is_up_to_date() {
+    for example in examples() {
+        let work = tempfile::tempdir().unwrap();
+        copy_dir(&example, work.path());
+        let before = tree(&work.path().join("build"));
+        assert!(
+            !before.is_empty(),
+            "{}: build/ is not committed",
+            example.display()
+        );
+        let run = bqflat(work.path(), &["build"]);
+        assert_eq!(run.code, 0, "{}: {}", example.display(), run.stderr);
+        assert_eq!(
+            tree(&work.path().join("build")),
+            before,
+            "{}: committed output is stale; run `cargo run -- build {}`",
+            example.display(),
+            example.display()
+        );
+        assert!(
+            run.stdout.contains(" 0 created, 0 changed,"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+fn validator(schema_file: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("schemas").join(schema_file)).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("committed schema is a valid JSON schema")
+}
+
+fn yaml_as_json(path: &Path) -> serde_json::Value {
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::to_value(value).unwrap()
+}
+
+#[test]
+fn example_specs_validate_against_the_committed_schemas() {
+    let project = validator("bqflat.project.schema.json");
+    let event = validator("bqflat.event.schema.json");
+    let mut checked = 0;
+    for example in examples() {
+        let file = yaml_as_json(&example.join("bqflat.yaml"));
+        assert!(
+            project.is_valid(&file),
+            "{}: {:?}",
+            example.display(),
+            project
+                .iter_errors(&file)
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+        );
+        for spec in std::fs::read_dir(example.join("events")).unwrap() {
+            let path = spec.unwrap().path();
+            let value = yaml_as_json(&path);
+            let errors: Vec<String> = event.iter_errors(&value).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            checked += 1;
+        }
+    }
+    let seed = yaml_as_json(&root().join("tests/fixtures/seed/config.yaml"));
+    assert!(
+        project.is_valid(&seed),
+        "the seed's config validates as a project file"
+    );
+    assert!(checked >= 4);
+}
+
+#[test]
+fn the_schemas_reject_what_the_compiler_rejects() {
+    let event = validator("bqflat.event.schema.json");
+    for bad in [
+        serde_json::json!({"event": "purchase", "clustr_by": ["a"]}),
+        serde_json::json!({"mode": "full"}),
+        serde_json::json!({"event": "purchase", "mode": "streaming"}),
+        serde_json::json!({"event": "purchase", "params": [{"key": "x", "type": "text"}]}),
+    ] {
+        assert!(!event.is_valid(&bad), "{bad}");
+    }
+}
