@@ -41,6 +41,8 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// The line of source the location points into, shown under the message.
     pub source_line: Option<String>,
+    /// Column of the caret within `source_line`.
+    caret: usize,
 }
 
 impl Diagnostic {
@@ -50,6 +52,7 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             source_line: None,
+            caret: 0,
         }
     }
 
@@ -66,10 +69,12 @@ impl Diagnostic {
     /// Attaches the source line the location points at, so the report can show it.
     pub fn with_source(mut self, text: &str) -> Self {
         if let Some(loc) = &self.location {
-            self.source_line = text
-                .lines()
-                .nth(loc.line.saturating_sub(1))
-                .map(String::from);
+            if let Some(line) = text.lines().nth(loc.line.saturating_sub(1)) {
+                let (shown, caret) = window(line, loc.col);
+                self.source_line = Some(shown);
+                // The caret follows the shown text; the reported column stays the real one.
+                self.caret = caret;
+            }
         }
         self
     }
@@ -85,7 +90,7 @@ impl fmt::Display for Diagnostic {
                 let pad = " ".repeat(number.len());
                 let caret_pad: String = line
                     .chars()
-                    .take(loc.col.saturating_sub(1))
+                    .take(self.caret.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 writeln!(f, "{pad} |")?;
@@ -98,6 +103,27 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// At most `WIDTH` characters of `line` around column `col`, and the column within them, so a
+/// minified or generated file does not flood the terminal.
+fn window(line: &str, col: usize) -> (String, usize) {
+    const WIDTH: usize = 120;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(WIDTH / 2).min(chars.len() - WIDTH);
+    let mut shown: String = chars[start..start + WIDTH].iter().collect();
+    let mut caret = col - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret += 1;
+    }
+    if start + WIDTH < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret)
 }
 
 /// Every problem found in one run. Returned as the error of the whole pipeline.
@@ -172,4 +198,30 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let (shown, caret) = window(&line, 501);
+        assert!(shown.chars().count() <= 122, "{}", shown.len());
+        assert_eq!(shown.chars().nth(caret - 1), Some('X'));
+        assert_eq!(window("short", 3), ("short".to_string(), 3));
+    }
+
+    #[test]
+    fn report_shows_line_caret_and_hint() {
+        let d = Diagnostic::new("bad")
+            .at(Location::new("a.yaml", 2, 5))
+            .with_source("x: 1\nkey: value\n")
+            .hint("fix it");
+        assert_eq!(
+            d.to_string(),
+            "error: bad\n  --> a.yaml:2:5\n  |\n2 | key: value\n  |     ^\n  = help: fix it\n"
+        );
+    }
 }

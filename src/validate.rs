@@ -965,8 +965,10 @@ struct Columns {
 }
 
 impl Columns {
+    /// The column called `name`, or the one a GA4 field path (`device.language`) produces.
     fn get(&self, name: &str) -> Option<&Column> {
-        self.list.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        let find = |n: &str| self.list.iter().find(|c| c.name.eq_ignore_ascii_case(n));
+        find(name).or_else(|| standard_column(name).and_then(|c| find(&c.name)))
     }
 
     /// The column's name as declared (case may differ from a reference to it).
@@ -1022,5 +1024,159 @@ pub fn param_sql_type(ty: ParamType) -> &'static str {
         ParamType::Int64 => "INT64",
         ParamType::Float64 | ParamType::Number => "FLOAT64",
         ParamType::Bool => "BOOL",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::load::parse_yaml;
+    use camino::Utf8Path;
+
+    fn project(file: &str, specs: &[&str]) -> Project {
+        let file = parse_yaml(
+            Utf8Path::new("bqflat.yaml"),
+            file.to_string(),
+            Some(ProjectFile::default()),
+            "",
+        )
+        .unwrap();
+        let specs = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                parse_yaml(
+                    Utf8Path::new(&format!("events/{i}.yaml")),
+                    s.to_string(),
+                    None,
+                    "",
+                )
+                .unwrap()
+            })
+            .collect();
+        Project {
+            dir: ".".into(),
+            file: Some(file),
+            specs,
+            templates: None,
+        }
+    }
+
+    const FILE: &str = "project: my-gcp-project\nsource_dataset: raw\ntarget_dataset: flat\n";
+
+    #[test]
+    fn defaults_resolve_to_a_full_build_partitioned_by_event_date() {
+        let build = resolve(
+            &project(FILE, &["event: purchase\n"]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let t = &build.tables[0];
+        assert_eq!(t.full_name(), "my-gcp-project.flat.event_purchase_flat");
+        assert_eq!(t.mode, Mode::Full);
+        assert_eq!(
+            (t.partition.column.as_str(), t.partition.ty.as_str()),
+            ("event_date", "DATE")
+        );
+        assert_eq!(t.dedupe.key, ["event_key"]);
+        assert!(t.dedupe.nullable.is_empty());
+        assert_eq!(
+            t.lookback,
+            Lookback {
+                amount: 3,
+                unit: "DAY",
+                text: "3d".into()
+            }
+        );
+        assert_eq!(t.source.table, "events_*");
+        assert!(t.source.sharded && !t.source.intraday);
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names.len(), DEFAULT_COLUMNS.len());
+        assert_eq!(build.setup.datasets, ["my-gcp-project.flat"]);
+    }
+
+    #[test]
+    fn spec_beats_project_file_and_flags_beat_both() {
+        let p = project(
+            &format!("{FILE}mode: incremental\ncluster_by: [platform]\n"),
+            &["event: a\ncluster_by: [user_id]\n", "event: b\n"],
+        );
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        assert_eq!(build.tables[0].cluster_by, ["user_id"]);
+        assert_eq!(build.tables[1].cluster_by, ["platform"]);
+        assert!(build.tables.iter().all(|t| t.mode == Mode::Incremental));
+        let flags = Overrides {
+            settings: spec::Settings {
+                cluster_by: Some(spec::Names::One("event_name".into())),
+                ..Default::default()
+            },
+            ..Overrides::default()
+        };
+        let build = resolve(&p, &flags).unwrap();
+        assert!(build.tables.iter().all(|t| t.cluster_by == ["event_name"]));
+    }
+
+    #[test]
+    fn referenced_standard_columns_are_added() {
+        let p = project(FILE, &["event: a\ncolumns: [event_date]\ncluster_by: [device.language]\ndedupe: {order_by: event_timestamp}\n"]);
+        let t = &resolve(&p, &Overrides::default()).unwrap().tables[0];
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["event_date", "device_language", "event_key", "event_ts"]
+        );
+        assert_eq!(t.cluster_by, ["device_language"]);
+        assert_eq!(t.dedupe.order_by, "event_ts");
+    }
+
+    #[test]
+    fn a_param_key_becomes_a_nullable_dedupe_key() {
+        let p = project(
+            FILE,
+            &["event: a\nitems: explode\ndedupe: {key: event_id}\n"],
+        );
+        let t = &resolve(&p, &Overrides::default()).unwrap().tables[0];
+        assert_eq!(t.dedupe.key, ["event_id", "item_index"]);
+        assert_eq!(t.dedupe.nullable, ["event_id"]);
+        let event_id = t.column("event_id").unwrap();
+        assert_eq!(
+            event_id.origin,
+            Origin::Param {
+                array: "event_params".into(),
+                key: "event_id".into(),
+                param_type: ParamType::Any
+            }
+        );
+    }
+
+    #[test]
+    fn events_listed_without_specs_get_the_defaults() {
+        let p = project(
+            &format!("{FILE}events: [purchase, refund]\n"),
+            &["event: purchase\nmode: incremental\n"],
+        );
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        let modes: Vec<(&str, Mode)> = build
+            .tables
+            .iter()
+            .map(|t| (t.event.as_str(), t.mode))
+            .collect();
+        assert_eq!(
+            modes,
+            [("purchase", Mode::Incremental), ("refund", Mode::Full)]
+        );
+        assert_eq!(build.tables[1].spec_file, None);
+    }
+
+    #[test]
+    fn column_names_collide_case_insensitively() {
+        let p = project(FILE, &["event: a\nparams: [{key: Value}, {key: value}]\n"]);
+        let errors = resolve(&p, &Overrides::default()).unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert!(
+            errors.0[0].message.contains("both become column `value`"),
+            "{}",
+            errors.0[0].message
+        );
     }
 }
