@@ -45,27 +45,24 @@ pub fn check_project(id: &str) -> Result<(), String> {
 }
 
 pub fn check_dataset(name: &str) -> Result<(), String> {
-    if !name.is_empty()
-        && name.len() <= 1024
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "invalid dataset name {name:?}: use letters, digits and underscores"
-        ))
-    }
+    plain_name("dataset", name)
 }
 
 pub fn check_table(name: &str) -> Result<(), String> {
-    if !name.is_empty()
+    plain_name("table", name)
+}
+
+/// Dataset and table names: letters, digits and underscores, at most 1024 characters. (BigQuery
+/// allows more in table names; keeping to these makes them safe as file names too.)
+fn plain_name(kind: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
         && name.len() <= 1024
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
         Ok(())
     } else {
         Err(format!(
-            "invalid table name {name:?}: use letters, digits and underscores"
+            "invalid {kind} name {name:?}: use letters, digits and underscores"
         ))
     }
 }
