@@ -28,33 +28,49 @@ pub struct Cli {
 enum Command {
     /// Compile a project into SQL scripts and a manifest in the output folder.
     Build(Box<BuildArgs>),
+    /// Exit 1 when the specs are invalid, the output folder is stale, or an output file was edited
+    /// by hand; for CI and pre-commit hooks.
+    Check(Box<CheckArgs>),
     /// Create a working project to start from.
     Init(InitArgs),
     /// Print (or write) the JSON schemas of bqflat.yaml and the event specs.
     Schema(SchemaArgs),
 }
 
+/// Which project to compile, and how: shared by every command that compiles.
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub struct ProjectArgs {
     /// Project directory (holds bqflat.yaml and events/). Default: the --config file's folder, else `.`.
     dir: Option<Utf8PathBuf>,
     /// Output folder. Default: `output:` in bqflat.yaml, else DIR/build.
     #[arg(long)]
     out: Option<Utf8PathBuf>,
-    /// What to generate.
-    #[arg(long = "target", value_enum, default_value = "bigquery")]
-    targets: Vec<Target>,
-    /// Print the SQL instead of writing files.
-    #[arg(long)]
-    dry_run: bool,
-    /// Overwrite output files edited by hand since the last build.
-    #[arg(long)]
-    force: bool,
     /// The project file to use instead of DIR/bqflat.yaml (the seed's YAML config works as is).
     #[arg(long)]
     config: Option<Utf8PathBuf>,
     #[command(flatten)]
     seed: SeedFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// What to generate.
+    #[arg(long = "target", value_enum, default_value = "bigquery")]
+    pub targets: Vec<Target>,
+    /// Print the SQL instead of writing files.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite output files edited by hand since the last build.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 /// The original tool's flags, accepted verbatim; each overrides the project's files.
@@ -118,7 +134,7 @@ pub struct SchemaArgs {
     pub out: Option<Utf8PathBuf>,
 }
 
-impl BuildArgs {
+impl ProjectArgs {
     pub fn inputs(&self) -> Inputs {
         let dir = match (&self.dir, &self.config) {
             (Some(dir), _) => dir.clone(),
@@ -135,14 +151,6 @@ impl BuildArgs {
             out: self.out.clone(),
             overrides: self.seed.overrides(),
         }
-    }
-
-    pub fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-
-    pub fn force(&self) -> bool {
-        self.force
     }
 }
 
@@ -202,6 +210,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), Diagnostics> = match &cli.command {
         Command::Build(args) => commands::build::run(args),
+        Command::Check(args) => commands::check::run(args),
         Command::Init(args) => commands::init::run(args),
         Command::Schema(args) => commands::schema::run(args),
     };

@@ -346,3 +346,67 @@ fn flag_errors_name_the_flag() {
         run.stderr
     );
 }
+
+#[test]
+fn check_passes_on_a_fresh_build_and_fails_on_drift() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1, "no build yet");
+    assert!(
+        run.stderr
+            .contains("build/bigquery/event_purchase_flat.sql is missing"),
+        "{}",
+        run.stderr
+    );
+
+    assert_eq!(p.run(&["build"]).code, 0);
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("ok: 2 files"), "{}", run.stdout);
+
+    let p = p.file("events/a.yaml", "event: purchase\nmode: incremental\n");
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("build/bigquery/event_purchase_flat.sql is out of date"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("_setup.sql"), "{}", run.stderr);
+}
+
+#[test]
+fn check_reports_hand_edits_and_invalid_specs() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let before = tree(&p.path().join("build"));
+    let p = p.file("build/bigquery/_setup.sql", "-- tweaked\n");
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("_setup.sql was edited by hand since the last build"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        p.read("build/bigquery/_setup.sql"),
+        "-- tweaked\n",
+        "check writes nothing"
+    );
+    assert_ne!(tree(&p.path().join("build")), before);
+
+    let p = p.file("events/a.yaml", "event: purchase\nmode: sometimes\n");
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("unknown variant `sometimes`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -6,8 +6,8 @@ use crate::diagnostics::Diagnostics;
 use crate::output::{self, Status};
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
-    let compiled = compiler::compile(&args.inputs())?;
-    if args.dry_run() {
+    let compiled = compiler::compile(&args.project.inputs())?;
+    if args.dry_run {
         for artifact in &compiled.artifacts {
             println!("-- ==> {} <==", artifact.path);
             print!("{}", artifact.contents);
@@ -19,7 +19,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         &compiled.out,
         &compiled.artifacts,
         &compiled.build.tables,
-        args.force(),
+        args.force,
     )?;
     let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
     let mut counts = [0usize; 4];

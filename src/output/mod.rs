@@ -55,19 +55,37 @@ pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
     })
 }
 
-/// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
-/// differs from the manifest) and files bqflat did not write are refused unless `force`.
-pub fn emit(
+/// How the output folder differs from what a build would write. Nothing is written to compute it.
+#[derive(Debug)]
+pub struct Comparison {
+    /// One per generated file, in order, then one per file the previous build wrote that is no
+    /// longer made.
+    pub outcomes: Vec<Outcome>,
+    /// Files that may not be replaced or deleted without `--force`, and why.
+    pub foreign: Vec<(Utf8PathBuf, &'static str)>,
+    pub manifest: Manifest,
+    pub previous: Option<Manifest>,
+}
+
+impl Comparison {
+    /// Whether writing the build would change any file, the manifest included.
+    pub fn is_stale(&self) -> bool {
+        self.outcomes.iter().any(|o| o.status != Status::Unchanged)
+            || self.previous.as_ref() != Some(&self.manifest)
+    }
+}
+
+/// Compares `artifacts` with the files in `out` and the previous manifest.
+pub fn compare(
     out: &Utf8Path,
     artifacts: &[Artifact],
     tables: &[Table],
-    force: bool,
-) -> Result<Vec<Outcome>, Diagnostics> {
+) -> Result<Comparison, Diagnostics> {
     let previous = read_manifest(out)?;
     let known = previous.as_ref().map(Manifest::hashes).unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
     let mut outcomes = Vec::new();
-    let mut writes: Vec<(Utf8PathBuf, &str)> = Vec::new();
+    let mut foreign = Vec::new();
 
     for artifact in artifacts {
         let path = out.join(&artifact.path);
@@ -79,20 +97,14 @@ pub fn emit(
             }
             Ok(bytes) if bytes == artifact.contents.as_bytes() => Status::Unchanged,
             Ok(bytes) => {
-                if !force {
-                    if let Some(problem) =
-                        foreign_edit(&bytes, known.get(artifact.path.as_str()).copied())
-                    {
-                        diagnostics.push(refusal(&path, problem));
-                        continue;
-                    }
+                if let Some(problem) =
+                    foreign_edit(&bytes, known.get(artifact.path.as_str()).copied())
+                {
+                    foreign.push((path, problem));
                 }
                 Status::Changed
             }
         };
-        if status != Status::Unchanged {
-            writes.push((path, artifact.contents.as_str()));
-        }
         outcomes.push(Outcome {
             path: artifact.path.clone(),
             status,
@@ -100,7 +112,6 @@ pub fn emit(
         });
     }
 
-    let mut removals = Vec::new();
     for (old, hash) in &known {
         if artifacts.iter().any(|a| a.path == *old) {
             continue;
@@ -109,36 +120,63 @@ pub fn emit(
         match std::fs::read(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => diagnostics.push(io_error(&path, "read", &e)),
-            Ok(bytes) => match foreign_edit(&bytes, Some(hash)) {
-                Some(problem) if !force => diagnostics.push(refusal(&path, problem)),
-                _ => {
-                    removals.push(path);
-                    outcomes.push(Outcome {
-                        path: old.to_string(),
-                        status: Status::Removed,
-                        table: None,
-                    });
+            Ok(bytes) => {
+                if let Some(problem) = foreign_edit(&bytes, Some(hash)) {
+                    foreign.push((path, problem));
                 }
-            },
+                outcomes.push(Outcome {
+                    path: old.to_string(),
+                    status: Status::Removed,
+                    table: None,
+                });
+            }
         }
     }
-    if !diagnostics.is_empty() {
-        return Err(diagnostics);
-    }
-
     let manifest = Manifest::new(artifacts, tables, previous.as_ref());
-    let manifest_text = manifest.to_json();
-    let manifest_path = out.join(manifest::FILE);
-    for (path, contents) in &writes {
-        write_atomic(path, contents.as_bytes())?;
+    diagnostics.into_result(Comparison {
+        outcomes,
+        foreign,
+        manifest,
+        previous,
+    })
+}
+
+/// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
+/// differs from the manifest) and files bqflat did not write are refused unless `force`.
+pub fn emit(
+    out: &Utf8Path,
+    artifacts: &[Artifact],
+    tables: &[Table],
+    force: bool,
+) -> Result<Vec<Outcome>, Diagnostics> {
+    let comparison = compare(out, artifacts, tables)?;
+    if !force && !comparison.foreign.is_empty() {
+        return Err(Diagnostics(
+            comparison
+                .foreign
+                .iter()
+                .map(|(path, problem)| refusal(path, problem))
+                .collect(),
+        ));
     }
-    for path in &removals {
-        std::fs::remove_file(path).map_err(|e| io_error(path, "delete", &e))?;
+    // The first outcomes are the artifacts' own, in order; the rest are removals.
+    let (made, removed) = comparison.outcomes.split_at(artifacts.len());
+    for (artifact, outcome) in artifacts.iter().zip(made) {
+        if outcome.status != Status::Unchanged {
+            write_atomic(&out.join(&artifact.path), artifact.contents.as_bytes())?;
+        }
     }
-    if previous.as_ref() != Some(&manifest) {
-        write_atomic(&manifest_path, manifest_text.as_bytes())?;
+    for outcome in removed {
+        let path = out.join(&outcome.path);
+        std::fs::remove_file(&path).map_err(|e| io_error(&path, "delete", &e))?;
     }
-    Ok(outcomes)
+    if comparison.previous.as_ref() != Some(&comparison.manifest) {
+        write_atomic(
+            &out.join(manifest::FILE),
+            comparison.manifest.to_json().as_bytes(),
+        )?;
+    }
+    Ok(comparison.outcomes)
 }
 
 /// Why a file on disk may not be replaced: edited since bqflat wrote it, or never written by it.
