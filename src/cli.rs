@@ -28,6 +28,8 @@ pub struct Cli {
 enum Command {
     /// Compile a project into SQL scripts and a manifest in the output folder.
     Build(Box<BuildArgs>),
+    /// Show what `build` would change, against the previous build, without writing anything.
+    Plan(Box<PlanArgs>),
     /// Exit 1 when the specs are invalid, the output folder is stale, or an output file was edited
     /// by hand; for CI and pre-commit hooks.
     Check(Box<CheckArgs>),
@@ -65,6 +67,37 @@ pub struct BuildArgs {
     /// Overwrite output files edited by hand since the last build.
     #[arg(long)]
     pub force: bool,
+    /// Accept breaking changes to existing incremental tables: emit a one-off full-rebuild
+    /// migration instead of refusing.
+    #[arg(long)]
+    pub allow_breaking: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Compare with the output folder as committed at this git revision instead of as on disk.
+    #[arg(long, value_name = "REV")]
+    pub against: Option<String>,
+    /// Plan as `build --allow-breaking` would build.
+    #[arg(long)]
+    pub allow_breaking: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// A summary, per-table changes and unified diffs (coloured in a terminal).
+    Text,
+    /// A pull-request comment: a table of changes and collapsible diffs.
+    Markdown,
+    /// A stable document for tools (see README).
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -208,14 +241,21 @@ impl SeedFlags {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(), Diagnostics> = match &cli.command {
-        Command::Build(args) => commands::build::run(args),
-        Command::Check(args) => commands::check::run(args),
-        Command::Init(args) => commands::init::run(args),
-        Command::Schema(args) => commands::schema::run(args),
+    let result: Result<ExitCode, Diagnostics> = match &cli.command {
+        Command::Build(args) => commands::build::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Plan(args) => commands::plan::run(args).map(|changes| {
+            if changes && args.detailed_exitcode {
+                ExitCode::from(commands::plan::CHANGES_EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }),
+        Command::Check(args) => commands::check::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Schema(args) => commands::schema::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
             ExitCode::FAILURE

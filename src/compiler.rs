@@ -1,12 +1,16 @@
 //! The pipeline from a project directory to the files of a build, in memory:
 //! load → validate → render → verify. `build` writes the result; later commands compare it.
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::model::Build;
+use crate::output::manifest::TableEntry;
+use crate::output::plan::{compare, Change, Impact, Previous};
 use crate::project::{Overrides, Project};
+use crate::render::bigquery::Migration;
 use crate::render::{self, bigquery::Artifact};
+use crate::spec::Mode;
 use crate::{validate, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
@@ -20,11 +24,15 @@ pub struct Inputs {
     pub overrides: Overrides,
 }
 
-#[derive(Debug)]
 pub struct Compiled {
     pub build: Build,
     pub artifacts: Vec<Artifact>,
     pub out: Utf8PathBuf,
+    /// The project directory (spec paths in the model are relative to it).
+    pub dir: Utf8PathBuf,
+    templates: Option<Utf8PathBuf>,
+    env: minijinja::Environment<'static>,
+    run_prefix: String,
 }
 
 pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
@@ -51,7 +59,142 @@ pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
         build,
         artifacts,
         out,
+        dir: project.dir.clone(),
+        templates: project.templates.clone(),
+        env,
+        run_prefix,
     })
+}
+
+/// The build's files plus the migrations its changes need against the previous build.
+pub struct Evolution {
+    pub artifacts: Vec<Artifact>,
+    /// Breaking changes to existing incremental tables that the build refuses: their spec version
+    /// did not go up and `--allow-breaking` was not given.
+    pub refused: Diagnostics,
+}
+
+impl Evolution {
+    /// The files to write, or the refusals.
+    pub fn into_result(self) -> Result<Vec<Artifact>, Diagnostics> {
+        self.refused.into_result(self.artifacts)
+    }
+}
+
+/// Adds the migrations the build's changes need against `previous`; a breaking change to an
+/// existing incremental table is refused unless its spec version went up or `allow_breaking` is
+/// set. Migrations of earlier builds still on disk are kept.
+pub fn with_migrations(
+    compiled: &Compiled,
+    previous: &Previous,
+    allow_breaking: bool,
+) -> Result<Evolution, Diagnostics> {
+    let mut artifacts = compiled.artifacts.clone();
+    let Some(old) = &previous.manifest else {
+        return Ok(Evolution {
+            artifacts,
+            refused: Diagnostics::default(),
+        });
+    };
+    let mut refused = Diagnostics::default();
+    let build_number = old.build + 1;
+    let mut diagnostics = Diagnostics::default();
+    for (index, table) in compiled.build.tables.iter().enumerate() {
+        let name = table.full_name();
+        let Some(before) = old
+            .artifacts
+            .iter()
+            .filter_map(|e| e.table.as_ref())
+            .find(|t| t.table == name)
+        else {
+            continue;
+        };
+        if table.mode != Mode::Incremental {
+            continue;
+        }
+        let changes = compare(before, &TableEntry::of(table));
+        let breaking: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.impact == Impact::Breaking)
+            .collect();
+        let kind = if breaking.is_empty() {
+            let added: Vec<&str> = changes
+                .iter()
+                .filter(|c| c.kind == "column_added")
+                .filter_map(|c| c.column.as_deref())
+                .collect();
+            let options = changes
+                .iter()
+                .any(|c| c.kind == "options" || c.kind == "partition_options");
+            if added.is_empty() && !options {
+                continue;
+            }
+            Migration::Alter { added, options }
+        } else if allow_breaking || table.version > before.version {
+            Migration::Rebuild
+        } else {
+            let list: Vec<String> = breaking.iter().map(|c| c.detail.clone()).collect();
+            let location = table
+                .spec_file
+                .as_ref()
+                .map(|f| Location::file(project_path(&compiled.dir, f)));
+            let d = Diagnostic::new(format!(
+                "event `{}`: breaking change to the existing incremental table `{name}`: {}",
+                table.event,
+                list.join("; ")
+            ))
+            .hint(format!(
+                "bump `version` (to {}; with `{{version}}` in the table name the new table is built beside the old one), or pass --allow-breaking to emit a one-off full rebuild under bigquery/migrations/",
+                before.version + 1
+            ));
+            refused.push(match location {
+                Some(at) => d.at(at),
+                None => d,
+            });
+            continue;
+        };
+        let rendered = render::bigquery::render_migration(
+            &compiled.build,
+            index,
+            &kind,
+            build_number,
+            &compiled.env,
+            compiled.templates.as_deref(),
+            &compiled.run_prefix,
+        );
+        match rendered {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    // Earlier migrations stay until their user deletes them: they may not have run yet.
+    for entry in &old.artifacts {
+        if entry.path.starts_with(render::bigquery::MIGRATIONS_DIR)
+            && !artifacts.iter().any(|a| a.path == entry.path)
+        {
+            if let Some(text) = previous.files.get(&entry.path) {
+                artifacts.push(Artifact {
+                    path: entry.path.clone(),
+                    contents: text.clone(),
+                    table: None,
+                });
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics.sorted());
+    }
+    verify_all(&artifacts, &compiled.build)?;
+    Ok(Evolution { artifacts, refused })
+}
+
+/// `file` (relative to the project) as users see it: without a leading `./`.
+fn project_path(dir: &Utf8Path, file: &str) -> Utf8PathBuf {
+    if dir == "." {
+        file.into()
+    } else {
+        dir.join(file)
+    }
 }
 
 /// Parses every script; a failure names the event, the template and the position in the output.

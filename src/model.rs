@@ -133,6 +133,21 @@ pub enum Origin {
     Items,
 }
 
+impl Origin {
+    /// A short, stable description: `computed:event_ts`, `field:geo.country`,
+    /// `event_params:page_title`, `item_field:price`, `item_index`, `items`.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Computed { name } => format!("computed:{name}"),
+            Origin::Field { path } => format!("field:{path}"),
+            Origin::Param { array, key, .. } => format!("{array}:{key}"),
+            Origin::ItemField { field } => format!("item_field:{field}"),
+            Origin::ItemIndex => "item_index".into(),
+            Origin::Items => "items".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partition {
     pub column: String,

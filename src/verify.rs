@@ -12,7 +12,7 @@ pub fn parse_script(sql: &str) -> Result<usize, String> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| e.to_string())?;
-    let tokens = rewrite_while_loops(tokens)?;
+    let tokens = rewrite_set_options(rewrite_while_loops(tokens)?);
     let statements = Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()
@@ -51,6 +51,23 @@ fn rewrite_while_loops(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSp
     Ok(tokens)
 }
 
+/// sqlparser reads BigQuery's `ALTER TABLE … SET OPTIONS (k = v, …)` as the `SET (k = v, …)` it
+/// knows from other dialects; the option list is parsed the same way.
+fn rewrite_set_options(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let mut after_set = false;
+    for token in tokens.iter_mut() {
+        if matches!(token.token, Token::Whitespace(_)) {
+            continue;
+        }
+        if after_set && word(&token.token, Keyword::OPTIONS) {
+            token.token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        }
+        after_set = word(&token.token, Keyword::SET);
+    }
+    tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +79,12 @@ mod tests {
                    BEGIN\n  BEGIN TRANSACTION;\n  SELECT 'while x do', `while`;\n  COMMIT TRANSACTION;\n\
                    EXCEPTION WHEN ERROR THEN\n  ROLLBACK TRANSACTION;\n  RAISE USING MESSAGE = @@error.message;\nEND;\n";
         assert_eq!(parse_script(sql), Ok(3));
+    }
+
+    #[test]
+    fn alter_table_set_options_parses() {
+        let sql = "ALTER TABLE `p.d.t` ADD COLUMN IF NOT EXISTS x INT64;\nALTER TABLE `p.d.t` SET OPTIONS (description = 'x', labels = [('a', 'b')]);\n";
+        assert_eq!(parse_script(sql), Ok(2));
     }
 
     #[test]

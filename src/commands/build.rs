@@ -3,12 +3,16 @@
 use crate::cli::BuildArgs;
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
+use crate::output::plan::Previous;
 use crate::output::{self, Status};
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile(&args.project.inputs())?;
+    let previous = Previous::from_dir(&compiled.out)?;
+    let artifacts =
+        compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
     if args.dry_run {
-        for artifact in &compiled.artifacts {
+        for artifact in &artifacts {
             println!("-- ==> {} <==", artifact.path);
             print!("{}", artifact.contents);
             println!();
@@ -17,7 +21,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     }
     let outcomes = output::emit(
         &compiled.out,
-        &compiled.artifacts,
+        &artifacts,
         &compiled.build.tables,
         args.force,
     )?;

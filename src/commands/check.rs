@@ -4,11 +4,14 @@
 use crate::cli::CheckArgs;
 use crate::compiler;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::output::plan::Previous;
 use crate::output::{self, Status};
 
 pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile(&args.project.inputs())?;
-    let comparison = output::compare(&compiled.out, &compiled.artifacts, &compiled.build.tables)?;
+    let previous = Previous::from_dir(&compiled.out)?;
+    let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
+    let comparison = output::compare(&compiled.out, &artifacts, &compiled.build.tables)?;
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {
         problems.push(

@@ -44,6 +44,10 @@ pub struct TableEntry {
     pub cluster_by: Vec<String>,
     pub dedupe: Dedupe,
     pub template: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +55,10 @@ pub struct ColumnEntry {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: String,
+    /// Where the value comes from (`event_params:page_title`, `field:device.category`), so a
+    /// renamed column can be told from a new one. Empty in manifests of older builds.
+    #[serde(default)]
+    pub source: String,
 }
 
 impl Manifest {
@@ -93,7 +101,7 @@ impl Manifest {
 }
 
 impl TableEntry {
-    fn of(t: &Table) -> TableEntry {
+    pub fn of(t: &Table) -> TableEntry {
         TableEntry {
             event: t.event.clone(),
             table: t.full_name(),
@@ -106,12 +114,15 @@ impl TableEntry {
                 .map(|c| ColumnEntry {
                     name: c.name.clone(),
                     ty: c.ty.clone(),
+                    source: c.origin.describe(),
                 })
                 .collect(),
             partition: t.partition.clone(),
             cluster_by: t.cluster_by.clone(),
             dedupe: t.dedupe.clone(),
             template: t.template.clone(),
+            description: t.description.clone(),
+            labels: t.labels.clone(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! unchanged files are left alone; only files the previous manifest lists are ever deleted.
 
 pub mod manifest;
+pub mod plan;
 
 use std::io::Write;
 

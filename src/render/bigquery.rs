@@ -11,6 +11,17 @@ use crate::model::{Build, Table};
 
 pub const DIR: &str = "bigquery";
 pub const SETUP_FILE: &str = "_setup.sql";
+/// One-off scripts that bring an existing table to a new build.
+pub const MIGRATIONS_DIR: &str = "bigquery/migrations/";
+
+/// How an existing incremental table is brought to the new build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Migration<'a> {
+    /// New nullable columns and changed options, in place.
+    Alter { added: Vec<&'a str>, options: bool },
+    /// A breaking change: the table is rebuilt from the window, as a full build would.
+    Rebuild,
+}
 
 /// One generated file, with its path relative to the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +101,63 @@ pub fn render(
         }
     }
     diagnostics.into_result(artifacts)
+}
+
+/// The migration of table `index` of `build` to build number `number`.
+pub fn render_migration(
+    build: &Build,
+    index: usize,
+    kind: &Migration<'_>,
+    number: u64,
+    env: &Environment<'_>,
+    templates: Option<&Utf8Path>,
+    run_prefix: &str,
+) -> Result<Artifact, crate::diagnostics::Diagnostic> {
+    let table = &build.tables[index];
+    let path = format!("{MIGRATIONS_DIR}{number:04}_{}.sql", table.name);
+    let run_path = format!("{run_prefix}{path}");
+    let rendered = match kind {
+        Migration::Alter { added, options } => {
+            let view = table_view(table, build);
+            let added: Vec<&crate::model::Column> = table
+                .columns
+                .iter()
+                .filter(|c| added.contains(&c.name.as_str()))
+                .collect();
+            env.get_template(&format!("{DIR}/migration.sql"))
+                .and_then(|t| {
+                    t.render(context! {
+                        t => Serde(&view),
+                        added => Serde(&added),
+                        options => *options,
+                        build => number,
+                        bqflat_version => BQFLAT_VERSION,
+                        run_path => run_path,
+                    })
+                })
+        }
+        Migration::Rebuild => {
+            let mut full = table.clone();
+            full.mode = crate::spec::Mode::Full;
+            full.daily_batches = false;
+            let view = table_view(&full, build);
+            env.get_template(&format!("{DIR}/full.sql")).and_then(|t| {
+                t.render(context! {
+                    t => Serde(&view),
+                    bqflat_version => BQFLAT_VERSION,
+                    run_path => run_path,
+                })
+            })
+        }
+    };
+    let what = format!("the migration of event `{}`", table.event);
+    rendered
+        .map(|contents| Artifact {
+            path,
+            contents,
+            table: None,
+        })
+        .map_err(|err| template_error(&err, templates, &what))
 }
 
 fn metadata_view(build: &Build) -> serde_json::Value {

@@ -26,6 +26,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/bigquery/incremental.sql"),
     ),
     (
+        "bigquery/migration.sql",
+        include_str!("../../templates/bigquery/migration.sql"),
+    ),
+    (
         "bigquery/setup.sql",
         include_str!("../../templates/bigquery/setup.sql"),
     ),

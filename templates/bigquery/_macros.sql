@@ -103,17 +103,29 @@ CLUSTER BY {% for c in t.cluster_by %}{{ c|ident }}{{ ", " if not loop.last }}{%
 
 {% endif %}
 OPTIONS (
+{{ options_list(t) }}
+)
+{%- endmacro %}
+
+{#- The table's options, one per line; with `explicit`, unset ones are written as their defaults
+    so ALTER TABLE … SET OPTIONS also clears what a spec no longer sets. -#}
+{% macro options_list(t, explicit=false) -%}
 {% if t.description %}
   description = {{ t.description|literal }},
+{% elif explicit %}
+  description = NULL,
 {% endif %}
 {% if t.partition.expiration_days %}
   partition_expiration_days = {{ t.partition.expiration_days }},
+{% elif explicit %}
+  partition_expiration_days = NULL,
 {% endif %}
 {% if t.partition.require_filter %}
   require_partition_filter = TRUE,
+{% elif explicit %}
+  require_partition_filter = FALSE,
 {% endif %}
   labels = [{% for k, v in t.labels|items %}({{ k|literal }}, {{ v|literal }}){{ ", " if not loop.last }}{% endfor %}]
-)
 {%- endmacro %}
 
 {#- The lower bound of target partitions a merge can touch: one day before the earliest event
@@ -226,8 +238,19 @@ ON m.table_name = s.table_name
 WHEN MATCHED THEN UPDATE SET watermark = bqflat_watermark_after, updated_at = CURRENT_TIMESTAMP(), run_id = bqflat_run_id
 WHEN NOT MATCHED THEN INSERT (table_name, watermark, updated_at, run_id)
   VALUES (s.table_name, bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
+{% if t.daily_batches and t.mode == "incremental" %}
+{#- Each day commits on its own, so each day records the run: still one row per run, inserted by
+    the first day and brought up to date by the next ones. -#}
+MERGE {{ t.metadata.runs_full|ident }} AS r
+USING (SELECT bqflat_run_id AS run_id, {{ t.full_name|literal }} AS table_name) AS s
+ON r.started_at = bqflat_started_at AND r.run_id = s.run_id AND r.table_name = s.table_name
+WHEN MATCHED THEN UPDATE SET ended_at = CURRENT_TIMESTAMP(), rows_affected = bqflat_rows, watermark_after = bqflat_watermark_after
+WHEN NOT MATCHED THEN INSERT (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
+  VALUES (s.run_id, s.table_name, {{ t.event|literal }}, {{ t.mode|literal }}, bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, {{ t.version }}, {{ bqflat_version|literal }});
+{%- else %}
 INSERT INTO {{ t.metadata.runs_full|ident }} (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
 VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, {{ t.mode|literal }}, bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, {{ t.version }}, {{ bqflat_version|literal }});
+{%- endif %}
 {%- endmacro %}
 
 {#- Reads the stored watermark and moves the lower bounds back by the lookback. -#}

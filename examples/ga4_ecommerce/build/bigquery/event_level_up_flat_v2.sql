@@ -146,8 +146,12 @@ WHILE bqflat_day_from <= bqflat_window_end DO
     WHEN MATCHED THEN UPDATE SET watermark = bqflat_watermark_after, updated_at = CURRENT_TIMESTAMP(), run_id = bqflat_run_id
     WHEN NOT MATCHED THEN INSERT (table_name, watermark, updated_at, run_id)
       VALUES (s.table_name, bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
-    INSERT INTO `acme-analytics-prod.ga4_flat._runs` (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
-    VALUES (bqflat_run_id, 'acme-analytics-prod.ga4_flat.event_level_up_flat_v2', 'level_up', 'incremental', bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, 2, '0.1.0');
+    MERGE `acme-analytics-prod.ga4_flat._runs` AS r
+    USING (SELECT bqflat_run_id AS run_id, 'acme-analytics-prod.ga4_flat.event_level_up_flat_v2' AS table_name) AS s
+    ON r.started_at = bqflat_started_at AND r.run_id = s.run_id AND r.table_name = s.table_name
+    WHEN MATCHED THEN UPDATE SET ended_at = CURRENT_TIMESTAMP(), rows_affected = bqflat_rows, watermark_after = bqflat_watermark_after
+    WHEN NOT MATCHED THEN INSERT (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
+      VALUES (s.run_id, s.table_name, 'level_up', 'incremental', bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, 2, '0.1.0');
     COMMIT TRANSACTION;
   EXCEPTION WHEN ERROR THEN
     ROLLBACK TRANSACTION;
