@@ -1,0 +1,3 @@
+-- @@error exists only inside an EXCEPTION handler.
+-- expect: Unrecognized name: @@error
+RAISE USING MESSAGE = @@error.message;

@@ -1,0 +1,4 @@
+-- A script that does not parse.
+-- expect: Syntax error
+DECLARE a INT64;
+SELECT a FROM;
