@@ -410,3 +410,81 @@ fn check_reports_hand_edits_and_invalid_specs() {
         run.stderr
     );
 }
+
+#[test]
+fn a_build_killed_at_any_point_leaves_the_old_build() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n")
+        .file("events/b.yaml", "event: refund\n")
+        .file("build/notes.txt", "mine\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let old = tree(&p.path().join("build"));
+    let p = p
+        .file("events/a.yaml", "event: purchase\nmode: incremental\n")
+        .file("events/c.yaml", "event: sign_up\n");
+    std::fs::remove_file(p.path().join("events/b.yaml")).unwrap();
+    // The new build writes 3 files (2 scripts and the manifest): stop it before each, and after all.
+    for crash_after in 0..=3 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bqflat"))
+            .arg("build")
+            .current_dir(p.path())
+            .env("BQFLAT_TEST_CRASH_AFTER_WRITES", crash_after.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "the build was stopped after {crash_after} writes"
+        );
+        assert_eq!(
+            tree(&p.path().join("build")),
+            old,
+            "stopped after {crash_after} writes: the old build is intact"
+        );
+    }
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(p.run(&["check"]).code, 0, "the new build is complete");
+    assert_eq!(p.read("build/notes.txt"), "mine\n");
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("bqflat-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders of stopped builds are cleaned up: {leftovers:?}"
+    );
+}
+
+#[test]
+fn concurrent_builds_do_not_interleave() {
+    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT);
+    let mut p = p;
+    for i in 0..20 {
+        p = p.file(
+            &format!("events/e{i}.yaml"),
+            &format!("event: event_{i}\nmode: incremental\n"),
+        );
+    }
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bqflat"))
+            .arg("build")
+            .current_dir(p.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..4).map(|_| spawn()).collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

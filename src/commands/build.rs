@@ -8,6 +8,10 @@ use crate::output::{self, Status};
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile(&args.project.inputs())?;
+    // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
+    let lock = (!args.dry_run)
+        .then(|| output::swap::lock(&compiled.out))
+        .transpose()?;
     let previous = Previous::from_dir(&compiled.out)?;
     let artifacts =
         compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
@@ -24,6 +28,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         &artifacts,
         &compiled.build.tables,
         args.force,
+        lock.as_ref().expect("a writing build holds the lock"),
     )?;
     let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
     let mut counts = [0usize; 4];

@@ -4,6 +4,7 @@
 
 pub mod manifest;
 pub mod plan;
+pub mod swap;
 
 use std::io::Write;
 
@@ -149,6 +150,7 @@ pub fn emit(
     artifacts: &[Artifact],
     tables: &[Table],
     force: bool,
+    lock: &swap::Lock,
 ) -> Result<Vec<Outcome>, Diagnostics> {
     let comparison = compare(out, artifacts, tables)?;
     if !force && !comparison.foreign.is_empty() {
@@ -160,23 +162,21 @@ pub fn emit(
                 .collect(),
         ));
     }
+    if !comparison.is_stale() {
+        return Ok(comparison.outcomes);
+    }
     // The first outcomes are the artifacts' own, in order; the rest are removals.
     let (made, removed) = comparison.outcomes.split_at(artifacts.len());
-    for (artifact, outcome) in artifacts.iter().zip(made) {
-        if outcome.status != Status::Unchanged {
-            write_atomic(&out.join(&artifact.path), artifact.contents.as_bytes())?;
-        }
-    }
-    for outcome in removed {
-        let path = out.join(&outcome.path);
-        std::fs::remove_file(&path).map_err(|e| io_error(&path, "delete", &e))?;
-    }
-    if comparison.previous.as_ref() != Some(&comparison.manifest) {
-        write_atomic(
-            &out.join(manifest::FILE),
-            comparison.manifest.to_json().as_bytes(),
-        )?;
-    }
+    let manifest = comparison.manifest.to_json();
+    let mut writes: Vec<(&str, &[u8])> = artifacts
+        .iter()
+        .zip(made)
+        .filter(|(_, outcome)| outcome.status != Status::Unchanged)
+        .map(|(artifact, _)| (artifact.path.as_str(), artifact.contents.as_bytes()))
+        .collect();
+    writes.push((manifest::FILE, manifest.as_bytes()));
+    let removals = removed.iter().map(|o| o.path.as_str()).collect();
+    swap::replace(out, &swap::Staged { writes, removals }, lock)?;
     Ok(comparison.outcomes)
 }
 

@@ -1,0 +1,178 @@
+//! All-or-nothing replacement of the output folder. The new build is assembled in a staging
+//! folder beside it (unchanged and foreign files hard-linked, so their inode and modification
+//! time stay), then the two folders are exchanged in one atomic rename. A crash at any moment
+//! leaves the folder as the old build or as the new one, never a mix. A lock on the parent folder
+//! keeps two builds from interleaving.
+
+use std::fs::File;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use walkdir::WalkDir;
+
+use crate::diagnostics::{io_error, Diagnostic};
+
+/// Held while a build writes: an exclusive lock on the output folder's parent.
+pub struct Lock {
+    _file: File,
+}
+
+/// Waits for any other bqflat build writing into the same parent folder, then locks it.
+pub fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
+    let parent = parent_of(out);
+    std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, "create", &e))?;
+    let file = File::open(&parent).map_err(|e| io_error(&parent, "open", &e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!("waiting for another bqflat build in {parent} to finish…");
+            file.lock().map_err(|e| io_error(&parent, "lock", &e))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&parent, "lock", &e)),
+    }
+    Ok(Lock { _file: file })
+}
+
+/// The new contents of the output folder: files written, files removed; everything else in the
+/// folder (unchanged output, the user's own files) is carried over as it is.
+pub struct Staged<'a> {
+    pub writes: Vec<(&'a str, &'a [u8])>,
+    pub removals: Vec<&'a str>,
+}
+
+/// Replaces `out` by its staged new state in one step. Needs the lock.
+pub fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), Diagnostic> {
+    clean_leftovers(out);
+    let staging = sibling(out, &format!("staging-{}", std::process::id()));
+    let result = assemble(out, &staging, staged).and_then(|()| exchange(out, &staging));
+    // After the exchange the staging path holds the old build; before it, a partial new one.
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(), Diagnostic> {
+    std::fs::create_dir_all(staging).map_err(|e| io_error(staging, "create", &e))?;
+    if out.is_dir() {
+        let replaced = |rel: &str| {
+            staged.removals.contains(&rel) || staged.writes.iter().any(|(p, _)| *p == rel)
+        };
+        for entry in WalkDir::new(out).min_depth(1).sort_by_file_name() {
+            let entry = entry.map_err(|e| Diagnostic::new(format!("cannot read {out}: {e}")))?;
+            let path = Utf8Path::from_path(entry.path()).ok_or_else(|| {
+                Diagnostic::new(format!("{} is not a UTF-8 path", entry.path().display()))
+            })?;
+            let rel = path.strip_prefix(out).expect("walk stays inside out");
+            let target = staging.join(rel);
+            let kind = entry.file_type();
+            if kind.is_dir() {
+                std::fs::create_dir_all(&target).map_err(|e| io_error(&target, "create", &e))?;
+            } else if kind.is_symlink() {
+                let link = std::fs::read_link(path).map_err(|e| io_error(path, "read", &e))?;
+                std::os::unix::fs::symlink(&link, &target)
+                    .map_err(|e| io_error(&target, "create", &e))?;
+            } else if !replaced(rel.as_str()) {
+                carry_over(path, &target)?;
+            }
+        }
+    }
+    // Crash tests stop the process after this many staged writes.
+    let crash_after: Option<usize> = std::env::var("BQFLAT_TEST_CRASH_AFTER_WRITES")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    for (written, (rel, bytes)) in staged.writes.iter().enumerate() {
+        if crash_after == Some(written) {
+            std::process::abort();
+        }
+        let target = staging.join(rel);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
+        }
+        std::fs::write(&target, bytes).map_err(|e| io_error(&target, "write", &e))?;
+        File::open(&target)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_error(&target, "write", &e))?;
+    }
+    File::open(staging)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_error(staging, "write", &e))?;
+    if crash_after == Some(staged.writes.len()) {
+        std::process::abort();
+    }
+    Ok(())
+}
+
+/// A file that does not change: hard-linked (same inode and modification time), copied with its
+/// modification time where links are not possible.
+fn carry_over(from: &Utf8Path, to: &Utf8Path) -> Result<(), Diagnostic> {
+    if std::fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(from, to).map_err(|e| io_error(to, "copy", &e))?;
+    let modified = std::fs::metadata(from)
+        .and_then(|m| m.modified())
+        .map_err(|e| io_error(from, "read", &e))?;
+    File::options()
+        .write(true)
+        .open(to)
+        .and_then(|f| f.set_modified(modified))
+        .map_err(|e| io_error(to, "write", &e))
+}
+
+/// Puts `staging` at `out`: an atomic exchange where the system offers one, two renames otherwise.
+fn exchange(out: &Utf8Path, staging: &Utf8Path) -> Result<(), Diagnostic> {
+    if !out.exists() {
+        return std::fs::rename(staging, out).map_err(|e| io_error(out, "create", &e));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        let a = CString::new(staging.as_str())
+            .map_err(|_| Diagnostic::new(format!("{staging}: NUL in path")))?;
+        let b = CString::new(out.as_str())
+            .map_err(|_| Diagnostic::new(format!("{out}: NUL in path")))?;
+        // SAFETY: both arguments are valid NUL-terminated paths that live across the call.
+        let done = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if done == 0 {
+            return Ok(());
+        }
+    }
+    // No atomic exchange (another system, or a file system without it): the old build moves
+    // aside first, so for an instant `out` is missing but never half-written.
+    let aside = sibling(out, &format!("old-{}", std::process::id()));
+    std::fs::rename(out, &aside).map_err(|e| io_error(out, "move", &e))?;
+    std::fs::rename(staging, out).map_err(|e| io_error(out, "create", &e))?;
+    std::fs::rename(&aside, staging).map_err(|e| io_error(&aside, "move", &e))
+}
+
+/// Staging folders of builds that were killed.
+fn clean_leftovers(out: &Utf8Path) {
+    let prefix = format!(".{}.bqflat-", out.file_name().unwrap_or("out"));
+    if let Ok(entries) = std::fs::read_dir(parent_of(out)) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn parent_of(out: &Utf8Path) -> Utf8PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_str().is_empty() => p.to_owned(),
+        _ => Utf8PathBuf::from("."),
+    }
+}
+
+fn sibling(out: &Utf8Path, what: &str) -> Utf8PathBuf {
+    parent_of(out).join(format!(
+        ".{}.bqflat-{what}",
+        out.file_name().unwrap_or("out")
+    ))
+}
