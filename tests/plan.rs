@@ -168,3 +168,49 @@ fn plan_against_a_git_revision() {
         bad.stderr
     );
 }
+
+#[test]
+fn plan_warns_about_hand_edited_output() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let p = p.file(
+        "build/bigquery/event_purchase_flat.sql",
+        "-- patched in place\n",
+    );
+    let run = p.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 2, "the build would restore the file: a change");
+    assert!(
+        run.stdout.contains(
+            "warning: bigquery/event_purchase_flat.sql was edited by hand since the last build"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("--- a/bigquery/event_purchase_flat.sql"),
+        "{}",
+        run.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&p.run(&["plan", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        json["edited_by_hand"][0],
+        "bigquery/event_purchase_flat.sql"
+    );
+}
+
+#[test]
+fn plan_on_a_stale_output_folder_lists_what_build_would_write() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
+    let run = p.run(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["summary"]["add"], 1);
+    assert_eq!(json["files"].as_array().unwrap().len(), 2);
+    assert!(!p.path().join("build").exists(), "plan writes nothing");
+}

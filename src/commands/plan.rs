@@ -31,13 +31,12 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
         previous.manifest.as_ref(),
     );
     let plan = plan(&previous, &artifacts, &manifest);
+    let edited = &previous.edited;
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
-        PlanFormat::Text => text(
-            &plan,
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        ),
-        PlanFormat::Markdown => markdown(&plan),
-        PlanFormat::Json => json(&plan),
+        PlanFormat::Text => text(&plan, edited, color),
+        PlanFormat::Markdown => markdown(&plan, edited),
+        PlanFormat::Json => json(&plan, edited),
     };
     print!("{text}");
     // The plan is shown either way; a build that would be refused makes the plan fail too.
@@ -80,8 +79,14 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     }
 }
 
-fn text(plan: &Plan, color: bool) -> String {
+const EDITED: &str =
+    "was edited by hand since the last build; `bqflat build` keeps it unless run with --force";
+
+fn text(plan: &Plan, edited: &[String], color: bool) -> String {
     let mut out = format!("Plan: {}\n", summary(plan));
+    for path in edited {
+        let _ = writeln!(out, "{} {path} {EDITED}", paint("warning:", "1;33", color));
+    }
     for t in plan.tables.iter().filter(|t| t.action != Action::Unchanged) {
         let code = match t.action {
             Action::Add => "32",
@@ -163,8 +168,11 @@ fn unified_diff(file: &FilePlan, color: bool) -> String {
     out
 }
 
-fn markdown(plan: &Plan) -> String {
+fn markdown(plan: &Plan, edited: &[String]) -> String {
     let mut out = format!("### bqflat plan: {}\n\n", summary(plan));
+    for path in edited {
+        let _ = writeln!(out, "> **Warning:** `{path}` {}\n", EDITED.replace('`', ""));
+    }
     let changed: Vec<_> = plan
         .tables
         .iter()
@@ -209,7 +217,7 @@ fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-fn json(plan: &Plan) -> String {
+fn json(plan: &Plan, edited: &[String]) -> String {
     let files: Vec<serde_json::Value> = plan
         .files
         .iter()
@@ -231,6 +239,7 @@ fn json(plan: &Plan) -> String {
         },
         "tables": plan.tables,
         "files": files,
+        "edited_by_hand": edited,
     });
     let mut text = serde_json::to_string_pretty(&document).expect("the plan serializes");
     text.push('\n');

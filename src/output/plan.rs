@@ -15,6 +15,8 @@ use crate::spec::Mode;
 pub struct Previous {
     pub manifest: Option<Manifest>,
     pub files: BTreeMap<String, String>,
+    /// Files whose text differs from what the manifest recorded: edited by hand.
+    pub edited: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -420,12 +422,20 @@ impl Previous {
     pub fn from_dir(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
         let manifest = super::read_manifest(out)?;
         let mut files = BTreeMap::new();
+        let mut edited = Vec::new();
         for entry in manifest.iter().flat_map(|m| &m.artifacts) {
             if let Ok(text) = std::fs::read_to_string(out.join(&entry.path)) {
+                if super::manifest::sha256(text.as_bytes()) != entry.sha256 {
+                    edited.push(entry.path.clone());
+                }
                 files.insert(entry.path.clone(), text);
             }
         }
-        Ok(Previous { manifest, files })
+        Ok(Previous {
+            manifest,
+            files,
+            edited,
+        })
     }
 
     /// The build in the output folder `out` as committed at git revision `rev`, read through
@@ -503,6 +513,10 @@ impl Previous {
                 files.insert(entry.path.clone(), text);
             }
         }
-        Ok(Previous { manifest, files })
+        Ok(Previous {
+            manifest,
+            files,
+            edited: Vec::new(),
+        })
     }
 }
