@@ -206,16 +206,23 @@ fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> 
                 Some(t) => format!("event `{}` (template {})", t.event, t.template),
                 None => artifact.path.clone(),
             };
+            // The position is in the generated text, which is shown since it is never written.
+            let (line, col) = sql_position(&problem).unwrap_or((1, 1));
             diagnostics.push(
-                Diagnostic::new(format!(
-                    "the SQL generated for {what} does not parse as BigQuery SQL: {problem}"
-                ))
-                .hint(format!(
-                    "run with --dry-run to see {}; fix the template that produced it",
-                    artifact.path
-                )),
+                Diagnostic::new(format!("the SQL generated for {what} does not parse as BigQuery SQL: {problem}"))
+                    .at(Location::new(format!("{} (generated)", artifact.path), line, col))
+                    .with_source(&artifact.contents)
+                    .hint("fix the template that produced this line; `bqflat build --dry-run` shows the whole script"),
             );
         }
     }
     diagnostics.into_result(())
+}
+
+/// The `Line: L, Column: C` that sqlparser's messages end with.
+fn sql_position(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.rfind("Line: ")? + 6..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, col.parse().ok()?))
 }

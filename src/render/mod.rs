@@ -11,6 +11,10 @@ use crate::diagnostics::{Diagnostic, Location};
 
 pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Template instructions one render may run: finite for a template stuck in a loop, ample for any
+/// table (the built-in templates use under 1,000 per column, and BigQuery allows 10,000 columns).
+pub const TEMPLATE_FUEL: u64 = 10_000_000;
+
 /// The built-in templates, by name: `<target>/<file>`.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
@@ -50,6 +54,8 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
     // SQL is not HTML: nothing is escaped implicitly; quoting is explicit through the filters.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_recursion_limit(100);
+    // A user template that loops without end fails instead of hanging the build.
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.add_filter("ident", quote::ident_filter);
     env.add_filter("literal", quote::literal_filter);
     let dir: Option<Utf8PathBuf> = project_templates.map(Utf8Path::to_owned);
