@@ -852,11 +852,13 @@ impl EventCtx<'_> {
                 "dedupe.key".into()
             };
             if self.require_column(name, columns).is_none() {
-                // Not a column: the seed's `--dedupe-key event_id` names an event param.
-                match names::check_column(&names::column_from_key(name)) {
+                // Not a column: the seed's `--dedupe-key event_id` names an event param. Only a
+                // name that is also a valid column is taken that way; anything else is a typo or
+                // a key that needs `params:` with `as:`.
+                match names::check_column(name) {
                     Ok(()) => {
                         let column = Column {
-                            name: names::column_from_key(name),
+                            name: name.clone(),
                             ty: "STRING".into(),
                             origin: Origin::Param {
                                 array: "event_params".into(),
@@ -869,14 +871,14 @@ impl EventCtx<'_> {
                     Err(problem) => {
                         self.error(
                             &path,
-                            format!("dedupe key `{name}`: {problem}"),
-                            "name an output column or an event param key",
+                            format!("dedupe key `{name}` is not an output column ({problem})"),
+                            "name an output column, or declare the param under `params:` with `as:` and use that name",
                         );
                         continue;
                     }
                 }
             }
-            key.push(columns.canonical(&names::column_from_key(name)));
+            key.push(columns.canonical(name));
         }
         // A chosen key can be NULL (a param the event lacks): fall back to the event's identity.
         let nullable = if dedupe.key.is_some() && key != [DEFAULT_KEY] {

@@ -124,17 +124,22 @@ fn yaml_error(
         None => Location::file(path),
     };
     let mut diagnostic = Diagnostic::new(message.clone()).at(location);
+    // Errors inside nested values start with their path (`params[0]: unknown field …`).
+    let (at, message) = match message.split_once(": ") {
+        Some((at, rest)) if !at.contains(' ') => (format!("{at}: "), rest.to_string()),
+        _ => (String::new(), message),
+    };
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (unknown, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        diagnostic.message = format!("unknown key `{unknown}`");
+        diagnostic.message = format!("{at}unknown key `{unknown}`");
         diagnostic.hint = Some(match did_you_mean(unknown, known.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("known keys here: {}", known.join(", ")),
         });
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.trim_end_matches('`');
-        diagnostic.message = format!("missing key `{field}`");
+        diagnostic.message = format!("{at}missing key `{field}`");
         diagnostic.hint = Some(format!("add `{field}: ...`"));
     } else if message.contains("did not match any variant of untagged enum Names") {
         diagnostic.message = "expected a column name or a list of column names".into();
@@ -145,19 +150,33 @@ fn yaml_error(
     } else if let Some(rest) = message.strip_prefix("duplicate field `") {
         // serde_yaml points at the mapping; the index knows where the key repeats.
         let field = rest.trim_end_matches('`');
+        let full = match at.strip_suffix(": ") {
+            Some(parent) => format!("{parent}.{field}"),
+            None => field.to_string(),
+        };
         let repeat = positions
             .repeats
             .iter()
-            .find(|(p, _)| p == field || p.ends_with(&format!(".{field}")));
+            .find(|(p, _)| *p == full)
+            .or_else(|| {
+                positions
+                    .repeats
+                    .iter()
+                    .find(|(p, _)| p.ends_with(&format!(".{field}")))
+            });
         if let Some((_, (line, col))) = repeat {
             diagnostic.location = Some(Location::new(path, *line, *col));
         }
-        diagnostic.message = format!("key `{field}` appears twice");
+        diagnostic.message = format!("{at}key `{field}` appears twice");
         diagnostic.hint =
             Some("a key may appear only once in a mapping; remove one of them".into());
     } else if message.contains("duplicate entry") {
         diagnostic.hint =
             Some("a key may appear only once in a mapping; remove one of them".into());
+    } else if message.starts_with("invalid type: sequence, expected struct") {
+        diagnostic.message =
+            format!("{at}expected a mapping of keys (`key: value` lines), found a list");
+        diagnostic.hint = Some("write it as `key: value` pairs, not as a list".into());
     } else if message.contains("found character that cannot start any token") {
         diagnostic.hint = Some("YAML indentation must use spaces, not tabs".into());
     }

@@ -70,7 +70,7 @@ impl Project {
                 }
                 Some(path.to_owned())
             }
-            None => Some(dir.join(PROJECT_FILE)).filter(|p| p.is_file()),
+            None => Some(within(dir, PROJECT_FILE)).filter(|p| p.is_file()),
         };
         let file = file_path.and_then(|path| {
             load::load_yaml(&path, Some(ProjectFile::default()), "")
@@ -87,7 +87,7 @@ impl Project {
                 Err(d) => diagnostics.push(d),
             }
         }
-        let templates = Some(dir.join(TEMPLATES_DIR)).filter(|p| p.is_dir());
+        let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
         diagnostics.into_result(Project {
             dir: dir.to_owned(),
             file,
@@ -102,9 +102,19 @@ impl Project {
     }
 }
 
+/// `dir/name`, without a leading `./` when `dir` is the current folder, so messages show the
+/// paths users typed.
+fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
+    if dir == "." {
+        name.into()
+    } else {
+        dir.join(name)
+    }
+}
+
 /// Every `*.yaml` / `*.yml` under `dir/events`, sorted, so builds do not depend on directory order.
 fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf> {
-    let events = dir.join(EVENTS_DIR);
+    let events = within(dir, EVENTS_DIR);
     if !events.is_dir() {
         return Vec::new();
     }
