@@ -11,4 +11,8 @@ cargo test --locked --all-targets
 # The tiers use the release binary; build it once for both.
 cargo build --release --locked --quiet
 export BQFLAT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/bqflat"
-tests/sql/zetasql/run.sh
+# Both tiers run even when the first fails, so one run reports everything.
+status=0
+tests/sql/zetasql/run.sh || status=1
+tests/sql/duckdb/run.sh || status=1
+exit "$status"

@@ -253,11 +253,16 @@ VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, {{ t.mo
 {%- endif %}
 {%- endmacro %}
 
-{#- Reads the stored watermark and moves the lower bounds back by the lookback. -#}
-{% macro read_watermark(t) -%}
+{#- The watermark the previous run recorded, if any. -#}
+{% macro read_stored_watermark(t) -%}
 SET bqflat_watermark_before = (
   SELECT MAX(watermark) FROM {{ t.metadata.watermarks_full|ident }} WHERE table_name = {{ t.full_name|literal }}
 );
+{%- endmacro %}
+
+{#- Reads the stored watermark and moves the lower bounds back by the lookback. -#}
+{% macro read_watermark(t) -%}
+{{ read_stored_watermark(t) }}
 -- Late events: GA4 rewrites a day's shard for up to 72 hours, so reread the lookback.
 SET bqflat_ts_from = TIMESTAMP_SUB(bqflat_watermark_before, INTERVAL {{ t.lookback.amount }} {{ t.lookback.unit }});
 IF bqflat_ts_from IS NOT NULL THEN

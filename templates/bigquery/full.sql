@@ -7,6 +7,8 @@ CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }};
 
 {{ m.metadata_tables(t.metadata) }}
 
+{{ m.read_stored_watermark(t) }}
+
 {% if t.daily_batches %}
 -- Daily batches: create the table empty, then merge one day at a time.
 CREATE OR REPLACE TABLE {{ t.full_name|ident }} (

@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat._runs` (
 PARTITION BY DATE(started_at)
 OPTIONS (description = 'bqflat: one row per run of a flattening script');
 
+SET bqflat_watermark_before = (
+  SELECT MAX(watermark) FROM `acme-analytics-prod.ga4_flat._metadata` WHERE table_name = 'acme-analytics-prod.ga4_flat.event_sign_up_flat'
+);
+
 SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_day_from);
 SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_day_to);
 SET bqflat_intraday_from = CONCAT('intraday_', bqflat_shard_from);

@@ -1,0 +1,535 @@
+"""The rows a flattened table must hold, computed in plain Python from the fixture rows.
+
+Everything here follows README.md (the spec reference, "Params", "Standard columns", "Dedupe",
+"What the generated scripts do"), read from the project's YAML files; nothing is taken from the
+templates or from bqflat's manifest. In particular:
+
+- shards are chosen by their date suffix inside the window; `events_intraday_*` shards only with
+  `intraday: include`;
+- a param is the FIRST entry with exactly that key; its value by type: string -> string_value,
+  int64 -> int_value, float64 -> double_value else float_value, bool -> non-zero int_value, else
+  the strings true/false/1/0/yes/no (any case), number -> int/double/float value as FLOAT64,
+  any -> the value that is set, as STRING;
+- a param column is named `as`, or the key with every character other than letters, digits and
+  `_` replaced by `_`;
+- `items: explode` gives one row per item, with `item_index` the item's 0-based position, and an
+  event without items one row whose item columns are NULL (the event is not lost);
+- dedupe: rows with equal keys (plus `item_index` with explode) keep the latest (or first) by
+  `order_by`; a key param that is NULL falls back to the event's identity, so events that lack
+  it never collapse into one row; the event identity (`event_key`) is the set of fields the
+  README lists (stream_id, user_pseudo_id, event_timestamp, event_name, event_bundle_sequence_id,
+  batch_* and event_params);
+- incremental: a first run reads the whole window; a later run reads rows with event time at or
+  after (stored watermark - lookback), in shards from one day before that date; the watermark is
+  the greatest event_ts in the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+import ga4
+
+UTC = dt.timezone.utc
+
+DEFAULT_COLUMNS = [
+    "event_date",
+    "event_ts",
+    "event_name",
+    "user_pseudo_id",
+    "user_id",
+    "platform",
+    "device.category",
+    "device.operating_system",
+    "geo.country",
+    "traffic_source.source",
+    "traffic_source.medium",
+    "event_key",
+]
+COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING"}
+DEFAULT_ITEM_FIELDS = ["item_id", "item_name", "item_brand", "item_category", "price", "quantity", "item_revenue"]
+
+
+@dataclasses.dataclass
+class Col:
+    name: str
+    type: str  # BigQuery type
+    kind: str  # computed | field | param | item_index | item_field
+    path: str = ""  # field path, computed name, item field
+    array: str = ""  # event_params | user_properties | item_params
+    key: str = ""
+    ptype: str = ""
+
+
+@dataclasses.dataclass
+class Table:
+    event: str
+    project: str
+    dataset: str
+    name: str
+    mode: str
+    version: int
+    columns: list[Col]
+    dedupe_key: list[str]
+    nullable: list[str]
+    strategy: str
+    order_by: str
+    window_start: dt.date | None
+    window_end: dt.date | None
+    lookback: dt.timedelta
+    timezone: str | None
+    intraday: bool
+    explode: bool
+    daily: bool
+    source_project: str
+    source_dataset: str
+    metadata_dataset: str
+    watermarks: str
+    runs: str
+    spec_file: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.project}.{self.dataset}.{self.name}"
+
+    @property
+    def colnames(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def column_name(key: str) -> str:
+    # README: every character other than letters, digits and `_` becomes `_`. Not in the README:
+    # a leading digit gets a `_` in front (BigQuery column names cannot start with a digit).
+    name = re.sub(r"[^A-Za-z0-9_]", "_", key)
+    return "_" + name if name[:1].isdigit() else name
+
+
+def _names(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [s.strip() for s in v.split(",") if s.strip()]
+    return list(v)
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
+
+
+def _lookback(text: str) -> dt.timedelta:
+    m = re.fullmatch(r"(\d+)([mhd])", text.strip())
+    n, unit = int(m.group(1)), m.group(2)
+    return {"m": dt.timedelta(minutes=n), "h": dt.timedelta(hours=n), "d": dt.timedelta(days=n)}[unit]
+
+
+def _is_field(path: str) -> bool:
+    try:
+        ga4.field_type(path)
+        return True
+    except (StopIteration, KeyError):
+        return False
+
+
+def load_project(project_dir: Path) -> list[Table]:
+    proj = yaml.safe_load((project_dir / "bqflat.yaml").read_text()) or {}
+    tables = []
+    for f in sorted((project_dir / "events").glob("*.yaml")):
+        spec = yaml.safe_load(f.read_text())
+        tables.append(resolve(proj, spec, f"events/{f.name}"))
+    return tables
+
+
+def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
+    def setting(key: str, default: Any = None) -> Any:
+        if key in spec and spec[key] is not None:
+            return spec[key]
+        if key in proj and proj[key] is not None:
+            return proj[key]
+        return default
+
+    event = spec["event"]
+    version = spec.get("version") or 1
+    project = proj["project"]
+    target_dataset = proj["target_dataset"]
+    name = spec.get("table") or proj.get("table_template") or "event_{event}_flat"
+    name = name.replace("{event}", event).replace("{dataset}", target_dataset).replace("{version}", str(version))
+    dataset = target_dataset
+    if "." in name:
+        dataset, name = name.split(".", 1)
+
+    cols: list[Col] = []
+
+    def std(entry: Any) -> Col:
+        if isinstance(entry, dict):
+            path, as_ = entry["field"], entry["as"]
+        else:
+            path, as_ = entry, None
+        if path == "event_timestamp":
+            path = "event_ts"
+        if path in COMPUTED:
+            return Col(as_ or path, COMPUTED[path], "computed", path)
+        return Col(as_ or path.replace(".", "_"), ga4.field_type(path), "field", path)
+
+    for entry in setting("columns") or DEFAULT_COLUMNS:
+        cols.append(std(entry))
+
+    def add_param(p: dict, array: str) -> None:
+        ptype = p.get("type") or "string"
+        bq = {"string": "STRING", "int64": "INT64", "float64": "FLOAT64", "bool": "BOOL", "number": "FLOAT64", "any": "STRING"}[ptype]
+        cols.append(Col(p.get("as") or column_name(p["key"]), bq, "param", array=array, key=p["key"], ptype=ptype))
+
+    seen_keys: set[str] = set()
+    for p in spec.get("params") or []:
+        if p["key"] in seen_keys:
+            continue
+        seen_keys.add(p["key"])
+        add_param(p, "event_params")
+    for p in spec.get("user_properties") or []:
+        add_param(p, "user_properties")
+
+    items_mode = setting("items", "drop")
+    explode = items_mode == "explode"
+    if explode:
+        cols.append(Col("item_index", "INT64", "item_index"))
+        for f in setting("item_fields") or DEFAULT_ITEM_FIELDS:
+            cols.append(Col(f if f.startswith("item_") else "item_" + f, ga4.item_field_type(f), "item_field", f))
+        for p in spec.get("item_params") or []:
+            add_param(p, "item_params")
+
+    dedupe = setting("dedupe") or {}
+    keys = _names(dedupe.get("key")) or ["event_key"]
+    order_by = dedupe.get("order_by") or "event_ts"
+    if order_by == "event_timestamp":
+        order_by = "event_ts"
+    strategy = dedupe.get("strategy") or "keep_latest"
+    partition_by = setting("partition_by", "event_date")
+    cluster_by = _names(setting("cluster_by"))
+
+    # Standard columns named by partition, cluster, dedupe or order are added; event_ts always.
+    present = {c.name.lower() for c in cols}
+    for n in [partition_by, *cluster_by, *keys, order_by, "event_ts"]:
+        if n.lower() in present:
+            continue
+        if n in COMPUTED or _is_field(n):
+            cols.insert(len([c for c in cols if c.kind in ("computed", "field")]), std(n))
+            present.add(std(n).name.lower())
+    # A dedupe key that names no column is an event param, added as `any`.
+    for k in keys:
+        if k.lower() not in present:
+            add_param({"key": k, "type": "any"}, "event_params")
+            present.add(k.lower())
+    by_name = {c.name: c for c in cols}
+    nullable = [k for k in keys if by_name[k].kind == "param"]
+    if explode:
+        keys = keys + ["item_index"]
+
+    metadata = proj.get("metadata") or {}
+    wm = metadata.get("watermarks") or "_metadata"
+    runs = metadata.get("runs") or "_runs"
+    return Table(
+        event=event,
+        project=project,
+        dataset=dataset,
+        name=name,
+        mode=setting("mode", "full"),
+        version=version,
+        columns=cols,
+        dedupe_key=keys,
+        nullable=nullable,
+        strategy=strategy,
+        order_by=order_by,
+        window_start=_date((setting("window") or {}).get("start")),
+        window_end=_date((setting("window") or {}).get("end")),
+        lookback=_lookback(setting("lookback", "3d")),
+        timezone=setting("timezone"),
+        intraday=setting("intraday", "exclude") == "include",
+        explode=explode,
+        daily=setting("batch", "none") == "daily",
+        source_project=proj.get("source_project") or project,
+        source_dataset=proj["source_dataset"],
+        metadata_dataset=target_dataset,
+        watermarks=wm,
+        runs=runs,
+        spec_file=spec_file,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+def bq_float_string(x: float) -> str:
+    """CAST(FLOAT64 AS STRING) in BigQuery for the values the fixtures use (non-integral, and
+    printed the same by Python's shortest repr)."""
+    if x == int(x):
+        raise ValueError("fixtures avoid integral FLOAT64 values in `any` params (see README of the suite)")
+    return repr(x)
+
+
+def typed(v: dict | None, ptype: str) -> Any:
+    if v is None:
+        return None
+    s, i, f, d = v.get("string_value"), v.get("int_value"), v.get("float_value"), v.get("double_value")
+    if ptype == "string":
+        return s
+    if ptype == "int64":
+        return i
+    if ptype == "float64":
+        return d if d is not None else f
+    if ptype == "number":
+        if i is not None:
+            return float(i)
+        return d if d is not None else f
+    if ptype == "bool":
+        if i is not None:
+            return i != 0
+        if s is not None and s.lower() in ("true", "1", "yes"):
+            return True
+        if s is not None and s.lower() in ("false", "0", "no"):
+            return False
+        return None
+    if ptype == "any":
+        if s is not None:
+            return s
+        if i is not None:
+            return str(i)
+        if d is not None:
+            return bq_float_string(d)
+        if f is not None:
+            return bq_float_string(f)
+        return None
+    raise ValueError(ptype)
+
+
+def first_value(entries: list[dict], key: str) -> dict | None:
+    for e in entries or []:
+        if e["key"] == key:
+            return e["value"]
+    return None
+
+
+def identity(row: dict) -> tuple:
+    """What `event_key` hashes, per README: copies of one event share it."""
+    return (
+        row.get("stream_id"),
+        row.get("user_pseudo_id"),
+        row.get("event_timestamp"),
+        row.get("event_name"),
+        row.get("event_bundle_sequence_id"),
+        row.get("batch_page_id"),
+        row.get("batch_ordering_id"),
+        row.get("batch_event_index"),
+        json.dumps(row.get("event_params"), sort_keys=True),
+    )
+
+
+def event_time(row: dict) -> dt.datetime:
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=row["event_timestamp"])  # naive UTC
+
+
+def _get(row: dict, path: str) -> Any:
+    cur: Any = row
+    for p in path.split("."):
+        if cur is None:
+            return None
+        cur = cur.get(p)
+    return cur
+
+
+def flatten_event(t: Table, row: dict) -> list[dict]:
+    base: dict[str, Any] = {}
+    ts = event_time(row)
+    for c in t.columns:
+        if c.kind == "computed":
+            if c.path == "event_ts":
+                base[c.name] = ts
+            elif c.path == "event_date":
+                if t.timezone:
+                    base[c.name] = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(t.timezone)).date()
+                else:
+                    base[c.name] = dt.datetime.strptime(row["event_date"], "%Y%m%d").date()
+            else:
+                base[c.name] = ("event_key", identity(row))
+        elif c.kind == "field":
+            v = _get(row, c.path)
+            base[c.name] = float(v) if (v is not None and c.type == "FLOAT64") else v
+        elif c.kind == "param" and c.array != "item_params":
+            base[c.name] = typed(first_value(row.get(c.array) or [], c.key), c.ptype)
+    base["__id"] = identity(row)
+    if not t.explode:
+        return [base]
+    items = row.get("items") or []
+    out = []
+    for idx, it in enumerate(items or [None]):
+        r = dict(base)
+        for c in t.columns:
+            if c.kind == "item_index":
+                r[c.name] = idx if it is not None else None
+            elif c.kind == "item_field":
+                v = it.get(c.path) if it else None
+                r[c.name] = float(v) if (v is not None and c.type == "FLOAT64") else v
+            elif c.kind == "param" and c.array == "item_params":
+                r[c.name] = typed(first_value((it or {}).get("item_params") or [], c.key), c.ptype) if it else None
+        out.append(r)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reads and dedupe
+
+
+def shard_date(suffix: str) -> tuple[dt.date, bool]:
+    intraday = suffix.startswith("intraday_")
+    d = suffix[len("intraday_") :] if intraday else suffix
+    return dt.datetime.strptime(d, "%Y%m%d").date(), intraday
+
+
+def window(t: Table, today: dt.date) -> tuple[dt.date, dt.date]:
+    return (t.window_start or dt.date(1970, 1, 1), t.window_end or today + dt.timedelta(days=1))
+
+
+def readable(t: Table, suffix: str, row: dict, day_from: dt.date, day_to: dt.date, ts_from: dt.datetime | None) -> bool:
+    d, intraday = shard_date(suffix)
+    if intraday and not t.intraday:
+        return False
+    if not (day_from <= d <= day_to):
+        return False
+    if row["event_name"] != t.event:
+        return False
+    if ts_from is not None and event_time(row) < ts_from:
+        return False
+    return True
+
+
+def dedupe(t: Table, rows: list[dict]) -> list[dict]:
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = tuple(r[k] for k in t.dedupe_key)
+        if t.nullable and all(r[k] is None for k in t.nullable):
+            key = key + (r["__id"],)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key, g in groups.items():
+        if any(r[t.order_by] is None for r in g):
+            raise AssertionError(f"fixture has a NULL {t.order_by} for {t.name}")
+        pick = max if t.strategy == "keep_latest" else min
+        best = pick(g, key=lambda r: r[t.order_by])
+        ties = [r for r in g if r[t.order_by] == best[t.order_by] and canon(r) != canon(best)]
+        if ties:
+            raise AssertionError(f"fixture is ambiguous for {t.name}: two different rows tie on {t.order_by} for key {key}")
+        out.append(best)
+    return out
+
+
+def expected_rows(t: Table, shards: dict[str, list[dict]], day_from: dt.date, day_to: dt.date, ts_from: dt.datetime | None = None) -> list[dict]:
+    flat = []
+    for suffix, row in ((s, r) for s in sorted(shards) for r in shards[s]):
+        if readable(t, suffix, row, day_from, day_to, ts_from):
+            flat.extend(flatten_event(t, row))
+    return dedupe(t, flat)
+
+
+class IncrementalModel:
+    """The documented incremental contract: each run reads the rows it is allowed to see (the
+    whole window on a first run, then from watermark - lookback), and the table is what a dedupe
+    over everything the runs have seen gives."""
+
+    def __init__(self, t: Table, today: dt.date):
+        self.t = t
+        self.today = today
+        self.seen: dict[tuple, tuple[str, dict]] = {}
+        self.watermark: dt.datetime | None = None
+        self.rows: list[dict] = []
+
+    def run(self, shards: dict[str, list[dict]]) -> dict:
+        """One run over the source as it is now (shard suffix -> rows, rows only ever appended);
+        returns what the run should report."""
+        w_from, w_to = window(self.t, self.today)
+        ts_from = None
+        day_from = w_from
+        if self.watermark is not None:
+            ts_from = self.watermark - self.t.lookback
+            day_from = max(w_from, ts_from.date() - dt.timedelta(days=1))
+        for suffix in sorted(shards):
+            for idx, row in enumerate(shards[suffix]):
+                if readable(self.t, suffix, row, day_from, w_to, ts_from):
+                    self.seen[(suffix, idx)] = (suffix, row)
+        before = {self._key(r): canon(r) for r in self.rows}
+        self.rows = dedupe(self.t, [r for _, row in self.seen.values() for r in flatten_event(self.t, row)])
+        after = {self._key(r): canon(r) for r in self.rows}
+        inserted = sum(1 for k in after if k not in before)
+        updated = sum(1 for k in after if k in before and before[k] != after[k])
+        wm_before = self.watermark
+        if self.rows:
+            self.watermark = max(r["event_ts"] for r in self.rows)
+        return {
+            "rows_affected": inserted + updated,
+            "watermark_before": wm_before,
+            "watermark_after": self.watermark,
+            "ts_from": ts_from,
+            "day_from": day_from,
+        }
+
+    def _key(self, r: dict) -> tuple:
+        key = tuple(r[k] for k in self.t.dedupe_key)
+        if self.t.nullable and all(r[k] is None for k in self.t.nullable):
+            key = key + (r["__id"],)
+        return key
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison
+
+
+def norm(v: Any) -> Any:
+    """A comparable, type-tagged form of a value (TRUE is not 1, 1 is not 1.0)."""
+    if v is None:
+        return ("null",)
+    if isinstance(v, bool):
+        return ("bool", v)
+    if isinstance(v, int):
+        return ("int", v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ("float", "nan")
+        return ("float", float(f"{v:.12g}"))
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        return ("ts", v)
+    if isinstance(v, dt.date):
+        return ("date", v)
+    if isinstance(v, str):
+        return ("str", v)
+    if isinstance(v, tuple) and v and v[0] == "event_key":
+        return ("event_key",)
+    return ("other", repr(v))
+
+
+def canon(r: dict, skip: tuple[str, ...] = ("event_key",)) -> tuple:
+    return tuple((k, norm(r[k])) for k in sorted(r) if k not in skip and not k.startswith("__"))
+
+
+def show(r: dict) -> str:
+    parts = []
+    for k in sorted(r):
+        v = r[k]
+        if k.startswith("__") or isinstance(v, tuple) and v and v[0] == "event_key":
+            continue
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        parts.append(f"{k}={v!r}")
+    return "{" + ", ".join(parts) + "}"

@@ -1,0 +1,666 @@
+"""Tier 2 of the SQL conformance suite: execute the generated BigQuery scripts on DuckDB and check
+the rows they compute against expectations derived independently (expected.py) from fixture
+data (data.py).
+
+Usage: run.py --bqflat target/release/bqflat --work DIR [--only NAME] [--trace]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import duckdb
+
+import bqscript
+import data
+import expected as X
+import ga4
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+BQFLAT_VERSION = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]["version"]
+DUCK_TO_BQ = {
+    "VARCHAR": "STRING",
+    "BIGINT": "INT64",
+    "INTEGER": "INT64",
+    "DOUBLE": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Results
+
+
+class Results:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+        self.files: set[str] = set()
+        self.statements = 0
+        self.script_runs = 0
+        self.current_file = ""  # the script that ran last
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"  ok   {name}")
+        else:
+            self.failed += 1
+            print(f"  FAIL {name}")
+            if self.current_file and self.current_file not in detail:
+                detail = f"after running {self.current_file}\n{detail}"
+            for line in detail.rstrip().splitlines():
+                print(f"       {line}")
+        return ok
+
+
+R = Results()
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def tref(project: str, dataset: str, table: str) -> str:
+    return f"{q(project)}.{q(dataset)}.{q(table)}"
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    # BigQuery's TIMESTAMP is UTC; DuckDB converts TIMESTAMPTZ with the session zone.
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def build(project_dir: Path, out: Path, bqflat: str) -> dict[str, Path]:
+    res = subprocess.run([bqflat, "build", str(project_dir), "--out", str(out)], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"bqflat build {project_dir} failed:\n{res.stdout}\n{res.stderr}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {}
+    for a in manifest["artifacts"]:
+        key = a["table"]["table"] if "table" in a else a["path"]
+        files[key] = out / a["path"]
+    return files
+
+
+# --mutations: (name, regex, replacement) applied to the generated SQL, each a plausible template
+# bug; the suite must fail on every one of them.
+MUTATIONS = [
+    ("param: last entry wins", r"ORDER BY o LIMIT 1", "ORDER BY o DESC LIMIT 1"),
+    ("float64: float before double", r"COALESCE\(p\.value\.double_value, p\.value\.float_value\)", "COALESCE(p.value.float_value, p.value.double_value)"),
+    ("bool: only int 1 is true", r"THEN p\.value\.int_value != 0", "THEN p.value.int_value = 1"),
+    ("bool: strings case-sensitive", r"LOWER\(p\.value\.string_value\) IN", "(p.value.string_value) IN"),
+    ("number: int value ignored", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE("),
+    ("any: float value ignored", r", CAST\(p\.value\.float_value AS STRING\)\)", ")"),
+    ("dedupe: NULL keys collapse (QUALIFY)", r", IF\(flat\.\w+ IS NULL, flat\.event_key, NULL\)", ""),
+    ("dedupe: NULL keys collapse (MERGE)", r"\n\s*AND \(s\.\w+ IS NOT NULL OR t\.event_key = s\.event_key\)", ""),
+    ("dedupe: no QUALIFY", r"(ORDER BY flat\.\w+ (?:DESC|ASC)\n\s*\)) = 1", r"\1 >= 1"),
+    ("dedupe: keep_latest keeps the earliest", r"ORDER BY flat\.event_ts DESC", "ORDER BY flat.event_ts ASC"),
+    ("merge: keep_latest never updates", r"WHEN MATCHED AND s\.event_ts > t\.event_ts", "WHEN MATCHED AND s.event_ts < t.event_ts"),
+    ("items: 1-based item_index", r"item_index AS item_index", "item_index + 1 AS item_index"),
+    ("intraday: never read", r"\n\s*OR _TABLE_SUFFIX BETWEEN bqflat_intraday_from AND bqflat_intraday_to", ""),
+    ("window: last shard dropped", r"_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to", "_TABLE_SUFFIX >= bqflat_shard_from AND _TABLE_SUFFIX < bqflat_shard_to"),
+    ("incremental: no event-time bound", r"AND \(bqflat_ts_from IS NULL OR e\.event_timestamp >= UNIX_MICROS\(bqflat_ts_from\)\)", "AND TRUE"),
+    ("incremental: lookback ignored", r"TIMESTAMP_SUB\(bqflat_watermark_before, INTERVAL \d+ (?:DAY|HOUR|MINUTE)\)", "bqflat_watermark_before"),
+    ("incremental: no extra shard day", r"GREATEST\(bqflat_window_start, DATE_SUB\(DATE\(bqflat_ts_from\), INTERVAL 1 DAY\)\)", "GREATEST(bqflat_window_start, DATE_ADD(DATE(bqflat_ts_from), INTERVAL 1 DAY))"),
+    ("time zone ignored", r"DATE\(TIMESTAMP_MICROS\(e\.event_timestamp\), '[^']*'\)", "DATE(TIMESTAMP_MICROS(e.event_timestamp))"),
+    ("run row: rows not counted", r"SET bqflat_rows = @@row_count;", "SET bqflat_rows = 0;"),
+    ("watermark: one day ahead", r"SELECT IFNULL\(MAX\(event_ts\), bqflat_watermark_before\)", "SELECT IFNULL(TIMESTAMP_ADD(MAX(event_ts), INTERVAL 1 DAY), bqflat_watermark_before)"),
+    ("handler commits instead of rolling back", r"EXCEPTION WHEN ERROR THEN\n(\s*)ROLLBACK TRANSACTION;", r"EXCEPTION WHEN ERROR THEN\n\1COMMIT TRANSACTION;"),
+]
+MUTATION: tuple[str, str, str] | None = None
+MUTATION_HITS = [0]
+
+
+def script_text(path: Path) -> str:
+    text = path.read_text()
+    if MUTATION is not None:
+        text, n = re.subn(MUTATION[1], MUTATION[2], text)
+        MUTATION_HITS[0] += n
+    return text
+
+
+def run_script(it: bqscript.Interpreter, path: Path, label: str, expect_error: str | None = None) -> str | None:
+    """Runs one script; records a check unless an error is expected (then returns the message)."""
+    R.files.add(str(path))
+    R.current_file = str(path)
+    R.script_runs += 1
+    before = it.stats.statements
+    try:
+        it.run(script_text(path))
+    except bqscript.ScriptError as e:
+        R.statements += it.stats.statements - before
+        if expect_error is not None:
+            return e.message
+        R.check(f"{label}: runs without error", False, e.describe(str(path)))
+        return None
+    R.statements += it.stats.statements - before
+    if expect_error is not None:
+        R.check(f"{label}: raises an error", False, f"{path} finished without the expected error ({expect_error})")
+        return None
+    return ""
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def table_exists(con, project, dataset, table) -> bool:
+    return bool(con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [project, dataset, table]).fetchall())
+
+
+def actual_rows(con, t: X.Table) -> list[dict]:
+    return fetch(con, f"SELECT * FROM {tref(t.project, t.dataset, t.name)}")
+
+
+def diff_text(exp: list[dict], act: list[dict], limit: int = 6) -> str:
+    """Missing and unexpected rows; a missing and an unexpected row of the same event (user,
+    event_ts, item_index) are shown as one changed row with the columns that differ."""
+    ce = collections.Counter(X.canon(r) for r in exp)
+    ca = collections.Counter(X.canon(r) for r in act)
+    missing = ce - ca
+    extra = ca - ce
+    by_canon_e = {X.canon(r): r for r in exp}
+    by_canon_a = {X.canon(r): r for r in act}
+    out = [f"expected {len(exp)} rows, table has {len(act)}; {sum(missing.values())} missing, {sum(extra.values())} unexpected"]
+
+    def ident(r: dict) -> tuple:
+        return tuple(X.norm(utc(r.get(k))) for k in ("user_pseudo_id", "event_ts", "item_index"))
+
+    extra_by_ident: dict[tuple, list] = collections.defaultdict(list)
+    for c in extra:
+        extra_by_ident[ident(by_canon_a[c])].append(c)
+    changed, gone = [], []
+    for c in missing:
+        e = by_canon_e[c]
+        cands = extra_by_ident.get(ident(e))
+        if cands:
+            a = by_canon_a[cands.pop(0)]
+            diffs = [f"{k}: expected {e.get(k)!r}, got {utc(a.get(k))!r}" for k in sorted(set(e) | set(a))
+                     if not k.startswith("__") and k != "event_key" and X.norm(e.get(k)) != X.norm(utc(a.get(k)))]
+            changed.append(f"~ row user_pseudo_id={e.get('user_pseudo_id')!r} event_ts={e.get('event_ts')}"
+                           + (f" item_index={e.get('item_index')}" if "item_index" in e else "") + ": " + "; ".join(diffs))
+        else:
+            gone.append(c)
+    out += changed[:limit]
+    for c in gone[:limit]:
+        n = missing[c]
+        out.append(f"- missing{' x' + str(n) if n > 1 else ''}: {X.show(by_canon_e[c])}")
+    for cs in extra_by_ident.values():
+        for c in cs[:limit]:
+            n = extra[c]
+            out.append(f"+ unexpected{' x' + str(n) if n > 1 else ''}: {X.show(by_canon_a[c])}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------------
+# Checks of one table
+
+
+def check_table(con, t: X.Table, exp: list[dict], label: str) -> list[dict]:
+    """Columns, types, rows, event_key and dedupe uniqueness; returns the actual rows."""
+    if not table_exists(con, t.project, t.dataset, t.name):
+        R.check(f"{label}: table exists", False, f"no table {t.full_name}")
+        return []
+    desc = con.execute(f"DESCRIBE {tref(t.project, t.dataset, t.name)}").fetchall()
+    got_cols = {r[0]: DUCK_TO_BQ.get(r[1], r[1]) for r in desc}
+    want_cols = {c.name: c.type for c in t.columns}
+    R.check(f"{label}: columns and types", got_cols == want_cols,
+            "\n".join([f"missing column {k} {v}" for k, v in want_cols.items() if k not in got_cols]
+                      + [f"unexpected column {k} {v}" for k, v in got_cols.items() if k not in want_cols]
+                      + [f"column {k}: {got_cols[k]}, expected {v}" for k, v in want_cols.items() if k in got_cols and got_cols[k] != v]))
+    act = actual_rows(con, t)
+    same = sorted(X.canon(r) for r in exp) == sorted(X.canon(r) for r in act)
+    R.check(f"{label}: rows = expected ({len(exp)})", same, "" if same else diff_text(exp, act))
+    if "event_key" in want_cols:
+        bad = [r["event_key"] for r in act if not isinstance(r["event_key"], str) or not HEX32.match(r["event_key"])]
+        R.check(f"{label}: event_key is a 32-digit hex hash", not bad, f"bad values: {bad[:5]}")
+        if same:
+            ecanon = collections.Counter(X.canon(r) for r in exp)
+            if max(ecanon.values(), default=1) > 1:
+                R.check(f"{label}: fixture rows are distinguishable", False, "two expected rows differ only in event_key")
+            else:
+                pairs = {X.canon(r): r for r in act}
+                id_to_key: dict = {}
+                key_to_id: dict = {}
+                problems = []
+                for r in exp:
+                    key = pairs[X.canon(r)]["event_key"]
+                    ident = r["__id"]
+                    if id_to_key.setdefault(ident, key) != key:
+                        problems.append(f"one event has two keys: {id_to_key[ident]} / {key}")
+                    if key_to_id.setdefault(key, ident) != ident:
+                        problems.append(f"two events share the key {key}: {X.show(r)}")
+                R.check(f"{label}: event_key identifies events (one key per event, one event per key)", not problems, "\n".join(problems[:5]))
+    # The dedupe key is unique in the table (NULL keys fall back to event_key).
+    keys = collections.Counter()
+    for r in act:
+        k = tuple(repr(r.get(c)) for c in t.dedupe_key)
+        if t.nullable and all(r.get(c) is None for c in t.nullable):
+            k += (r.get("event_key"),)
+        keys[k] += 1
+    dups = [k for k, n in keys.items() if n > 1]
+    R.check(f"{label}: no duplicate dedupe key ({', '.join(t.dedupe_key)})", not dups, f"duplicated keys: {dups[:5]}")
+    return act
+
+
+def metadata_rows(con, t: X.Table) -> tuple[list[dict], list[dict]]:
+    wm = fetch(con, f"SELECT * FROM {tref(t.project, t.metadata_dataset, t.watermarks)} WHERE table_name = ?", [t.full_name])
+    runs = fetch(con, f"SELECT * FROM {tref(t.project, t.metadata_dataset, t.runs)} WHERE table_name = ? ORDER BY ended_at", [t.full_name])
+    return wm, runs
+
+
+def utc(v):
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        return v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return v
+
+
+def check_run_record(con, t: X.Table, label: str, runs_before: int, want: dict, t0: dt.datetime, t1: dt.datetime) -> None:
+    """The watermark row and the run row(s) of the run that just finished."""
+    wm, runs = metadata_rows(con, t)
+    new = runs[runs_before:]
+    R.check(f"{label}: one new _runs row", len(new) == 1,
+            f"{len(new)} new rows in {t.runs} for this run; run_ids: {sorted({r['run_id'] for r in new})}")
+    if not new:
+        return
+    run = new[-1]
+    problems = []
+    if not (isinstance(run["run_id"], str) and UUID_RE.match(run["run_id"])):
+        problems.append(f"run_id {run['run_id']!r} is not a UUID")
+    for k, v in (("event_name", t.event), ("mode", t.mode), ("spec_version", t.version), ("bqflat_version", BQFLAT_VERSION)):
+        if run[k] != v:
+            problems.append(f"{k} = {run[k]!r}, expected {v!r}")
+    st, en = utc(run["started_at"]), utc(run["ended_at"])
+    if st is None or en is None or not (t0 <= st <= en <= t1):
+        problems.append(f"started_at {st} / ended_at {en} not within the run ({t0} .. {t1})")
+    for k in ("rows_affected", "watermark_before", "watermark_after"):
+        if k in want and X.norm(utc(run[k])) != X.norm(want[k]):
+            problems.append(f"{k} = {utc(run[k])!r}, expected {want[k]!r}")
+    R.check(f"{label}: _runs row (run_id, mode, times, rows_affected, watermarks)", not problems, "\n".join(problems))
+    wproblems = []
+    if len(wm) != 1:
+        wproblems.append(f"{len(wm)} rows in {t.watermarks} for {t.full_name}")
+    else:
+        w = wm[0]
+        if X.norm(utc(w["watermark"])) != X.norm(want.get("watermark_after")):
+            wproblems.append(f"watermark = {utc(w['watermark'])}, expected {want.get('watermark_after')}")
+        if w["run_id"] != run["run_id"]:
+            wproblems.append(f"run_id = {w['run_id']}, expected the run's {run['run_id']}")
+        ua = utc(w["updated_at"])
+        if ua is None or not (t0 <= ua <= t1):
+            wproblems.append(f"updated_at {ua} not within the run")
+    R.check(f"{label}: _metadata watermark row", not wproblems, "\n".join(wproblems))
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenarios
+
+
+def scenario_full(work: Path, bqflat: str) -> None:
+    """mode: full (CREATE OR REPLACE ... AS SELECT, and daily batches with a WHILE loop) over
+    every shard at once."""
+    proj = HERE / "projects" / "full"
+    files = build(proj, work / "full", bqflat)
+    tables = X.load_project(proj)
+    con = new_connection()
+    src = ga4.Source(tables[0].source_project, tables[0].source_dataset)
+    for k, v in data.all_shards().items():
+        src.add(k, v)
+    src.load(con)
+    it = bqscript.Interpreter(con)
+    # No _setup.sql first: each script creates the dataset and the metadata tables it needs.
+    for t in tables:
+        label = f"full/{t.name}"
+        f = files[t.full_name]
+        _, runs0 = metadata_rows(con, t) if table_exists(con, t.project, t.dataset, t.runs) else ([], [])
+        t0 = now()
+        if run_script(it, f, label) is None:
+            continue
+        t1 = now()
+        exp = X.expected_rows(t, src.shards, *X.window(t, dt.date.today()))
+        act = check_table(con, t, exp, label)
+        wm = max((r["event_ts"] for r in exp), default=None)
+        check_run_record(con, t, label, len(runs0), {"rows_affected": len(exp), "watermark_after": wm}, t0, t1)
+        # A second full run rebuilds the same table.
+        _, runs1 = metadata_rows(con, t)
+        t0 = now()
+        if run_script(it, f, label + " (again)") is None:
+            continue
+        t1 = now()
+        act2 = actual_rows(con, t)
+        same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in act2)
+        R.check(f"{label}: a second full run gives the same rows (event_key included)", same, "" if same else diff_text(act, act2))
+        check_run_record(con, t, label + " (again)", len(runs1), {"rows_affected": len(exp), "watermark_after": wm}, t0, t1)
+    # _setup.sql afterwards leaves the existing metadata alone.
+    t = tables[0]
+    counts = [len(x) for x in metadata_rows(con, t)]
+    if run_script(it, files["bigquery/_setup.sql"], "full/_setup.sql (after the tables)") is not None:
+        R.check("full/_setup.sql: run after the tables, keeps the metadata rows", [len(x) for x in metadata_rows(con, t)] == counts)
+
+
+def incremental_checks(con, it, t: X.Table, f: Path, model: X.IncrementalModel, shards, label: str) -> list[dict]:
+    _, runs0 = metadata_rows(con, t) if table_exists(con, t.project, t.metadata_dataset, t.runs) else ([], [])
+    t0 = now()
+    ok = run_script(it, f, label)
+    t1 = now()
+    want = model.run(shards)
+    if ok is None:
+        return []
+    act = check_table(con, t, model.rows, label)
+    check_run_record(con, t, label, len(runs0), want, t0, t1)
+    return act
+
+
+def scenario_incremental(work: Path, bqflat: str) -> None:
+    """mode: incremental: a first run, new shards with late events and duplicates, a second run,
+    then a third run over unchanged data that must change nothing."""
+    proj = HERE / "projects" / "incremental"
+    files = build(proj, work / "incremental", bqflat)
+    tables = X.load_project(proj)
+    con = new_connection()
+    src = ga4.Source(tables[0].source_project, tables[0].source_dataset)
+    p1 = data.phase1()
+    for k, v in p1.items():
+        src.add(k, v)
+    src.load(con)
+    it = bqscript.Interpreter(con)
+    today = dt.date.today()
+    models = {t.name: X.IncrementalModel(t, today) for t in tables}
+    if run_script(it, files["bigquery/_setup.sql"], "incremental/_setup.sql") is not None:
+        t = tables[0]
+        R.check("incremental/_setup.sql: creates the dataset and empty metadata tables",
+                table_exists(con, t.project, t.metadata_dataset, t.watermarks) and table_exists(con, t.project, t.metadata_dataset, t.runs)
+                and metadata_rows(con, t) == ([], []))
+    for t in tables:
+        incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, f"incremental/{t.name} run 1")
+
+    p2, late = data.phase2(p1)
+    for k, v in p2.items():
+        src.add(k, v)
+    src.load(con)
+    after2 = {}
+    for t in tables:
+        label = f"incremental/{t.name} run 2"
+        act = incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, label)
+        after2[t.name] = act
+        if t.event in late and act:
+            stamps = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))) for r in act}
+            ins = [r for r in late[t.event]["inside"]]
+            outs = [r for r in late[t.event]["outside"]]
+            key = lambda r: (r["user_pseudo_id"], X.norm(X.event_time(r)))  # noqa: E731
+            R.check(f"{label}: late events inside the lookback are picked up ({len(ins)})",
+                    all(key(r) in stamps for r in ins), f"missing: {[key(r) for r in ins if key(r) not in stamps]}")
+            R.check(f"{label}: late events outside the lookback are not ({len(outs)})",
+                    not any(key(r) in stamps for r in outs), f"present: {[key(r) for r in outs if key(r) in stamps]}")
+
+    for t in tables:
+        label = f"incremental/{t.name} run 3"
+        wm_before = models[t.name].watermark
+        act = incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, label)
+        same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in after2[t.name])
+        R.check(f"{label}: a run over unchanged data changes no row (event_key included)", same,
+                "" if same else diff_text(after2[t.name], act))
+        R.check(f"{label}: watermark unchanged", models[t.name].watermark == wm_before)
+
+
+def scenario_rollback(work: Path, bqflat: str) -> None:
+    """The transaction handler: a failure inside BEGIN ... EXCEPTION rolls the merge back and
+    re-raises the error; with daily batches the days before the failing one stay merged."""
+    proj = HERE / "projects" / "incremental"
+    files = build(proj, work / "rollback", bqflat)
+    tables = {t.event: t for t in X.load_project(proj)}
+    con = new_connection()
+    pv, lu = tables["page_view"], tables["level_up"]
+    src = ga4.Source(pv.source_project, pv.source_dataset)
+    p1 = data.phase1()
+    for k, v in p1.items():
+        src.add(k, v)
+    src.load(con)
+    it = bqscript.Interpreter(con)
+    today = dt.date.today()
+    run_script(it, files["bigquery/_setup.sql"], "rollback/_setup.sql")
+    runs = tref(pv.project, pv.metadata_dataset, pv.runs)
+    wms = tref(pv.project, pv.metadata_dataset, pv.watermarks)
+    cols = ", ".join(f"{r[0]} {r[1]}" for r in con.execute(f"DESCRIBE {runs}").fetchall())
+
+    def sabotage(check: str) -> None:
+        # The run row cannot be written: the INSERT fails after the merge and the watermark.
+        con.execute(f"ALTER TABLE {runs} RENAME TO {q(pv.runs + '_saved')}")
+        con.execute(f"CREATE TABLE {runs} ({cols}, CHECK ({check}))")
+
+    def restore() -> None:
+        con.execute(f"INSERT INTO {tref(pv.project, pv.metadata_dataset, pv.runs + '_saved')} SELECT * FROM {runs}")
+        con.execute(f"DROP TABLE {runs}")
+        con.execute(f"ALTER TABLE {tref(pv.project, pv.metadata_dataset, pv.runs + '_saved')} RENAME TO {q(pv.runs)}")
+
+    # page_view: first run fine, then a failing second run after new data.
+    m = X.IncrementalModel(pv, today)
+    f = files[pv.full_name]
+    label = f"rollback/{pv.name}"
+    run_script(it, f, label + " run 1")
+    m.run(src.shards)
+    p2, _ = data.phase2(p1)
+    for k, v in p2.items():
+        src.add(k, v)
+    src.load(con)
+    before_rows = actual_rows(con, pv)
+    before_wm = fetch(con, f"SELECT * FROM {wms}")
+    sabotage("rows_affected < 0")
+    msg = run_script(it, f, label + " run 2 (failing)", expect_error="constraint")
+    if msg is not None:
+        R.check(f"{label}: the error is re-raised with its message", "CHECK constraint" in msg or "Constraint" in msg, f"message: {msg}")
+        after_rows = actual_rows(con, pv)
+        R.check(f"{label}: the merge is rolled back (table unchanged)",
+                sorted(X.canon(r, ()) for r in before_rows) == sorted(X.canon(r, ()) for r in after_rows),
+                diff_text(before_rows, after_rows))
+        R.check(f"{label}: the watermark is rolled back", fetch(con, f"SELECT * FROM {wms}") == before_wm)
+        R.check(f"{label}: no transaction left open", not it.in_txn and con.execute("SELECT 1").fetchall() == [(1,)])
+    restore()
+    _, runs0 = metadata_rows(con, pv)
+    t0 = now()
+    if run_script(it, f, label + " run 2 (after the fix)") is not None:
+        want = m.run(src.shards)
+        check_table(con, pv, m.rows, label + " run 2 (after the fix)")
+        check_run_record(con, pv, label + " run 2 (after the fix)", len(runs0), want, t0, now())
+
+    # level_up, daily batches: the third day fails; the first two stay merged.
+    f = files[lu.full_name]
+    label = f"rollback/{lu.name}"
+    con2 = new_connection()
+    src2 = ga4.Source(lu.source_project, lu.source_dataset)
+    for k, v in p1.items():
+        src2.add(k, v)
+    src2.load(con2)
+    it2 = bqscript.Interpreter(con2)
+    con, it = con2, it2
+    run_script(it, files["bigquery/_setup.sql"], "rollback/_setup.sql (2)")
+    cut = dt.datetime(2025, 7, 3)
+    sabotage(f"watermark_after IS NULL OR watermark_after < TIMESTAMPTZ '{cut.isoformat()}+00:00'")
+    msg = run_script(it, f, label + " run 1 (fails on day 3)", expect_error="constraint")
+    if msg is not None:
+        # Days 07-01 and 07-02 were committed; the error came from day 07-03.
+        partial = X.expected_rows(lu, {k: v for k, v in src2.shards.items() if k.replace("intraday_", "") <= "20250702"},
+                                  *X.window(lu, today))
+        check_table(con, lu, partial, label + " after the failure: the days before it stay merged")
+        wm = fetch(con, f"SELECT watermark FROM {wms} WHERE table_name = ?", [lu.full_name])
+        want_wm = max(r["event_ts"] for r in partial)
+        R.check(f"{label}: the watermark is the last committed day's", len(wm) == 1 and utc(wm[0]["watermark"]) == want_wm,
+                f"watermark rows {wm}, expected {want_wm}")
+    restore()
+    m = X.IncrementalModel(lu, today)
+    want = m.run({k: v for k, v in src2.shards.items() if k.replace("intraday_", "") <= "20250702"})
+    if msg is not None:
+        # The failed run's row holds what its committed days did.
+        _, lruns = metadata_rows(con, lu)
+        R.check(f"{label}: the failed run left one _runs row, as of its last committed day",
+                len(lruns) == 1 and lruns[0]["rows_affected"] == want["rows_affected"]
+                and utc(lruns[0]["watermark_after"]) == want["watermark_after"],
+                f"runs: {[(r['run_id'], r['rows_affected'], utc(r['watermark_after'])) for r in lruns]}; expected {want}")
+    _, runs0 = metadata_rows(con, lu)
+    t0 = now()
+    if run_script(it, f, label + " run 2 (after the fix)") is not None:
+        want = m.run(src2.shards)
+        check_table(con, lu, m.rows, label + " run 2 (after the fix)")
+        check_run_record(con, lu, label + " run 2 (after the fix)", len(runs0), want, t0, now())
+
+
+def scenario_example(work: Path, bqflat: str) -> None:
+    """The shipped example project, on the fixture data, with CURRENT_DATE() pinned (its windows
+    have no end, and level_up loops day by day from 2025-01-01)."""
+    proj = ROOT / "examples" / "ga4_ecommerce"
+    files = build(proj, work / "example", bqflat)
+    tables = X.load_project(proj)
+    today = dt.date(2025, 7, 8)
+    con = new_connection()
+    src = ga4.Source(tables[0].source_project, tables[0].source_dataset)
+    p1 = data.phase1()
+    for k, v in p1.items():
+        src.add(k, v)
+    src.load(con)
+    it = bqscript.Interpreter(con, today=today)
+    models = {t.name: X.IncrementalModel(t, today) for t in tables}
+    run_script(it, files["bigquery/_setup.sql"], "example/_setup.sql")
+    for t in tables:
+        if t.mode == "full":
+            continue
+        incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, f"example/{t.name} run 1")
+    p2, _ = data.phase2(p1)
+    for k, v in p2.items():
+        src.add(k, v)
+    src.load(con)
+    for t in tables:
+        label = f"example/{t.name}"
+        if t.mode == "full":
+            _, runs0 = metadata_rows(con, t) if table_exists(con, t.project, t.metadata_dataset, t.runs) else ([], [])
+            t0 = now()
+            if run_script(it, files[t.full_name], label) is None:
+                continue
+            exp = X.expected_rows(t, src.shards, *X.window(t, today))
+            check_table(con, t, exp, label)
+            check_run_record(con, t, label, len(runs0),
+                             {"rows_affected": len(exp), "watermark_after": max((r["event_ts"] for r in exp), default=None)}, t0, now())
+        else:
+            act = incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, label + " run 2")
+            R.check(f"{label}: plausible (rows, all in the window)", len(act) > 0 and all(
+                dt.date(2025, 6, 30) <= r["event_date"] <= dt.date(2025, 7, 9) for r in act),
+                f"{len(act)} rows")
+
+
+SCENARIOS = {
+    "full": scenario_full,
+    "incremental": scenario_incremental,
+    "rollback": scenario_rollback,
+    "example": scenario_example,
+}
+TITLES = {
+    "full": "projects/full: full rebuilds (CREATE OR REPLACE ... AS SELECT; daily batches) over every shard",
+    "incremental": "projects/incremental: first run, new shards + late events + duplicates, second run, unchanged third run",
+    "rollback": "projects/incremental: a failing run rolls back and re-raises; daily batches keep the committed days",
+    "example": "examples/ga4_ecommerce on the fixture data, CURRENT_DATE() pinned to 2025-07-08, two runs",
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bqflat", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--only", action="append", choices=list(SCENARIOS))
+    ap.add_argument("--mutations", action="store_true", help="check that every mutation of the SQL is caught")
+    args = ap.parse_args()
+    work = Path(args.work)
+    try:
+        if args.mutations:
+            return mutations(work, args)
+        return scenarios(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def scenarios(work: Path, args) -> int:
+    start = time.monotonic()
+    for name, fn in SCENARIOS.items():
+        if args.only and name not in args.only:
+            continue
+        p0, f0, s0 = R.passed, R.failed, time.monotonic()
+        print(f"== {name}: {TITLES[name]}")
+        try:
+            fn(work, args.bqflat)
+        except Exception:  # a bug in the harness or fixture: count it, keep going
+            import traceback
+
+            R.check(f"{name}: scenario completes", False, traceback.format_exc())
+        if R.passed + R.failed == p0 + f0:
+            R.check(f"{name}: scenario checked something", False, "no check ran")
+        print(f"-- {name}: {R.passed - p0} checks passed, {R.failed - f0} failed, {time.monotonic() - s0:.1f}s")
+    wall = ""
+    if os.environ.get("BQFLAT_DUCKDB_START"):
+        wall = f", {time.time() - int(os.environ['BQFLAT_DUCKDB_START']):.0f}s wall time with install and build"
+    print(f"({R.script_runs} script runs, {time.monotonic() - start:.1f}s in the scenarios{wall})")
+    print(f"duckdb: {len(R.files)} files, {R.statements} statements, {R.passed} passed, {R.failed} failed")
+    print(f"{R.passed} passed, {R.failed} failed")
+    return 1 if R.failed else 0
+
+
+def mutations(work: Path, args) -> int:
+    """Each mutation of the generated SQL must make at least one check fail."""
+    import contextlib
+    import io
+
+    global MUTATION, R
+    start = time.monotonic()
+    caught = missed = 0
+    names = args.only or ["full", "incremental", "rollback"]
+    for i, m in enumerate(MUTATIONS):
+        MUTATION = m
+        MUTATION_HITS[0] = 0
+        R = Results()
+        with contextlib.redirect_stdout(io.StringIO()):
+            for name in names:
+                try:
+                    SCENARIOS[name](work / f"m{i}", args.bqflat)
+                except Exception:
+                    R.failed += 1
+        ok = MUTATION_HITS[0] > 0 and R.failed > 0
+        caught += ok
+        missed += not ok
+        what = (f"caught by {R.failed} failing checks" if R.failed else "NOT CAUGHT") if MUTATION_HITS[0] else "does not apply to any script"
+        print(f"  {'ok  ' if ok else 'FAIL'} mutation {m[0]!r}: {what}")
+    MUTATION = None
+    print(f"({time.monotonic() - start:.1f}s)")
+    print(f"mutations: {caught} passed, {missed} failed")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
