@@ -488,3 +488,23 @@ fn concurrent_builds_do_not_interleave() {
     let run = p.run(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn a_10_mb_spec_is_refused_quickly() {
+    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT);
+    let huge = format!(
+        "event: purchase\ndescription: \"{}\"\n",
+        "x".repeat(10 << 20)
+    );
+    let p = p.file("events/huge.yaml", &huge);
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "events/huge.yaml is 10485792 bytes; bqflat reads YAML files of up to 1048576 bytes"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.path().join("build").exists());
+}

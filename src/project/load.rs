@@ -10,6 +10,10 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diagnostics::{did_you_mean, io_error, Diagnostic, Location};
 
+/// The largest YAML file bqflat reads (1 MiB): far above any real spec, far below what could
+/// exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
 /// A parsed YAML file: its typed value, its text and the position of every node.
 #[derive(Debug, Clone)]
 pub struct Loaded<T> {
@@ -55,7 +59,27 @@ pub fn load_yaml<T: DeserializeOwned>(
     empty: Option<T>,
     empty_hint: &str,
 ) -> Result<Loaded<T>, Diagnostic> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| io_error(path, "read", &e))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(format!(
+            "{path} is {size} bytes; bqflat reads YAML files of up to {MAX_FILE_BYTES} bytes"
+        ))
+        .at(Location::file(path))
+        .hint("a spec describes one event in a few lines: split the file, or move what is not a spec out of the project"));
+    }
     let bytes = std::fs::read(path).map_err(|e| io_error(path, "read", &e))?;
+    parse_yaml_bytes(path, bytes, empty, empty_hint)
+}
+
+/// Parses YAML bytes (UTF-8, an optional byte order mark) already in memory.
+pub fn parse_yaml_bytes<T: DeserializeOwned>(
+    path: &Utf8Path,
+    bytes: Vec<u8>,
+    empty: Option<T>,
+    empty_hint: &str,
+) -> Result<Loaded<T>, Diagnostic> {
     let text = decode(path, bytes)?;
     parse_yaml(path, text, empty, empty_hint)
 }
