@@ -37,9 +37,18 @@ pub struct Compiled {
 
 pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
-    let build = validate::resolve(&project, &inputs.overrides)?;
+    compile_project(&project, &inputs.overrides, inputs.out.as_ref())
+}
+
+/// Compiles a project already read (from disk, or built in memory by tests and fuzzers).
+pub fn compile_project(
+    project: &Project,
+    overrides: &Overrides,
+    out: Option<&Utf8PathBuf>,
+) -> Result<Compiled, Diagnostics> {
+    let build = validate::resolve(project, overrides)?;
     let out = match (
-        &inputs.out,
+        out,
         project.file.as_ref().and_then(|f| f.value.output.as_ref()),
     ) {
         (Some(out), _) => out.clone(),
