@@ -22,6 +22,7 @@ pub const DEFAULT_PARTITION: &str = "event_date";
 pub const DEFAULT_ORDER_BY: &str = "event_ts";
 pub const DEFAULT_KEY: &str = "event_key";
 pub const MAX_CLUSTER_COLUMNS: usize = 4;
+const EVENT_NAME_HINT: &str = "use the event's GA4 name, e.g. `purchase` or `level_up`";
 
 /// Checks the project and the flags together and resolves every table.
 pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
@@ -66,8 +67,8 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
     for (name, at) in &listed {
         if let Err(problem) = names::check_event(name) {
             diagnostics.push(match (at, file) {
-                (Some(path), Some(file)) => file.error_at(path, problem),
-                _ => Diagnostic::new(format!("{problem} (in --events)")),
+                (Some(path), Some(file)) => file.error_at(path, problem).hint(EVENT_NAME_HINT),
+                _ => Diagnostic::new(format!("{problem} (in --events)")).hint(EVENT_NAME_HINT),
             });
             continue;
         }
@@ -192,10 +193,17 @@ impl TopLevel {
             match check(&text) {
                 Ok(()) => Some(text),
                 Err(problem) => {
-                    diagnostics.push(match at {
+                    let d = match at {
                         Some(file) => file.error_at(key, problem),
                         None => Diagnostic::new(format!("{problem} (in {flag})")),
-                    });
+                    };
+                    let hint = match key {
+                        "project" | "source_project" => "use the project id the Google Cloud console shows, e.g. `my-gcp-project`",
+                        "source_table" => "use `events_*` for the GA4 export, or the name of one date-partitioned table",
+                        "source_date_column" => "name the DATE column the source table is partitioned by",
+                        _ => "BigQuery dataset and table names use letters, digits and underscores",
+                    };
+                    diagnostics.push(d.hint(hint));
                     None
                 }
             }
@@ -363,7 +371,7 @@ impl EventCtx<'_> {
         let event = spec.event.clone();
         if let Err(problem) = names::check_event(&event) {
             // Every other name derives from the event's: one error is enough.
-            self.error("event", problem, "");
+            self.error("event", problem, EVENT_NAME_HINT);
             return None;
         }
         let version = spec.version.unwrap_or(1);
@@ -544,7 +552,11 @@ impl EventCtx<'_> {
             names::check_table(&name),
         ];
         for problem in checks.into_iter().filter_map(Result::err) {
-            self.error(path, format!("table name `{expanded}`: {problem}"), "");
+            self.error(
+                path,
+                format!("table name `{expanded}`: {problem}"),
+                "table names use letters, digits and underscores; `{event}`, `{dataset}` and `{version}` are replaced",
+            );
         }
         (project, dataset, name)
     }

@@ -62,6 +62,21 @@ fn errors_are_reported() {
         assert_eq!(run.code, 1, "{name} should fail:\n{}", run.stdout);
         assert!(run.stdout.is_empty(), "{name} printed {}", run.stdout);
         assert!(!out_arg.exists(), "{name} wrote output despite errors");
+        // Every error names where it is and what to do.
+        for report in run
+            .stderr
+            .split("\nerror: ")
+            .filter(|r| !r.trim().is_empty())
+        {
+            assert!(
+                report.contains("  --> "),
+                "{name}: an error without a location:\n{report}"
+            );
+            assert!(
+                report.contains("  = help: "),
+                "{name}: an error without a fix:\n{report}"
+            );
+        }
         insta::assert_snapshot!(run.stderr);
     });
 }

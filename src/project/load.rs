@@ -203,6 +203,21 @@ fn yaml_error(
         diagnostic.hint = Some("write it as `key: value` pairs, not as a list".into());
     } else if message.contains("found character that cannot start any token") {
         diagnostic.hint = Some("YAML indentation must use spaces, not tabs".into());
+    } else if message.starts_with("unknown variant") {
+        diagnostic.hint = Some("write one of the values listed".into());
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        diagnostic.hint = Some("`bqflat schema` shows the type every key takes".into());
+    }
+    if message.contains("untagged enum Column") {
+        diagnostic.hint = Some(
+            "write a name such as `device.category`, or `{field: device.category, as: device}`"
+                .into(),
+        );
+    }
+    if diagnostic.hint.is_none() && at.is_empty() {
+        // What is left are YAML syntax errors.
+        diagnostic.hint =
+            Some("fix the YAML syntax here: quotes, brackets, colons and indentation".into());
     }
     diagnostic.with_source(text)
 }
