@@ -750,6 +750,41 @@ function manifestChecks(result, artifact, projectDir, src) {
   }
 }
 
+// Param keys reach the SQL only as string literals. For every param column the manifest lists,
+// the literal the script compares `p.key` with is evaluated by the analyzer itself: it must be one
+// string literal whose value is exactly the key, whatever quotes, backslashes, newlines or comment
+// markers the key holds.
+async function literalChecks(rpc, result, artifact, src) {
+  const t = artifact.table;
+  if (!t) return;
+  const literals = new Map();
+  for (const line of src.text.split('\n')) {
+    const m = /WHERE p\.key = (.*) ORDER BY o LIMIT 1\) AS `?([A-Za-z0-9_]+)`?,?$/.exec(line);
+    if (m) literals.set(m[2].toLowerCase(), m[1]);
+  }
+  for (const c of t.columns) {
+    const m = /^(event_params|user_properties|item_params):([\s\S]*)$/.exec(c.source || '');
+    if (!m) continue;
+    const what = `key literal of column ${c.name}`;
+    const literal = literals.get(c.name.toLowerCase());
+    if (literal === undefined) {
+      result.skipped.push(`${what}: no \`p.key = …\` line for it (a project template?)`);
+      continue;
+    }
+    try {
+      const res = await rpc.call('Evaluate', { sql: literal });
+      const value = res.value && res.value.string_value;
+      if (value === m[2]) {
+        result.checks.push({ ok: true, what, kind: 'literal', src });
+      } else {
+        result.checks.push({ ok: false, what, kind: 'literal', src, message: `${literal} evaluates to ${JSON.stringify(res.value)}, not the key ${JSON.stringify(m[2])}` });
+      }
+    } catch (e) {
+      result.checks.push({ ok: false, what, kind: 'literal', src, message: `${literal} is not one string literal: ${e.details || e.message}` });
+    }
+  }
+}
+
 async function checkFile(rpc, file, label, baseTables) {
   const src = new Source(file, label, fs.readFileSync(file, 'utf8'));
   const result = new Result(label);
@@ -841,7 +876,10 @@ async function main() {
       if (f === '_setup.sql') setupBase = source.concat([...result.created]);
       base = base.concat([...result.created]);
       const artifact = (manifest.artifacts || []).find((a) => a.path === rel);
-      if (artifact) manifestChecks(result, artifact, projectDir, src);
+      if (artifact) {
+        manifestChecks(result, artifact, projectDir, src);
+        await literalChecks(rpc, result, artifact, src);
+      }
       projectResults.push(result);
     }
     if (kind === 'positive') {
