@@ -209,8 +209,9 @@ fn project_path(dir: &Utf8Path, file: &str) -> Utf8PathBuf {
 /// Parses every script; a failure names the event, the template and the position in the output.
 fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
-    for artifact in artifacts {
-        if let Err(problem) = verify::parse_script(&artifact.contents) {
+    let parsed = crate::parallel::map(artifacts, |_, a| verify::parse_script(&a.contents));
+    for (artifact, parsed) in artifacts.iter().zip(parsed) {
+        if let Err(problem) = parsed {
             let what = match artifact.table.map(|i| &build.tables[i]) {
                 Some(t) => format!("event `{}` (template {})", t.event, t.template),
                 None => artifact.path.clone(),

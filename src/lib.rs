@@ -9,6 +9,7 @@ pub mod ga4;
 pub mod model;
 pub mod names;
 pub mod output;
+pub mod parallel;
 pub mod project;
 pub mod render;
 pub mod schema;

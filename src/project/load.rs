@@ -20,16 +20,21 @@ pub struct Loaded<T> {
     pub path: Utf8PathBuf,
     pub text: String,
     pub value: T,
-    positions: Positions,
+    /// Built on first use: only errors need positions.
+    positions: std::sync::OnceLock<Positions>,
 }
 
 impl<T> Loaded<T> {
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Positions::of(&self.text))
+    }
+
     /// Where the value at `path` (`cluster_by[4]`, `dedupe.key`) starts; falls back to the nearest
     /// enclosing node that exists, then to the top of the file.
     pub fn locate(&self, path: &str) -> Location {
         let mut path = path.to_string();
         loop {
-            if let Some(&(line, col)) = self.positions.values.get(&path) {
+            if let Some(&(line, col)) = self.positions().values.get(&path) {
                 return Location::new(self.path.clone(), line, col);
             }
             match path.rfind(['.', '[']) {
@@ -41,7 +46,7 @@ impl<T> Loaded<T> {
 
     /// Whether the file sets the value at `path`.
     pub fn has(&self, path: &str) -> bool {
-        self.positions.values.contains_key(path)
+        self.positions().values.contains_key(path)
     }
 
     /// A diagnostic pointing at the value at `path`, with the source line attached.
@@ -91,9 +96,9 @@ pub fn parse_yaml<T: DeserializeOwned>(
     empty: Option<T>,
     empty_hint: &str,
 ) -> Result<Loaded<T>, Diagnostic> {
-    let positions = Positions::of(&text);
-    let value = if positions.values.contains_key("") {
-        serde_yaml::from_str(&text).map_err(|e| yaml_error(path, &text, &positions, &e))?
+    let value = if has_document(&text) {
+        serde_yaml::from_str(&text)
+            .map_err(|e| yaml_error(path, &text, &Positions::of(&text), &e))?
     } else {
         empty.ok_or_else(|| {
             Diagnostic::new(format!("{path} holds no YAML document"))
@@ -105,8 +110,15 @@ pub fn parse_yaml<T: DeserializeOwned>(
         path: path.to_owned(),
         text,
         value,
-        positions,
+        positions: std::sync::OnceLock::new(),
     })
+}
+
+/// Whether the text holds anything besides comments, blank lines and document markers.
+fn has_document(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .any(|l| !l.is_empty() && !l.starts_with('#') && l != "---" && l != "...")
 }
 
 /// UTF-8 text without a byte order mark; anything else is an error at the first bad byte.

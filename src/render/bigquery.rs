@@ -77,7 +77,7 @@ pub fn render(
         Err(err) => diagnostics.push(template_error(&err, templates, "_setup.sql")),
     }
 
-    for (index, table) in build.tables.iter().enumerate() {
+    let rendered = crate::parallel::map(&build.tables, |index, table| {
         let path = table_path(table, build);
         let template = format!("{DIR}/{}", table.template);
         let view = table_view(table, build);
@@ -88,16 +88,21 @@ pub fn render(
                 run_path => format!("{run_prefix}{path}"),
             })
         });
-        match rendered {
-            Ok(contents) => artifacts.push(Artifact {
+        rendered
+            .map(|contents| Artifact {
                 path,
                 contents,
                 table: Some(index),
-            }),
-            Err(err) => {
+            })
+            .map_err(|err| {
                 let what = format!("event `{}` ({template})", table.event);
-                diagnostics.push(template_error(&err, templates, &what));
-            }
+                template_error(&err, templates, &what)
+            })
+    });
+    for result in rendered {
+        match result {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(d) => diagnostics.push(d),
         }
     }
     diagnostics.into_result(artifacts)
