@@ -8,7 +8,7 @@ use crate::model::Build;
 use crate::output::manifest::TableEntry;
 use crate::output::plan::{compare, Change, Impact, Previous};
 use crate::project::{Overrides, Project};
-use crate::render::bigquery::Migration;
+use crate::render::bigquery::{Migration, Reuse};
 use crate::render::{self, bigquery::Artifact};
 use crate::spec::Mode;
 use crate::{validate, verify};
@@ -37,24 +37,31 @@ pub struct Compiled {
 
 pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
-    compile_project(&project, &inputs.overrides, inputs.out.as_ref())
+    let out = output_folder(&project, inputs.out.as_ref());
+    compile_project(&project, &inputs.overrides, out, None)
 }
 
-/// Compiles a project already read (from disk, or built in memory by tests and fuzzers).
-pub fn compile_project(
-    project: &Project,
-    overrides: &Overrides,
-    out: Option<&Utf8PathBuf>,
-) -> Result<Compiled, Diagnostics> {
-    let build = validate::resolve(project, overrides)?;
-    let out = match (
+/// Where a project's build goes: `--out`, else the project file's `output:`, else `build/`.
+pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBuf {
+    match (
         out,
         project.file.as_ref().and_then(|f| f.value.output.as_ref()),
     ) {
         (Some(out), _) => out.clone(),
         (None, Some(output)) => project.dir.join(output),
         (None, None) => project.dir.join(DEFAULT_OUTPUT),
-    };
+    }
+}
+
+/// Compiles a project already read (from disk, or built in memory by tests and fuzzers). Table
+/// scripts that `reuse` accepts are kept as they are on disk instead of being rendered.
+pub fn compile_project(
+    project: &Project,
+    overrides: &Overrides,
+    out: Utf8PathBuf,
+    reuse: Option<Reuse<'_>>,
+) -> Result<Compiled, Diagnostics> {
+    let build = validate::resolve(project, overrides)?;
     // Headers say how to run each script from the project directory when the output is inside it.
     let run_prefix = match out.strip_prefix(&project.dir) {
         Ok(rel) if !rel.as_str().is_empty() => format!("{rel}/"),
@@ -62,7 +69,9 @@ pub fn compile_project(
     };
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
-    let artifacts = render::bigquery::render(&build, &env, templates, &run_prefix)?;
+    let fingerprint = templates_fingerprint(templates);
+    let artifacts =
+        render::bigquery::render(&build, &env, templates, &run_prefix, &fingerprint, reuse)?;
     verify_all(&artifacts, &build)?;
     Ok(Compiled {
         build,
@@ -73,6 +82,33 @@ pub fn compile_project(
         env,
         run_prefix,
     })
+}
+
+/// One fingerprint of every template a build may use: the built-in ones and the project's.
+fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
+    let mut parts: Vec<String> = render::BUILTIN
+        .iter()
+        .flat_map(|(n, t)| [n.to_string(), t.to_string()])
+        .collect();
+    if let Some(dir) = project_templates {
+        for entry in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() {
+                // Relative, so the fingerprint does not depend on where bqflat was run from.
+                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                parts.push(name.to_string_lossy().into_owned());
+                parts.push(
+                    String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default())
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    render::bigquery::fingerprint(&refs)
 }
 
 /// The build's files plus the migrations its changes need against the previous build.
@@ -182,11 +218,7 @@ pub fn with_migrations(
             && !artifacts.iter().any(|a| a.path == entry.path)
         {
             if let Some(text) = previous.files.get(&entry.path) {
-                artifacts.push(Artifact {
-                    path: entry.path.clone(),
-                    contents: text.clone(),
-                    table: None,
-                });
+                artifacts.push(Artifact::new(entry.path.clone(), text.clone(), None));
             }
         }
     }
@@ -209,7 +241,11 @@ fn project_path(dir: &Utf8Path, file: &str) -> Utf8PathBuf {
 /// Parses every script; a failure names the event, the template and the position in the output.
 fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
-    let parsed = crate::parallel::map(artifacts, |_, a| verify::parse_script(&a.contents));
+    // A reused file was parsed by the build that wrote it.
+    let parsed = crate::parallel::map(artifacts, |_, a| match a.reused {
+        Some(_) => Ok(0),
+        None => verify::parse_script(&a.contents),
+    });
     for (artifact, parsed) in artifacts.iter().zip(parsed) {
         if let Err(problem) = parsed {
             let what = match artifact.table.map(|i| &build.tables[i]) {

@@ -47,7 +47,8 @@ fn committed_example_output_is_up_to_date() {
             "{}: build/ is not committed",
             example.display()
         );
-        let run = bqflat(work.path(), &["build", "--config", file]);
+        // --force renders every file, so output that changed with the code is caught too.
+        let run = bqflat(work.path(), &["build", "--force", "--config", file]);
         assert_eq!(run.code, 0, "{}: {}", example.display(), run.stderr);
         assert_eq!(
             tree(&work.path().join("build")),

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let project = Project { dir: ".".into(), file: Some(file), specs: vec![spec], templates: None };
-    if let Ok(compiled) = compile_project(&project, &Overrides::default(), None) {
+    if let Ok(compiled) = compile_project(&project, &Overrides::default(), "build".into(), None) {
         // Diagnostics aside, a compiled build always renders every file it names.
         assert_eq!(compiled.artifacts.len(), compiled.build.tables.len() + 1);
     }

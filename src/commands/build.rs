@@ -3,16 +3,39 @@
 use crate::cli::BuildArgs;
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
+use std::collections::BTreeMap;
+
+use crate::output::manifest::Entry;
 use crate::output::plan::Previous;
 use crate::output::{self, Status};
+use crate::project::Project;
+use crate::render::bigquery::Reuse;
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
-    let compiled = compiler::compile(&args.project.inputs())?;
+    let inputs = args.project.inputs();
+    let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
+    let out = compiler::output_folder(&project, inputs.out.as_ref());
     // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
     let lock = (!args.dry_run)
-        .then(|| output::swap::lock(&compiled.out))
+        .then(|| output::swap::lock(&out))
         .transpose()?;
-    let previous = Previous::from_dir(&compiled.out)?;
+    let previous = Previous::for_build(&out)?;
+    // A table whose inputs match the previous build's, with its file still there at the size
+    // written, is kept as it is: no render, no parse, no write. --force rebuilds everything.
+    let entries: BTreeMap<&str, &Entry> = previous
+        .manifest
+        .iter()
+        .flat_map(|m| &m.artifacts)
+        .map(|e| (e.path.as_str(), e))
+        .collect();
+    let keep = |path: &str, inputs: &str| -> Option<(String, u64)> {
+        let entry = entries.get(path)?;
+        let size = std::fs::metadata(out.join(path)).ok()?.len();
+        (entry.inputs.as_deref() == Some(inputs) && size == entry.bytes)
+            .then(|| (entry.sha256.clone(), size))
+    };
+    let reuse: Option<Reuse<'_>> = (!args.dry_run && !args.force).then_some(&keep as Reuse<'_>);
+    let compiled = compiler::compile_project(&project, &inputs.overrides, out.clone(), reuse)?;
     let artifacts =
         compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
     if args.dry_run {
@@ -24,7 +47,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         return Ok(());
     }
     let outcomes = output::emit(
-        &compiled.out,
+        &out,
         &artifacts,
         &compiled.build.tables,
         args.force,
@@ -58,7 +81,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         counts[Status::Changed as usize],
         counts[Status::Unchanged as usize],
         if removed == 1 { "" } else { "s" },
-        compiled.out,
+        out,
     );
     Ok(())
 }

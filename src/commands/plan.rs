@@ -1,6 +1,7 @@
 //! `bqflat plan`: what `build` would change, for review. Renders in memory, reads the previous
 //! build from the output folder (or from git with `--against`), and never writes.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
@@ -9,8 +10,10 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
+use crate::output::manifest::Entry;
 use crate::output::plan::{mode_word, plan, Action, FilePlan, Impact, Plan, Previous};
 use crate::output::Manifest;
+use crate::project::Project;
 use crate::render::BQFLAT_VERSION;
 
 /// Exit code of `--detailed-exitcode` when the plan has changes (Terraform's convention).
@@ -18,13 +21,34 @@ pub const CHANGES_EXIT_CODE: u8 = 2;
 
 /// Returns whether the plan has changes.
 pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
-    let compiled = compiler::compile(&args.project.inputs())?;
+    let inputs = args.project.inputs();
+    let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
+    let out = compiler::output_folder(&project, inputs.out.as_ref());
     let previous = match &args.against {
-        Some(rev) => Previous::from_git(&compiled.out, rev)?,
-        None => Previous::from_dir(&compiled.out)?,
+        Some(rev) => Previous::from_git(&out, rev)?,
+        None => Previous::from_dir(&out)?,
     };
+    // A table whose inputs match the previous build is not rendered again: its previous text
+    // (as long as nobody edited it) is what the build would write.
+    let entries: BTreeMap<&str, &Entry> = previous
+        .manifest
+        .iter()
+        .flat_map(|m| &m.artifacts)
+        .map(|e| (e.path.as_str(), e))
+        .collect();
+    let keep = |path: &str, inputs: &str| -> Option<(String, u64)> {
+        let entry = entries.get(path)?;
+        let text = previous.files.get(path)?;
+        let intact =
+            entry.inputs.as_deref() == Some(inputs) && !previous.edited.iter().any(|e| e == path);
+        intact.then(|| (entry.sha256.clone(), text.len() as u64))
+    };
+    let compiled = compiler::compile_project(&project, &inputs.overrides, out, Some(&keep))?;
     let evolution = compiler::with_migrations(&compiled, &previous, args.allow_breaking)?;
-    let artifacts = evolution.artifacts;
+    let mut artifacts = evolution.artifacts;
+    for artifact in artifacts.iter_mut().filter(|a| a.reused.is_some()) {
+        artifact.contents = previous.files[&artifact.path].clone();
+    }
     let manifest = Manifest::new(
         &artifacts,
         &compiled.build.tables,

@@ -27,6 +27,13 @@ pub struct Entry {
     /// Relative to the output folder, with `/` separators.
     pub path: String,
     pub sha256: String,
+    /// Size in bytes.
+    #[serde(default)]
+    pub bytes: u64,
+    /// Fingerprint of what the file is made from: the next build keeps the file unrendered
+    /// while it matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableEntry>,
 }
@@ -66,10 +73,18 @@ impl Manifest {
     pub fn new(artifacts: &[Artifact], tables: &[Table], previous: Option<&Manifest>) -> Manifest {
         let mut entries: Vec<Entry> = artifacts
             .iter()
-            .map(|a| Entry {
-                path: a.path.clone(),
-                sha256: sha256(a.contents.as_bytes()),
-                table: a.table.map(|i| TableEntry::of(&tables[i])),
+            .map(|a| {
+                let (sha256, bytes) = match &a.reused {
+                    Some(kept) => kept.clone(),
+                    None => (sha256(a.contents.as_bytes()), a.contents.len() as u64),
+                };
+                Entry {
+                    path: a.path.clone(),
+                    sha256,
+                    bytes,
+                    inputs: a.inputs.clone(),
+                    table: a.table.map(|i| TableEntry::of(&tables[i])),
+                }
             })
             .collect();
         entries.sort_by(|a, b| a.path.cmp(&b.path));

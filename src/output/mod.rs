@@ -91,6 +91,14 @@ pub fn compare(
 
     for artifact in artifacts {
         let path = out.join(&artifact.path);
+        if artifact.reused.is_some() {
+            outcomes.push(Outcome {
+                path: artifact.path.clone(),
+                status: Status::Unchanged,
+                table: artifact.table,
+            });
+            continue;
+        }
         let status = match std::fs::read(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Created,
             Err(e) => {

@@ -420,10 +420,29 @@ pub fn mode_word(mode: Mode) -> &'static str {
 impl Previous {
     /// The build in the output folder `out`, as it is on disk.
     pub fn from_dir(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
+        Previous::read(out, |_| true)
+    }
+
+    /// The previous manifest, and the text of the files a build needs (its migrations); the
+    /// table scripts are compared as the build writes.
+    pub fn for_build(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
+        Previous::read(out, |path| {
+            path.starts_with(crate::render::bigquery::MIGRATIONS_DIR)
+        })
+    }
+
+    fn read(
+        out: &camino::Utf8Path,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Previous, crate::diagnostics::Diagnostic> {
         let manifest = super::read_manifest(out)?;
         let mut files = BTreeMap::new();
         let mut edited = Vec::new();
-        for entry in manifest.iter().flat_map(|m| &m.artifacts) {
+        for entry in manifest
+            .iter()
+            .flat_map(|m| &m.artifacts)
+            .filter(|e| wanted(&e.path))
+        {
             if let Ok(text) = std::fs::read_to_string(out.join(&entry.path)) {
                 if super::manifest::sha256(text.as_bytes()) != entry.sha256 {
                     edited.push(entry.path.clone());

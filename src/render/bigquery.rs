@@ -27,10 +27,32 @@ pub enum Migration<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
     pub path: String,
+    /// Empty when `reused`.
     pub contents: String,
     /// Index into `Build::tables` of the table this file builds, if any.
     pub table: Option<usize>,
+    /// Fingerprint of everything the file is made from (model, templates, bqflat version).
+    pub inputs: Option<String>,
+    /// The sha256 and size of the file already on disk, when its inputs have not changed since
+    /// the build that wrote it: it is neither rendered nor rewritten.
+    pub reused: Option<(String, u64)>,
 }
+
+impl Artifact {
+    pub fn new(path: String, contents: String, table: Option<usize>) -> Artifact {
+        Artifact {
+            path,
+            contents,
+            table,
+            inputs: None,
+            reused: None,
+        }
+    }
+}
+
+/// Decides whether a table script can be kept as it is on disk: given its path and input
+/// fingerprint, the sha256 and size of the file to keep.
+pub type Reuse<'a> = &'a (dyn Fn(&str, &str) -> Option<(String, u64)> + Sync);
 
 /// The file a table's script is written to: `bigquery/<table>.sql`, qualified by dataset (and
 /// project) when the table lives outside the default target.
@@ -46,12 +68,14 @@ pub fn table_path(table: &Table, build: &Build) -> String {
 }
 
 /// Renders every table and the setup script. `run_prefix` is the output folder as users see it
-/// (`build/`), for the "Run:" line of each header.
+/// (`build/`), for the "Run:" line of each header. Tables `reuse` accepts are not rendered.
 pub fn render(
     build: &Build,
     env: &Environment<'_>,
     templates: Option<&Utf8Path>,
     run_prefix: &str,
+    templates_fingerprint: &str,
+    reuse: Option<Reuse<'_>>,
 ) -> Result<Vec<Artifact>, Diagnostics> {
     let mut artifacts = Vec::with_capacity(build.tables.len() + 1);
     let mut diagnostics = Diagnostics::default();
@@ -69,11 +93,7 @@ pub fn render(
         })
     });
     match rendered {
-        Ok(contents) => artifacts.push(Artifact {
-            path: setup_path,
-            contents,
-            table: None,
-        }),
+        Ok(contents) => artifacts.push(Artifact::new(setup_path, contents, None)),
         Err(err) => diagnostics.push(template_error(&err, templates, "_setup.sql")),
     }
 
@@ -81,23 +101,44 @@ pub fn render(
         let path = table_path(table, build);
         let template = format!("{DIR}/{}", table.template);
         let view = table_view(table, build);
+        let run_path = format!("{run_prefix}{path}");
+        let inputs = fingerprint(&[
+            BQFLAT_VERSION,
+            templates_fingerprint,
+            &run_path,
+            &view.to_string(),
+        ]);
+        if let Some(kept) = reuse.and_then(|reuse| reuse(&path, &inputs)) {
+            let contents = String::new();
+            return Ok(Artifact {
+                path,
+                contents,
+                table: Some(index),
+                inputs: Some(inputs),
+                reused: Some(kept),
+            });
+        }
         let rendered = env.get_template(&template).and_then(|t| {
             t.render(context! {
                 t => Serde(&view),
                 bqflat_version => BQFLAT_VERSION,
-                run_path => format!("{run_prefix}{path}"),
+                run_path => run_path,
             })
         });
-        rendered
-            .map(|contents| Artifact {
+        match rendered {
+            Ok(contents) => Ok(Artifact {
                 path,
                 contents,
                 table: Some(index),
-            })
-            .map_err(|err| {
-                let what = format!("event `{}` ({template})", table.event);
-                template_error(&err, templates, &what)
-            })
+                inputs: Some(inputs),
+                reused: None,
+            }),
+            Err(err) => Err(template_error(
+                &err,
+                templates,
+                &format!("event `{}` ({template})", table.event),
+            )),
+        }
     });
     for result in rendered {
         match result {
@@ -106,6 +147,21 @@ pub fn render(
         }
     }
     diagnostics.into_result(artifacts)
+}
+
+/// A sha256 over the parts, each length-prefixed so no two lists hash alike.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The migration of table `index` of `build` to build number `number`.
@@ -157,11 +213,7 @@ pub fn render_migration(
     };
     let what = format!("the migration of event `{}`", table.event);
     rendered
-        .map(|contents| Artifact {
-            path,
-            contents,
-            table: None,
-        })
+        .map(|contents| Artifact::new(path, contents, None))
         .map_err(|err| template_error(&err, templates, &what))
 }
 
