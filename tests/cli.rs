@@ -508,3 +508,48 @@ fn a_10_mb_spec_is_refused_quickly() {
     );
     assert!(!p.path().join("build").exists());
 }
+
+#[test]
+fn a_changed_project_template_rebuilds_the_tables_that_use_it() {
+    let template = "{% import \"bigquery/_macros.sql\" as m %}\n-- v1\n{{ m.declare_bounds(t) }}\n\n{{ m.set_shards(t) }}\n\nCREATE OR REPLACE TABLE {{ t.full_name|ident }} AS\n{{ m.flat_rows(t, false) }};\n";
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n")
+        .file("templates/bigquery/full.sql", template);
+    assert_eq!(p.run(&["build"]).code, 0);
+    let p = p.file(
+        "templates/bigquery/full.sql",
+        &template.replace("-- v1", "-- v2"),
+    );
+    let run = p.run(&["build"]);
+    assert!(
+        run.stdout
+            .contains("changed   bigquery/event_purchase_flat.sql"),
+        "{}",
+        run.stdout
+    );
+    assert!(p
+        .read("build/bigquery/event_purchase_flat.sql")
+        .contains("-- v2"));
+}
+
+#[test]
+fn force_restores_a_same_size_hand_edit_that_a_plain_build_keeps() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let original = p.read("build/bigquery/event_purchase_flat.sql");
+    let edited = original.replacen("Do not edit", "Do NOT edit", 1);
+    assert_eq!(edited.len(), original.len());
+    let p = p.file("build/bigquery/event_purchase_flat.sql", &edited);
+    assert_eq!(p.run(&["build"]).code, 0);
+    assert_eq!(
+        p.read("build/bigquery/event_purchase_flat.sql"),
+        edited,
+        "inputs unchanged: the file is left alone"
+    );
+    assert_eq!(p.run(&["check"]).code, 1, "check still sees the edit");
+    assert_eq!(p.run(&["build", "--force"]).code, 0);
+    assert_eq!(p.read("build/bigquery/event_purchase_flat.sql"), original);
+}

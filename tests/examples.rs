@@ -7,18 +7,6 @@ use std::path::Path;
 
 use common::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Example folders and their project file: `bqflat.yaml`, or the original tool's `config.yaml`.
 fn examples() -> Vec<(std::path::PathBuf, &'static str)> {
     let mut dirs: Vec<_> = std::fs::read_dir(root().join("examples"))
@@ -40,7 +28,7 @@ fn examples() -> Vec<(std::path::PathBuf, &'static str)> {
 fn committed_example_output_is_up_to_date() {
     for (example, file) in examples() {
         let work = tempfile::tempdir().unwrap();
-        copy_dir(&example, work.path());
+        copy_tree(&example, work.path());
         let before = tree(&work.path().join("build"));
         assert!(
             !before.is_empty(),

@@ -11,15 +11,7 @@ use common::*;
 fn copy_project(from: &Path, to: &Path) {
     // The new state replaces the specs and the project file; the output folder stays.
     let _ = std::fs::remove_dir_all(to.join("events"));
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    copy_tree(from, to);
 }
 
 #[test]

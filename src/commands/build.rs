@@ -3,9 +3,6 @@
 use crate::cli::BuildArgs;
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
-use std::collections::BTreeMap;
-
-use crate::output::manifest::Entry;
 use crate::output::plan::Previous;
 use crate::output::{self, Status};
 use crate::project::Project;
@@ -20,20 +17,9 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         .then(|| output::swap::lock(&out))
         .transpose()?;
     let previous = Previous::for_build(&out)?;
-    // A table whose inputs match the previous build's, with its file still there at the size
-    // written, is kept as it is: no render, no parse, no write. --force rebuilds everything.
-    let entries: BTreeMap<&str, &Entry> = previous
-        .manifest
-        .iter()
-        .flat_map(|m| &m.artifacts)
-        .map(|e| (e.path.as_str(), e))
-        .collect();
-    let keep = |path: &str, inputs: &str| -> Option<(String, u64)> {
-        let entry = entries.get(path)?;
-        let size = std::fs::metadata(out.join(path)).ok()?.len();
-        (entry.inputs.as_deref() == Some(inputs) && size == entry.bytes)
-            .then(|| (entry.sha256.clone(), size))
-    };
+    // A table whose inputs match the previous build's, with its file still there as written, is
+    // kept as it is: no render, no parse, no write. --force rebuilds everything.
+    let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
     let reuse: Option<Reuse<'_>> = (!args.dry_run && !args.force).then_some(&keep as Reuse<'_>);
     let compiled = compiler::compile_project(&project, &inputs.overrides, out.clone(), reuse)?;
     let artifacts =

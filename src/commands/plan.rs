@@ -1,7 +1,6 @@
 //! `bqflat plan`: what `build` would change, for review. Renders in memory, reads the previous
 //! build from the output folder (or from git with `--against`), and never writes.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
@@ -10,7 +9,6 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
-use crate::output::manifest::Entry;
 use crate::output::plan::{mode_word, plan, Action, FilePlan, Impact, Plan, Previous};
 use crate::output::Manifest;
 use crate::project::Project;
@@ -30,19 +28,7 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
     };
     // A table whose inputs match the previous build is not rendered again: its previous text
     // (as long as nobody edited it) is what the build would write.
-    let entries: BTreeMap<&str, &Entry> = previous
-        .manifest
-        .iter()
-        .flat_map(|m| &m.artifacts)
-        .map(|e| (e.path.as_str(), e))
-        .collect();
-    let keep = |path: &str, inputs: &str| -> Option<(String, u64)> {
-        let entry = entries.get(path)?;
-        let text = previous.files.get(path)?;
-        let intact =
-            entry.inputs.as_deref() == Some(inputs) && !previous.edited.iter().any(|e| e == path);
-        intact.then(|| (entry.sha256.clone(), text.len() as u64))
-    };
+    let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
     let compiled = compiler::compile_project(&project, &inputs.overrides, out, Some(&keep))?;
     let evolution = compiler::with_migrations(&compiled, &previous, args.allow_breaking)?;
     let mut artifacts = evolution.artifacts;

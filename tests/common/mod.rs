@@ -80,6 +80,19 @@ pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// Copies the tree `from` into `to` (created as needed), files overwriting files.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 pub const BASIC_PROJECT: &str =
     "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
 
