@@ -41,6 +41,30 @@ pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
     compile_project(&project, &inputs.overrides, out, None)
 }
 
+/// Compiles one event spec given as bytes against a fixed minimal project, in memory: the path the
+/// fuzzer drives (spec bytes → load → validate → render → verify).
+pub fn compile_spec_bytes(bytes: &[u8]) -> Result<Compiled, Diagnostics> {
+    use crate::project::load::{parse_yaml, parse_yaml_bytes};
+    use crate::spec::{EventSpec, ProjectFile};
+    const PROJECT: &str =
+        "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
+    let file = parse_yaml(
+        Utf8Path::new("bqflat.yaml"),
+        PROJECT.to_string(),
+        Some(ProjectFile::default()),
+        "",
+    )?;
+    let spec =
+        parse_yaml_bytes::<EventSpec>(Utf8Path::new("events/spec.yaml"), bytes.to_vec(), None, "")?;
+    let project = Project {
+        dir: ".".into(),
+        file: Some(file),
+        specs: vec![spec],
+        templates: None,
+    };
+    compile_project(&project, &Overrides::default(), DEFAULT_OUTPUT.into(), None)
+}
+
 /// Where a project's build goes: `--out`, else the project file's `output:`, else `build/`.
 pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBuf {
     match (
