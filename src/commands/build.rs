@@ -34,6 +34,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     }
     let outcomes = output::emit(
         &out,
+        previous.manifest.as_ref(),
         &artifacts,
         &compiled.build.tables,
         args.force,

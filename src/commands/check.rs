@@ -11,7 +11,12 @@ pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile(&args.project.inputs())?;
     let previous = Previous::from_dir(&compiled.out)?;
     let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
-    let comparison = output::compare(&compiled.out, &artifacts, &compiled.build.tables)?;
+    let comparison = output::compare(
+        &compiled.out,
+        previous.manifest.as_ref(),
+        &artifacts,
+        &compiled.build.tables,
+    )?;
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {
         problems.push(

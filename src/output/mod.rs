@@ -66,25 +66,25 @@ pub struct Comparison {
     /// Files that may not be replaced or deleted without `--force`, and why.
     pub foreign: Vec<(Utf8PathBuf, &'static str)>,
     pub manifest: Manifest,
-    pub previous: Option<Manifest>,
+    /// Whether the manifest itself would change.
+    pub manifest_changed: bool,
 }
 
 impl Comparison {
     /// Whether writing the build would change any file, the manifest included.
     pub fn is_stale(&self) -> bool {
-        self.outcomes.iter().any(|o| o.status != Status::Unchanged)
-            || self.previous.as_ref() != Some(&self.manifest)
+        self.outcomes.iter().any(|o| o.status != Status::Unchanged) || self.manifest_changed
     }
 }
 
 /// Compares `artifacts` with the files in `out` and the previous manifest.
 pub fn compare(
     out: &Utf8Path,
+    previous: Option<&Manifest>,
     artifacts: &[Artifact],
     tables: &[Table],
 ) -> Result<Comparison, Diagnostics> {
-    let previous = read_manifest(out)?;
-    let known = previous.as_ref().map(Manifest::hashes).unwrap_or_default();
+    let known = previous.map(Manifest::hashes).unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
     let mut outcomes = Vec::new();
     let mut foreign = Vec::new();
@@ -142,12 +142,13 @@ pub fn compare(
             }
         }
     }
-    let manifest = Manifest::new(artifacts, tables, previous.as_ref());
+    let manifest = Manifest::new(artifacts, tables, previous);
+    let manifest_changed = previous != Some(&manifest);
     diagnostics.into_result(Comparison {
         outcomes,
         foreign,
         manifest,
-        previous,
+        manifest_changed,
     })
 }
 
@@ -155,12 +156,13 @@ pub fn compare(
 /// differs from the manifest) and files bqflat did not write are refused unless `force`.
 pub fn emit(
     out: &Utf8Path,
+    previous: Option<&Manifest>,
     artifacts: &[Artifact],
     tables: &[Table],
     force: bool,
     lock: &swap::Lock,
 ) -> Result<Vec<Outcome>, Diagnostics> {
-    let comparison = compare(out, artifacts, tables)?;
+    let comparison = compare(out, previous, artifacts, tables)?;
     if !force && !comparison.foreign.is_empty() {
         return Err(Diagnostics(
             comparison
