@@ -33,6 +33,9 @@ enum Command {
     /// Exit 1 when the specs are invalid, the output folder is stale, or an output file was edited
     /// by hand; for CI and pre-commit hooks.
     Check(Box<CheckArgs>),
+    /// Print the query that lists every event and param key of the export, with value types and
+    /// counts (window: --start-date/--end-date, default the last 30 days).
+    DiscoverSql(Box<DiscoverArgs>),
     /// Create a working project to start from.
     Init(InitArgs),
     /// Print (or write) the JSON schemas of bqflat.yaml and the event specs.
@@ -98,6 +101,12 @@ pub enum PlanFormat {
     Markdown,
     /// A stable document for tools (see README).
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +260,7 @@ pub fn run() -> ExitCode {
             }
         }),
         Command::Check(args) => commands::check::run(args).map(|()| ExitCode::SUCCESS),
+        Command::DiscoverSql(args) => commands::discover::run(args).map(|()| ExitCode::SUCCESS),
         Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
         Command::Schema(args) => commands::schema::run(args).map(|()| ExitCode::SUCCESS),
     };

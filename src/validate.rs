@@ -28,7 +28,7 @@ const EVENT_NAME_HINT: &str = "use the event's GA4 name, e.g. `purchase` or `lev
 pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let file = project.file.as_ref();
-    let top = TopLevel::resolve(file, flags, &mut diagnostics);
+    let top = TopLevel::resolve(file, flags, true, &mut diagnostics);
 
     let mut specs: BTreeMap<String, &Loaded<EventSpec>> = BTreeMap::new();
     for spec in &project.specs {
@@ -152,6 +152,17 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
     })
 }
 
+/// Where the project's GA4 export is, from the project file and flags alone (no events needed):
+/// what `discover-sql` reads.
+pub fn resolve_source(project: &Project, flags: &Overrides) -> Result<Source, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let top = TopLevel::resolve(project.file.as_ref(), flags, false, &mut diagnostics);
+    match top {
+        Some(top) if diagnostics.is_empty() => Ok(top.source),
+        _ => Err(diagnostics.sorted()),
+    }
+}
+
 /// Project-wide values: where data comes from and goes to.
 struct TopLevel {
     project: String,
@@ -162,9 +173,11 @@ struct TopLevel {
 }
 
 impl TopLevel {
+    /// `need_target`: whether a target dataset is required (not for reading the source alone).
     fn resolve(
         file: Option<&Loaded<ProjectFile>>,
         flags: &Overrides,
+        need_target: bool,
         diagnostics: &mut Diagnostics,
     ) -> Option<TopLevel> {
         let value = file.map(|f| &f.value);
@@ -237,7 +250,7 @@ impl TopLevel {
             "--target-dataset",
             &flags.target_dataset,
             value.and_then(|v| v.target_dataset.as_ref()),
-            true,
+            need_target,
             names::check_dataset,
         );
         let source_table = pick(
@@ -296,8 +309,12 @@ impl TopLevel {
                 );
             }
         }
-        let (project, source_dataset, target_dataset) =
-            (project?, source_dataset?, target_dataset?);
+        let target_dataset = match target_dataset {
+            Some(dataset) => dataset,
+            None if !need_target => String::new(),
+            None => return None,
+        };
+        let (project, source_dataset) = (project?, source_dataset?);
         Some(TopLevel {
             source: Source {
                 project: source_project.unwrap_or_else(|| project.clone()),

@@ -553,3 +553,45 @@ fn force_restores_a_same_size_hand_edit_that_a_plain_build_keeps() {
     assert_eq!(p.run(&["build", "--force"]).code, 0);
     assert_eq!(p.read("build/bigquery/event_purchase_flat.sql"), original);
 }
+
+#[test]
+fn discover_sql_prints_the_catalog_query_for_the_projects_source() {
+    let run = bqflat(
+        &root(),
+        &[
+            "discover-sql",
+            "examples/ga4_ecommerce",
+            "--start-date",
+            "2025-07-01",
+            "--end-date",
+            "2025-07-31",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+    let flags = TempProject::new().run(&[
+        "discover-sql",
+        "--project",
+        "my-gcp-project",
+        "--source-dataset",
+        "analytics_1",
+    ]);
+    assert_eq!(flags.code, 0, "{}", flags.stderr);
+    assert!(
+        flags
+            .stdout
+            .contains("FROM `my-gcp-project.analytics_1.events_*` AS e"),
+        "{}",
+        flags.stdout
+    );
+    assert!(flags
+        .stdout
+        .contains("DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY)"));
+    let missing = TempProject::new().run(&["discover-sql"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("no `project` given"),
+        "{}",
+        missing.stderr
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod check;
+pub mod discover;
 pub mod init;
 pub mod plan;
 pub mod schema;

@@ -149,6 +149,29 @@ pub fn render(
     diagnostics.into_result(artifacts)
 }
 
+/// The query that lists every event and param key of the export between the window's dates.
+pub fn render_discovery(
+    source: &crate::model::Source,
+    window: &crate::model::Window,
+    env: &Environment<'_>,
+    templates: Option<&Utf8Path>,
+) -> Result<String, crate::diagnostics::Diagnostic> {
+    let mut source_view = serde_json::to_value(source).expect("the model serializes");
+    source_view["full_name"] = json!(format!(
+        "{}.{}.{}",
+        source.project, source.dataset, source.table
+    ));
+    env.get_template(&format!("{DIR}/discover.sql"))
+        .and_then(|t| {
+            t.render(context! {
+                source => Serde(&source_view),
+                window => Serde(window),
+                bqflat_version => BQFLAT_VERSION,
+            })
+        })
+        .map_err(|err| template_error(&err, templates, "the discovery query"))
+}
+
 /// A sha256 over the parts, each length-prefixed so no two lists hash alike.
 pub fn fingerprint(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};

@@ -22,6 +22,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/bigquery/_macros.sql"),
     ),
     (
+        "bigquery/discover.sql",
+        include_str!("../../templates/bigquery/discover.sql"),
+    ),
+    (
         "bigquery/full.sql",
         include_str!("../../templates/bigquery/full.sql"),
     ),

@@ -91,6 +91,18 @@ for dir in "$repo"/tests/fixtures/plans/*/; do
   printf 'positive\t%s\t%s\t%s\t\t%s\n' "$label" "$proj" "$proj/build" "$proj/bqflat.yaml" >>"$plan"
 done
 
+# 1c. The discovery query (`bqflat discover-sql`), for the sharded example and for a partitioned
+#     source: each is checked like a generated script (no tables of its own).
+discover() { # label, config file
+  local gen="$work/gen/$1"
+  mkdir -p "$gen/bigquery"
+  (cd "$(dirname "$2")" && "$BQFLAT_BIN" discover-sql --config "$(basename "$2")" --start-date 2025-07-01) >"$gen/bigquery/discover.sql"
+  echo '{"artifacts": []}' >"$gen/manifest.json"
+  printf 'positive\t%s\t%s\t%s\t\t%s\n' "$1" "$(dirname "$2")" "$gen" "$2" >>"$plan"
+}
+discover discover/ga4_ecommerce "$repo/examples/ga4_ecommerce/bqflat.yaml"
+discover discover/partitioned_source "$repo/tests/fixtures/projects/partitioned_source/bqflat.yaml"
+
 # 2. Mutated templates: examples/ga4_ecommerce with one broken built-in template as a project
 #    override; each must be rejected.
 base="$repo/examples/ga4_ecommerce"
