@@ -387,7 +387,9 @@ pub fn compare(old: &TableEntry, new: &TableEntry) -> Vec<Change> {
             None,
         );
     }
-    if (&old.description, &old.labels) != (&new.description, &new.labels) {
+    // Manifests of older builds carry no labels (every table has `managed_by` now): unknown.
+    if !old.labels.is_empty() && (&old.description, &old.labels) != (&new.description, &new.labels)
+    {
         push(
             "options",
             "description or labels changed".into(),
