@@ -69,6 +69,8 @@ for dir in "$repo"/examples/*/ "$repo"/tests/fixtures/projects/*/; do
   elif [[ -f "$dir/config.yaml" ]]; then
     config="$dir/config.yaml"
     build "$work/gen/$label" --config "$config"
+  elif [[ "$dir" == "$repo"/examples/* ]]; then
+    continue # not a project (examples/ci holds CI and scheduler files)
   else
     echo "zetasql: error: $dir has neither bqflat.yaml nor config.yaml" >&2
     exit 1
