@@ -11,7 +11,7 @@ use crate::commands;
 use crate::compiler::Inputs;
 use crate::diagnostics::Diagnostics;
 use crate::project::Overrides;
-use crate::spec::{self, Mode, Names, Settings};
+use crate::spec::{self, Mode, Names, Settings, Target};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,8 @@ enum Command {
     DiscoverSql(Box<DiscoverArgs>),
     /// Create a working project to start from.
     Init(InitArgs),
+    /// Print the shell completion script (e.g. `bqflat completions bash > ~/.local/share/bash-completion/completions/bqflat`).
+    Completions(CompletionsArgs),
     /// Print (or write) the JSON schemas of bqflat.yaml and the event specs.
     Schema(SchemaArgs),
 }
@@ -53,6 +55,10 @@ pub struct ProjectArgs {
     /// The project file to use instead of DIR/bqflat.yaml (the seed's YAML config works as is).
     #[arg(long)]
     config: Option<Utf8PathBuf>,
+    /// What to generate (repeatable): bigquery, dbt, dataform. Default: `targets:` in
+    /// bqflat.yaml, else bigquery.
+    #[arg(long = "target", value_enum, value_delimiter = ',')]
+    targets: Vec<TargetArg>,
     #[command(flatten)]
     seed: SeedFlags,
 }
@@ -61,9 +67,6 @@ pub struct ProjectArgs {
 pub struct BuildArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// What to generate.
-    #[arg(long = "target", value_enum, default_value = "bigquery")]
-    pub targets: Vec<Target>,
     /// Print the SQL instead of writing files.
     #[arg(long)]
     pub dry_run: bool,
@@ -159,14 +162,36 @@ enum ModeArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Target {
+enum TargetArg {
     Bigquery,
+    Dbt,
+    Dataform,
+}
+
+impl From<TargetArg> for Target {
+    fn from(arg: TargetArg) -> Target {
+        match arg {
+            TargetArg::Bigquery => Target::Bigquery,
+            TargetArg::Dbt => Target::Dbt,
+            TargetArg::Dataform => Target::Dataform,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Folder to create the project in. Default: `.`.
     pub dir: Option<Utf8PathBuf>,
+    /// Scaffold one spec per event of this catalog (the saved result of `bqflat discover-sql`),
+    /// with every key typed; the catalog is copied into the project.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<Utf8PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -191,7 +216,11 @@ impl ProjectArgs {
             dir,
             config: self.config.clone(),
             out: self.out.clone(),
-            overrides: self.seed.overrides(),
+            overrides: Overrides {
+                targets: (!self.targets.is_empty())
+                    .then(|| self.targets.iter().map(|t| Target::from(*t)).collect()),
+                ..self.seed.overrides()
+            },
         }
     }
 }
@@ -241,6 +270,7 @@ impl SeedFlags {
             target_dataset: self.target_dataset.clone(),
             table_template: self.table_template.clone(),
             events: self.events.clone(),
+            targets: None,
             settings,
             flags,
         }
@@ -263,6 +293,11 @@ pub fn run() -> ExitCode {
         Command::DiscoverSql(args) => commands::discover::run(args).map(|()| ExitCode::SUCCESS),
         Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
         Command::Schema(args) => commands::schema::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "bqflat", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -8,9 +8,9 @@ use crate::model::Build;
 use crate::output::manifest::TableEntry;
 use crate::output::plan::{compare, Change, Impact, Previous};
 use crate::project::{Overrides, Project};
-use crate::render::bigquery::{Migration, Reuse};
-use crate::render::{self, bigquery::Artifact};
-use crate::spec::Mode;
+use crate::render::bigquery::Migration;
+use crate::render::{self, Artifact, Renderer, Reuse};
+use crate::spec::{Mode, Target};
 use crate::{validate, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
@@ -33,6 +33,15 @@ pub struct Compiled {
     templates: Option<Utf8PathBuf>,
     env: minijinja::Environment<'static>,
     run_prefix: String,
+}
+
+impl Compiled {
+    /// Prints the build's warnings on stderr.
+    pub fn warn(&self) {
+        for warning in &self.build.warnings {
+            eprint!("{}", crate::diagnostics::Warning(warning));
+        }
+    }
 }
 
 pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
@@ -61,6 +70,7 @@ pub fn compile_spec_bytes(bytes: &[u8]) -> Result<Compiled, Diagnostics> {
         file: Some(file),
         specs: vec![spec],
         templates: None,
+        catalog: None,
     };
     compile_project(&project, &Overrides::default(), DEFAULT_OUTPUT.into(), None)
 }
@@ -94,8 +104,22 @@ pub fn compile_project(
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
     let fingerprint = templates_fingerprint(templates);
-    let artifacts =
-        render::bigquery::render(&build, &env, templates, &run_prefix, &fingerprint, reuse)?;
+    let renderer = Renderer {
+        env: &env,
+        templates,
+        run_prefix: &run_prefix,
+        templates_fingerprint: &fingerprint,
+        reuse,
+    };
+    let mut results = Vec::new();
+    for target in &build.targets {
+        results.extend(match target {
+            Target::Bigquery => render::bigquery::render(&build, &renderer),
+            Target::Dbt => render::dbt::render(&build, &renderer),
+            Target::Dataform => render::dataform::render(&build, &renderer),
+        });
+    }
+    let artifacts = render::collect(results)?;
     verify_all(&artifacts, &build)?;
     Ok(Compiled {
         build,
@@ -132,7 +156,7 @@ fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
         }
     }
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    render::bigquery::fingerprint(&refs)
+    render::fingerprint(&refs)
 }
 
 /// The build's files plus the migrations its changes need against the previous build.
@@ -159,6 +183,9 @@ pub fn with_migrations(
     allow_breaking: bool,
 ) -> Result<Evolution, Diagnostics> {
     let mut artifacts = compiled.artifacts.clone();
+    // Migrations are BigQuery scripts; dbt and Dataform add columns themselves, and breaking
+    // changes are refused for every target alike.
+    let bigquery = compiled.build.targets.contains(&Target::Bigquery);
     let Some(old) = &previous.manifest else {
         return Ok(Evolution {
             artifacts,
@@ -222,16 +249,23 @@ pub fn with_migrations(
             });
             continue;
         };
-        let rendered = render::bigquery::render_migration(
+        if !bigquery {
+            continue;
+        }
+        let renderer = Renderer {
+            env: &compiled.env,
+            templates: compiled.templates.as_deref(),
+            run_prefix: &compiled.run_prefix,
+            templates_fingerprint: "",
+            reuse: None,
+        };
+        match render::bigquery::render_migration(
             &compiled.build,
             index,
             &kind,
             build_number,
-            &compiled.env,
-            compiled.templates.as_deref(),
-            &compiled.run_prefix,
-        );
-        match rendered {
+            &renderer,
+        ) {
             Ok(artifact) => artifacts.push(artifact),
             Err(d) => diagnostics.push(d),
         }
@@ -267,8 +301,8 @@ fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> 
     let mut diagnostics = Diagnostics::default();
     // A reused file was parsed by the build that wrote it.
     let parsed = crate::parallel::map(artifacts, |_, a| match a.reused {
-        Some(_) => Ok(0),
-        None => verify::parse_script(&a.contents),
+        None if a.script => verify::parse_script(&a.contents),
+        _ => Ok(0),
     });
     for (artifact, parsed) in artifacts.iter().zip(parsed) {
         if let Err(problem) = parsed {

@@ -5,14 +5,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{Mode, ParamType, Strategy};
+use crate::spec::{Mode, ParamType, Strategy, Target};
 
 /// Everything one build produces, in a stable order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Build {
+    /// What is generated, sorted, each once.
+    pub targets: Vec<Target>,
     pub setup: Setup,
     /// Sorted by table name.
     pub tables: Vec<Table>,
+    /// What the build accepted but users should know (a param typed loosely), in order.
+    #[serde(skip)]
+    pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
 /// What `_setup.sql` creates: the target datasets and the metadata tables.

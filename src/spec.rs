@@ -141,6 +141,15 @@ with_settings! {
         /// Output folder, relative to the project directory. Default `build`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub output: Option<String>,
+        /// What `build` generates: `bigquery` scripts (default), a `dbt` project, a `dataform`
+        /// project, or several of them. `--target` overrides it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub targets: Vec<Target>,
+        /// The discovery result (`bqflat discover-sql` saved as JSON) that `include`/`exclude`
+        /// param globs are resolved against, relative to the project directory. Default
+        /// `catalog.json` when it exists.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub catalog: Option<String>,
     }
 }
 
@@ -161,15 +170,17 @@ with_settings! {
         /// Table description (goes into the table's OPTIONS).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
-        /// Typed columns taken from `event_params`.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub params: Vec<Param>,
-        /// Typed columns taken from `user_properties`.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub user_properties: Vec<Param>,
-        /// Typed columns taken from `items.item_params` (with `items: explode`).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub item_params: Vec<Param>,
+        /// Typed columns taken from `event_params`: a list of keys, or `include`/`exclude` globs
+        /// resolved against the project's catalog.
+        #[serde(default, skip_serializing_if = "Params::is_empty")]
+        pub params: Params,
+        /// Typed columns taken from `user_properties`: a list, or globs over the catalog.
+        #[serde(default, skip_serializing_if = "Params::is_empty")]
+        pub user_properties: Params,
+        /// Typed columns taken from `items.item_params` (with `items: explode`): a list, or globs
+        /// over the catalog.
+        #[serde(default, skip_serializing_if = "Params::is_empty")]
+        pub item_params: Params,
     }
 }
 
@@ -241,6 +252,31 @@ impl Settings {
 pub enum Mode {
     Full,
     Incremental,
+}
+
+/// An output flavour; each goes into its own folder of the output.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// `bigquery/`: self-contained scripts for `bq query`, with `_setup.sql` and migrations.
+    Bigquery,
+    /// `dbt/`: a dbt project (dbt-bigquery) with one incremental model per event.
+    Dbt,
+    /// `dataform/`: a Dataform project with one incremental table per event.
+    Dataform,
+}
+
+impl Target {
+    /// The folder of the output it is written to.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Target::Bigquery => "bigquery",
+            Target::Dbt => "dbt",
+            Target::Dataform => "dataform",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -334,6 +370,64 @@ pub enum Column {
         #[serde(rename = "as")]
         alias: String,
     },
+}
+
+/// The keys taken from one key/value array: listed one by one, or chosen by glob from the
+/// catalog (the saved result of `bqflat discover-sql`), typed by the values seen there.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Params {
+    List(Vec<Param>),
+    Select(ParamSelect),
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params::List(Vec::new())
+    }
+}
+
+impl Params {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Params::List(list) if list.is_empty())
+    }
+}
+
+// By hand rather than `untagged`, so a mistake inside either form keeps its own message and
+// position instead of "did not match any variant".
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Params;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of params, or a mapping with `include` and `exclude` globs")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Params, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Params::List)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Params, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Params::Select)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Keys chosen from the catalog: those matching an `include` glob and no `exclude` glob.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSelect {
+    /// Globs (`*`, `?`, `[abc]`) over the keys the catalog lists for the event, e.g. `["*"]`.
+    pub include: Vec<String>,
+    /// Globs of keys to leave out, e.g. `["ga_session_*"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Keys given their type or column name by hand, as in the list form; the globs skip them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub typed: Vec<Param>,
 }
 
 /// A typed value taken from a key/value array (`event_params`, `user_properties`, `item_params`).

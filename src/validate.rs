@@ -10,9 +10,10 @@ use crate::model::{
     self, Build, Column, Lookback, Metadata, Origin, Partition, Setup, Source, Table,
 };
 use crate::names;
-use crate::project::{Loaded, Overrides, Project};
-use crate::spec::{
-    self, Batch, EventSpec, Intraday, Items, Mode, Param, ParamType, ProjectFile, Strategy,
+use crate::project::{Catalog, Loaded, Overrides, Project};
+use crate::spec::{Target, 
+    self, Batch, EventSpec, Intraday, Items, Mode, Param, ParamSelect, ParamType, Params,
+    ProjectFile, Strategy,
 };
 
 pub const DEFAULT_TABLE_TEMPLATE: &str = "event_{event}_flat";
@@ -81,6 +82,7 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
     }
 
     let mut tables: Vec<Table> = Vec::new();
+    let mut warnings = Vec::new();
     if let Some(top) = &top {
         for (name, spec) in &wanted {
             let default_spec;
@@ -96,6 +98,8 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
             };
             let mut ctx = EventCtx {
                 templates: project.templates.as_deref(),
+                catalog: project.catalog.as_ref(),
+                warnings: &mut warnings,
                 spec: *spec,
                 file,
                 flags,
@@ -143,12 +147,21 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
     datasets.push(format!("{}.{}", top.project, top.metadata.dataset));
     datasets.sort();
     datasets.dedup();
+    let mut targets = match (&flags.targets, file) {
+        (Some(targets), _) => targets.clone(),
+        (None, Some(file)) if !file.value.targets.is_empty() => file.value.targets.clone(),
+        _ => vec![Target::Bigquery],
+    };
+    targets.sort();
+    targets.dedup();
     Ok(Build {
+        targets,
         setup: Setup {
             datasets,
             metadata: top.metadata,
         },
         tables,
+        warnings,
     })
 }
 
@@ -341,6 +354,8 @@ impl TopLevel {
 struct EventCtx<'a> {
     /// The project's template folder, when it has one.
     templates: Option<&'a camino::Utf8Path>,
+    catalog: Option<&'a Catalog>,
+    warnings: &'a mut Vec<Diagnostic>,
     spec: Option<&'a Loaded<EventSpec>>,
     file: Option<&'a Loaded<ProjectFile>>,
     flags: &'a Overrides,
@@ -351,7 +366,17 @@ impl EventCtx<'_> {
     /// Reports a problem with the setting at `path` (`cluster_by[4]`), located in the most specific
     /// place that set it: the flag, the event spec, or the project file.
     fn error(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
-        let message = message.into();
+        let diagnostic = self.diagnostic(path, message.into(), hint.into());
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// A problem that does not stop the build, located like an error.
+    fn warn(&mut self, path: &str, message: String, hint: String) {
+        let diagnostic = self.diagnostic(path, message, hint);
+        self.warnings.push(diagnostic);
+    }
+
+    fn diagnostic(&self, path: &str, message: String, hint: String) -> Diagnostic {
         let setting = path.split(['.', '[']).next().unwrap_or(path);
         let diagnostic = if let Some(flag) = self.flags.flag_for(setting) {
             Diagnostic::new(format!("{message} (in {flag})"))
@@ -364,12 +389,11 @@ impl EventCtx<'_> {
         } else {
             Diagnostic::new(message)
         };
-        let hint = hint.into();
-        self.diagnostics.push(if hint.is_empty() {
+        if hint.is_empty() {
             diagnostic
         } else {
             diagnostic.hint(hint)
-        });
+        }
     }
 
     fn resolve(
@@ -430,17 +454,25 @@ impl EventCtx<'_> {
         let items = settings.items.unwrap_or(Items::Drop);
         let mut columns = Columns::default();
         self.standard_columns(&settings.columns, &mut columns);
-        self.params("params", "event_params", &spec.params, &mut columns);
+        self.params(
+            "params",
+            "event_params",
+            &spec.params,
+            &spec.event,
+            &mut columns,
+        );
         self.params(
             "user_properties",
             "user_properties",
             &spec.user_properties,
+            &spec.event,
             &mut columns,
         );
         self.items(
             items,
             &settings.item_fields,
             &spec.item_params,
+            &spec.event,
             &mut columns,
         );
 
@@ -657,9 +689,29 @@ impl EventCtx<'_> {
         }
     }
 
-    fn params(&mut self, setting: &str, array: &str, params: &[Param], columns: &mut Columns) {
+    fn params(
+        &mut self,
+        setting: &str,
+        array: &str,
+        params: &Params,
+        event: &str,
+        columns: &mut Columns,
+    ) {
+        match params {
+            Params::List(list) => self.listed_params(setting, array, list, columns),
+            Params::Select(select) => {
+                let typed = format!("{setting}.typed");
+                self.listed_params(&typed, array, &select.typed, columns);
+                self.select_params(setting, array, select, event, columns);
+            }
+        }
+    }
+
+    /// Params listed one by one; `at` is where the list is (`params`, `params.typed`).
+    fn listed_params(&mut self, at: &str, array: &str, params: &[Param], columns: &mut Columns) {
+        let setting = at;
         for (i, param) in params.iter().enumerate() {
-            let path = format!("{setting}[{i}]");
+            let path = format!("{at}[{i}]");
             if param.key.is_empty() {
                 self.error(
                     &format!("{path}.key"),
@@ -695,11 +747,109 @@ impl EventCtx<'_> {
         }
     }
 
+    /// The keys of the catalog that `select` chooses, typed by the values the catalog saw.
+    fn select_params(
+        &mut self,
+        setting: &str,
+        array: &str,
+        select: &ParamSelect,
+        event: &str,
+        columns: &mut Columns,
+    ) {
+        let Some(catalog) = self.catalog else {
+            self.error(
+                setting,
+                format!("`{setting}` chooses keys by glob, but the project has no catalog"),
+                "print the discovery query with `bqflat discover-sql`, run it with `bq query --format=json` and save the result as catalog.json in the project",
+            );
+            return;
+        };
+        let mut globs = |list: &[String], part: &str| -> Vec<globset::GlobMatcher> {
+            let mut matchers = Vec::new();
+            for (i, pattern) in list.iter().enumerate() {
+                match globset::Glob::new(pattern) {
+                    Ok(glob) => matchers.push(glob.compile_matcher()),
+                    Err(e) => self.error(
+                        &format!("{setting}.{part}[{i}]"),
+                        format!("invalid glob {pattern:?}: {}", e.kind()),
+                        "use `*` for any run of characters, `?` for one, `[abc]` for a set",
+                    ),
+                }
+            }
+            matchers
+        };
+        let include = globs(&select.include, "include");
+        let exclude = globs(&select.exclude, "exclude");
+        let keys = catalog.keys(event, array);
+        if keys.is_empty() {
+            self.error(
+                setting,
+                format!("the catalog {} lists no {array} keys for event `{event}`", catalog.path),
+                "check the event name, or run the discovery query again over a window in which the event occurs",
+            );
+            return;
+        }
+        let at = format!("{setting}.include");
+        let chosen: Vec<&crate::project::catalog::Key> = keys
+            .iter()
+            .filter(|k| include.iter().any(|g| g.is_match(&k.key)))
+            .filter(|k| !exclude.iter().any(|g| g.is_match(&k.key)))
+            .filter(|k| !select.typed.iter().any(|p| p.key == k.key))
+            .collect();
+        if chosen.is_empty() && !include.is_empty() {
+            let known: Vec<&str> = keys.iter().take(10).map(|k| k.key.as_str()).collect();
+            self.error(
+                &at,
+                format!("no {array} key of event `{event}` in the catalog matches these globs"),
+                format!("the catalog has: {}", known.join(", ")),
+            );
+        }
+        for key in chosen {
+            let (param_type, mixed) = key.param_type();
+            if mixed {
+                let kinds: Vec<&str> = [
+                    (key.string_values, "string"),
+                    (key.int_values, "int"),
+                    (key.float_values, "float"),
+                    (key.double_values, "double"),
+                ]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(_, kind)| *kind)
+                .collect();
+                let ty = serde_json::to_value(param_type).unwrap_or_default();
+                self.warn(
+                    &at,
+                    format!(
+                        "event `{event}`: {array} key `{}` was seen with {} values; typed {}",
+                        key.key,
+                        kinds.join(" and "),
+                        ty.as_str().unwrap_or_default()
+                    ),
+                    format!(
+                        "to choose the type, list the key under `{setting}.typed` with a `type`"
+                    ),
+                );
+            }
+            let column = Column {
+                name: names::column_from_key(&key.key),
+                ty: param_sql_type(param_type).into(),
+                origin: Origin::Param {
+                    array: array.into(),
+                    key: key.key.clone(),
+                    param_type,
+                },
+            };
+            self.add(columns, column, &at, format!("{array} key `{}`", key.key));
+        }
+    }
+
     fn items(
         &mut self,
         items: Items,
         fields: &Option<Vec<String>>,
-        params: &[Param],
+        params: &Params,
+        event: &str,
         columns: &mut Columns,
     ) {
         if items != Items::Explode {
@@ -765,7 +915,7 @@ impl EventCtx<'_> {
                 }
             }
         }
-        self.params("item_params", "item_params", params, columns);
+        self.params("item_params", "item_params", params, event, columns);
     }
 
     fn partition(&mut self, settings: &spec::Settings, columns: &mut Columns) -> Partition {

@@ -6,7 +6,7 @@ use crate::diagnostics::Diagnostics;
 use crate::output::plan::Previous;
 use crate::output::{self, Status};
 use crate::project::Project;
-use crate::render::bigquery::Reuse;
+use crate::render::Reuse;
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let inputs = args.project.inputs();
@@ -22,6 +22,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
     let reuse: Option<Reuse<'_>> = (!args.dry_run && !args.force).then_some(&keep as Reuse<'_>);
     let compiled = compiler::compile_project(&project, &inputs.overrides, out.clone(), reuse)?;
+    compiled.warn();
     let artifacts =
         compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
     if args.dry_run {

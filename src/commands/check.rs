@@ -9,6 +9,7 @@ use crate::output::{self, Status};
 
 pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile(&args.project.inputs())?;
+    compiled.warn();
     let previous = Previous::from_dir(&compiled.out)?;
     let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
     let comparison = output::compare(

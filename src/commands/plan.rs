@@ -30,6 +30,7 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
     // (as long as nobody edited it) is what the build would write.
     let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
     let compiled = compiler::compile_project(&project, &inputs.overrides, out, Some(&keep))?;
+    compiled.warn();
     let evolution = compiler::with_migrations(&compiled, &previous, args.allow_breaking)?;
     let mut artifacts = evolution.artifacts;
     for artifact in artifacts.iter_mut().filter(|a| a.reused.is_some()) {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Dedupe, Partition, Table};
-use crate::render::bigquery::Artifact;
+use crate::render::Artifact;
 use crate::render::BQFLAT_VERSION;
 use crate::spec::Mode;
 

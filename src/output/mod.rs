@@ -12,7 +12,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::diagnostics::{io_error, Diagnostic, Diagnostics, Location};
 use crate::model::Table;
-use crate::render::bigquery::Artifact;
+use crate::render::Artifact;
 pub use manifest::Manifest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

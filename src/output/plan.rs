@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::manifest::{ColumnEntry, Manifest, TableEntry};
-use crate::render::bigquery::Artifact;
+use crate::render::Artifact;
 use crate::spec::Mode;
 
 /// The previous build: its manifest and the text of the files it lists.

@@ -1,6 +1,7 @@
 //! Finding and reading a project: `bqflat.yaml` (or the seed's `--config` file), `events/*.yaml`,
 //! and the optional `templates/` folder.
 
+pub mod catalog;
 pub mod load;
 
 use std::collections::BTreeSet;
@@ -9,7 +10,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::spec::{EventSpec, ProjectFile, Settings};
+use crate::spec::{EventSpec, ProjectFile, Settings, Target};
+pub use catalog::Catalog;
 pub use load::Loaded;
 
 pub const PROJECT_FILE: &str = "bqflat.yaml";
@@ -25,6 +27,9 @@ pub struct Project {
     pub specs: Vec<Loaded<EventSpec>>,
     /// The project's `templates/` folder, when it exists.
     pub templates: Option<Utf8PathBuf>,
+    /// The discovery result param globs are resolved against: `catalog:` in the project file,
+    /// else `catalog.json` when it exists.
+    pub catalog: Option<Catalog>,
 }
 
 /// What the command line says, on top of every file: the seed's flags.
@@ -36,6 +41,8 @@ pub struct Overrides {
     pub table_template: Option<String>,
     /// Build exactly these events (with their spec when one exists, the defaults otherwise).
     pub events: Option<Vec<String>>,
+    /// `--target`: what to generate instead of the project file's `targets:`.
+    pub targets: Option<Vec<Target>>,
     pub settings: Settings,
     /// The flag that set each setting, by setting name, for error messages.
     pub flags: BTreeSet<(&'static str, &'static str)>,
@@ -88,11 +95,32 @@ impl Project {
             }
         }
         let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
+        let catalog = match file.as_ref().and_then(|f| Some((f, f.value.catalog.as_ref()?))) {
+            Some((file, named)) => {
+                let path = within(dir, named);
+                if path.is_file() {
+                    Some(path)
+                } else {
+                    diagnostics.push(
+                        file.error_at("catalog", format!("catalog file {path} does not exist"))
+                            .hint("run the query `bqflat discover-sql` prints and save its JSON result there"),
+                    );
+                    None
+                }
+            }
+            None => Some(within(dir, catalog::FILE)).filter(|p| p.is_file()),
+        };
+        let catalog = catalog.and_then(|path| {
+            Catalog::load(&path)
+                .map_err(|d| diagnostics.push(d))
+                .ok()
+        });
         diagnostics.into_result(Project {
             dir: dir.to_owned(),
             file,
             specs,
             templates,
+            catalog,
         })
     }
 

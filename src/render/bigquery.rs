@@ -5,8 +5,8 @@ use minijinja::value::Serde;
 use minijinja::{context, Environment};
 use serde_json::json;
 
-use super::{template_error, BQFLAT_VERSION};
-use crate::diagnostics::Diagnostics;
+use super::{template_error, Artifact, Renderer, TableFile, BQFLAT_VERSION};
+use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table};
 
 pub const DIR: &str = "bigquery";
@@ -23,37 +23,6 @@ pub enum Migration<'a> {
     Rebuild,
 }
 
-/// One generated file, with its path relative to the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    pub path: String,
-    /// Empty when `reused`.
-    pub contents: String,
-    /// Index into `Build::tables` of the table this file builds, if any.
-    pub table: Option<usize>,
-    /// Fingerprint of everything the file is made from (model, templates, bqflat version).
-    pub inputs: Option<String>,
-    /// The sha256 and size of the file already on disk, when its inputs have not changed since
-    /// the build that wrote it: it is neither rendered nor rewritten.
-    pub reused: Option<(String, u64)>,
-}
-
-impl Artifact {
-    pub fn new(path: String, contents: String, table: Option<usize>) -> Artifact {
-        Artifact {
-            path,
-            contents,
-            table,
-            inputs: None,
-            reused: None,
-        }
-    }
-}
-
-/// Decides whether a table script can be kept as it is on disk: given its path and input
-/// fingerprint, the sha256 and size of the file to keep.
-pub type Reuse<'a> = &'a (dyn Fn(&str, &str) -> Option<(String, u64)> + Sync);
-
 /// The file a table's script is written to: `bigquery/<table>.sql`, qualified by dataset (and
 /// project) when the table lives outside the default target.
 pub fn table_path(table: &Table, build: &Build) -> String {
@@ -67,86 +36,31 @@ pub fn table_path(table: &Table, build: &Build) -> String {
     }
 }
 
-/// Renders every table and the setup script. `run_prefix` is the output folder as users see it
-/// (`build/`), for the "Run:" line of each header. Tables `reuse` accepts are not rendered.
-pub fn render(
-    build: &Build,
-    env: &Environment<'_>,
-    templates: Option<&Utf8Path>,
-    run_prefix: &str,
-    templates_fingerprint: &str,
-    reuse: Option<Reuse<'_>>,
-) -> Result<Vec<Artifact>, Diagnostics> {
-    let mut artifacts = Vec::with_capacity(build.tables.len() + 1);
-    let mut diagnostics = Diagnostics::default();
-
+/// Renders every table's script and the setup script.
+pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnostic>> {
     let setup_path = format!("{DIR}/{SETUP_FILE}");
     let setup = json!({
-        "datasets": build.setup.datasets,
-        "metadata": metadata_view(build),
+        "setup": {
+            "datasets": build.setup.datasets,
+            "metadata": metadata_view(build),
+        },
+        "run_path": format!("{}{setup_path}", r.run_prefix),
     });
-    let rendered = env.get_template(&format!("{DIR}/setup.sql")).and_then(|t| {
-        t.render(context! {
-            setup => Serde(&setup),
-            bqflat_version => BQFLAT_VERSION,
-            run_path => format!("{run_prefix}{setup_path}"),
-        })
-    });
-    match rendered {
-        Ok(contents) => artifacts.push(Artifact::new(setup_path, contents, None)),
-        Err(err) => diagnostics.push(template_error(&err, templates, "_setup.sql")),
-    }
-
-    let rendered = crate::parallel::map(&build.tables, |index, table| {
+    let mut results = vec![r
+        .render(&format!("{DIR}/setup.sql"), &setup, "_setup.sql")
+        .map(|contents| Artifact::new(setup_path, contents, None))];
+    results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
-        let template = format!("{DIR}/{}", table.template);
-        let view = table_view(table, build);
-        let run_path = format!("{run_prefix}{path}");
-        let inputs = fingerprint(&[
-            BQFLAT_VERSION,
-            templates_fingerprint,
-            &run_path,
-            &view.to_string(),
-        ]);
-        if let Some(kept) = reuse.and_then(|reuse| reuse(&path, &inputs)) {
-            let contents = String::new();
-            return Ok(Artifact {
-                path,
-                contents,
-                table: Some(index),
-                inputs: Some(inputs),
-                reused: Some(kept),
-            });
-        }
-        let rendered = env.get_template(&template).and_then(|t| {
-            t.render(context! {
-                t => Serde(&view),
-                bqflat_version => BQFLAT_VERSION,
-                run_path => run_path,
-            })
-        });
-        match rendered {
-            Ok(contents) => Ok(Artifact {
-                path,
-                contents,
-                table: Some(index),
-                inputs: Some(inputs),
-                reused: None,
+        TableFile {
+            template: format!("{DIR}/{}", table.template),
+            context: json!({
+                "t": table_view(table, build),
+                "run_path": format!("{}{path}", r.run_prefix),
             }),
-            Err(err) => Err(template_error(
-                &err,
-                templates,
-                &format!("event `{}` ({template})", table.event),
-            )),
+            path,
         }
-    });
-    for result in rendered {
-        match result {
-            Ok(artifact) => artifacts.push(artifact),
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    diagnostics.into_result(artifacts)
+    }));
+    results
 }
 
 /// The query that lists every event and param key of the export between the window's dates.
@@ -172,75 +86,47 @@ pub fn render_discovery(
         .map_err(|err| template_error(&err, templates, "the discovery query"))
 }
 
-/// A sha256 over the parts, each length-prefixed so no two lists hash alike.
-pub fn fingerprint(parts: &[&str]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The migration of table `index` of `build` to build number `number`.
 pub fn render_migration(
     build: &Build,
     index: usize,
     kind: &Migration<'_>,
     number: u64,
-    env: &Environment<'_>,
-    templates: Option<&Utf8Path>,
-    run_prefix: &str,
-) -> Result<Artifact, crate::diagnostics::Diagnostic> {
+    r: &Renderer<'_>,
+) -> Result<Artifact, Diagnostic> {
     let table = &build.tables[index];
     let path = format!("{MIGRATIONS_DIR}{number:04}_{}.sql", table.name);
-    let run_path = format!("{run_prefix}{path}");
-    let rendered = match kind {
+    let run_path = format!("{}{path}", r.run_prefix);
+    let (template, context) = match kind {
         Migration::Alter { added, options } => {
-            let view = table_view(table, build);
             let added: Vec<&crate::model::Column> = table
                 .columns
                 .iter()
                 .filter(|c| added.contains(&c.name.as_str()))
                 .collect();
-            env.get_template(&format!("{DIR}/migration.sql"))
-                .and_then(|t| {
-                    t.render(context! {
-                        t => Serde(&view),
-                        added => Serde(&added),
-                        options => *options,
-                        build => number,
-                        bqflat_version => BQFLAT_VERSION,
-                        run_path => run_path,
-                    })
-                })
+            let context = json!({
+                "t": table_view(table, build),
+                "added": added,
+                "options": options,
+                "build": number,
+                "run_path": run_path,
+            });
+            ("migration.sql", context)
         }
         Migration::Rebuild => {
             let mut full = table.clone();
             full.mode = crate::spec::Mode::Full;
             full.daily_batches = false;
-            let view = table_view(&full, build);
-            env.get_template(&format!("{DIR}/full.sql")).and_then(|t| {
-                t.render(context! {
-                    t => Serde(&view),
-                    bqflat_version => BQFLAT_VERSION,
-                    run_path => run_path,
-                })
-            })
+            let context = json!({ "t": table_view(&full, build), "run_path": run_path });
+            ("full.sql", context)
         }
     };
     let what = format!("the migration of event `{}`", table.event);
-    rendered
+    r.render(&format!("{DIR}/{template}"), &context, &what)
         .map(|contents| Artifact::new(path, contents, None))
-        .map_err(|err| template_error(&err, templates, &what))
 }
 
-fn metadata_view(build: &Build) -> serde_json::Value {
+pub(super) fn metadata_view(build: &Build) -> serde_json::Value {
     let m = &build.setup.metadata;
     json!({
         "watermarks_full": format!("{}.{}.{}", m.project, m.dataset, m.watermarks),
@@ -249,7 +135,7 @@ fn metadata_view(build: &Build) -> serde_json::Value {
 }
 
 /// The table as templates see it: the model plus the qualified names they need.
-fn table_view(table: &Table, build: &Build) -> serde_json::Value {
+pub(super) fn table_view(table: &Table, build: &Build) -> serde_json::Value {
     let mut view = serde_json::to_value(table).expect("the model serializes");
     view["full_name"] = json!(table.full_name());
     view["dataset_full_name"] = json!(format!("{}.{}", table.project, table.dataset));

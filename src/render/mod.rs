@@ -2,12 +2,15 @@
 //! (embedded here, overridable per project); this module owns quoting and the template context.
 
 pub mod bigquery;
+pub mod dataform;
+pub mod dbt;
 pub mod quote;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
-use crate::diagnostics::{Diagnostic, Location};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::model::{Build, Table};
 
 pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -15,32 +18,30 @@ pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// table (the built-in templates use under 1,000 per column, and BigQuery allows 10,000 columns).
 pub const TEMPLATE_FUEL: u64 = 10_000_000;
 
+/// A built-in template, by its path under `templates/`.
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
 /// The built-in templates, by name: `<target>/<file>`.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "bigquery/_macros.sql",
-        include_str!("../../templates/bigquery/_macros.sql"),
-    ),
-    (
-        "bigquery/discover.sql",
-        include_str!("../../templates/bigquery/discover.sql"),
-    ),
-    (
-        "bigquery/full.sql",
-        include_str!("../../templates/bigquery/full.sql"),
-    ),
-    (
-        "bigquery/incremental.sql",
-        include_str!("../../templates/bigquery/incremental.sql"),
-    ),
-    (
-        "bigquery/migration.sql",
-        include_str!("../../templates/bigquery/migration.sql"),
-    ),
-    (
-        "bigquery/setup.sql",
-        include_str!("../../templates/bigquery/setup.sql"),
-    ),
+pub const BUILTIN: &[(&str, &str)] = builtin![
+    "bigquery/_macros.sql",
+    "bigquery/discover.sql",
+    "bigquery/full.sql",
+    "bigquery/incremental.sql",
+    "bigquery/migration.sql",
+    "bigquery/setup.sql",
+    "dataform/declaration.sqlx",
+    "dataform/table.sqlx",
+    "dataform/workflow_settings.yaml",
+    "dbt/dbt_project.yml",
+    "dbt/generate_schema_name.sql",
+    "dbt/model.sql",
+    "dbt/profiles.yml",
+    "dbt/schema.yml",
+    "dbt/sources.yml",
 ];
 
 /// Templates are looked up in the project's `templates/` folder first, then among the built-ins.
@@ -62,6 +63,8 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
     env.set_fuel(Some(TEMPLATE_FUEL));
     env.add_filter("ident", quote::ident_filter);
     env.add_filter("literal", quote::literal_filter);
+    env.add_filter("json", quote::json_filter);
+    env.add_filter("jinja_text", quote::jinja_text_filter);
     let dir: Option<Utf8PathBuf> = project_templates.map(Utf8Path::to_owned);
     env.set_loader(move |name| {
         if let Some(dir) = &dir {
@@ -99,4 +102,205 @@ pub fn template_error(err: &Error, templates: Option<&Utf8Path>, what: &str) -> 
         }
     }
     diagnostic.hint("fix the template, or delete the project's copy to use the built-in one")
+}
+
+/// One generated file, with its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    /// Empty when `reused`.
+    pub contents: String,
+    /// Index into `Build::tables` of the table this file builds, if any.
+    pub table: Option<usize>,
+    /// A BigQuery script, parsed before it is written. dbt and Dataform files hold those tools'
+    /// own syntax; the test suite compiles them with the real tools.
+    pub script: bool,
+    /// Fingerprint of everything the file is made from (model, templates, bqflat version).
+    pub inputs: Option<String>,
+    /// The sha256 and size of the file already on disk, when its inputs have not changed since
+    /// the build that wrote it: it is neither rendered nor rewritten.
+    pub reused: Option<(String, u64)>,
+}
+
+impl Artifact {
+    /// A BigQuery script not tied to one table's inputs.
+    pub fn new(path: String, contents: String, table: Option<usize>) -> Artifact {
+        Artifact {
+            path,
+            contents,
+            table,
+            script: true,
+            inputs: None,
+            reused: None,
+        }
+    }
+
+    /// A file in another tool's syntax.
+    pub fn other(path: String, contents: String) -> Artifact {
+        Artifact {
+            script: false,
+            ..Artifact::new(path, contents, None)
+        }
+    }
+}
+
+/// Decides whether a table's file can be kept as it is on disk: given its path and input
+/// fingerprint, the sha256 and size of the file to keep.
+pub type Reuse<'a> = &'a (dyn Fn(&str, &str) -> Option<(String, u64)> + Sync);
+
+/// What every target renders with.
+pub struct Renderer<'a> {
+    pub env: &'a Environment<'static>,
+    /// The project's `templates/` folder, for error locations.
+    pub templates: Option<&'a Utf8Path>,
+    /// The output folder as users see it (`build/`), for the "Run:" lines of headers.
+    pub run_prefix: &'a str,
+    /// Of every template a build may use.
+    pub templates_fingerprint: &'a str,
+    pub reuse: Option<Reuse<'a>>,
+}
+
+/// One table's file: where it goes, which template renders it, and the template's context.
+pub struct TableFile {
+    pub path: String,
+    pub template: String,
+    pub context: serde_json::Value,
+}
+
+impl Renderer<'_> {
+    /// Renders one file per table, on every core. A table whose inputs (context, templates and
+    /// bqflat version) match what `reuse` accepts is kept as it is on disk.
+    pub fn per_table(
+        &self,
+        build: &Build,
+        script: bool,
+        file: impl Fn(&Table) -> TableFile + Sync,
+    ) -> Vec<Result<Artifact, Diagnostic>> {
+        crate::parallel::map(&build.tables, |index, table| {
+            let TableFile {
+                path,
+                template,
+                context,
+            } = file(table);
+            let inputs = fingerprint(&[
+                BQFLAT_VERSION,
+                self.templates_fingerprint,
+                &path,
+                &context.to_string(),
+            ]);
+            let mut artifact = Artifact {
+                script,
+                table: Some(index),
+                inputs: Some(inputs),
+                ..Artifact::new(path, String::new(), None)
+            };
+            if let Some(kept) = self
+                .reuse
+                .and_then(|reuse| reuse(&artifact.path, artifact.inputs.as_deref().unwrap_or("")))
+            {
+                artifact.reused = Some(kept);
+                return Ok(artifact);
+            }
+            let what = format!("event `{}` ({template})", table.event);
+            artifact.contents = self.render(&template, &context, &what)?;
+            Ok(artifact)
+        })
+    }
+
+    /// Renders `template` with `context` plus `bqflat_version`; `what` names it in errors.
+    pub fn render(
+        &self,
+        template: &str,
+        context: &serde_json::Value,
+        what: &str,
+    ) -> Result<String, Diagnostic> {
+        let mut ctx = context.clone();
+        ctx["bqflat_version"] = BQFLAT_VERSION.into();
+        self.env
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::value::Serde(&ctx)))
+            .map_err(|err| template_error(&err, self.templates, what))
+    }
+}
+
+/// Collects per-file results: the files, or every error.
+pub fn collect(
+    results: impl IntoIterator<Item = Result<Artifact, Diagnostic>>,
+) -> Result<Vec<Artifact>, Diagnostics> {
+    let mut artifacts = Vec::new();
+    let mut diagnostics = Diagnostics::default();
+    for result in results {
+        match result {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    diagnostics.into_result(artifacts)
+}
+
+/// A sha256 over the parts, each length-prefixed so no two lists hash alike.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+
+/// Whole days that cover a table's lookback.
+pub fn lookback_days(table: &Table) -> u32 {
+    let minutes_per_unit = match table.lookback.unit {
+        "MINUTE" => 1,
+        "HOUR" => 60,
+        _ => 24 * 60,
+    };
+    (table.lookback.amount * minutes_per_unit).div_ceil(24 * 60)
+}
+
+/// Each column with a description of where its value comes from, for the documentation that
+/// dbt and Dataform attach to the table.
+pub fn column_docs(table: &Table) -> serde_json::Value {
+    use crate::model::Origin;
+    let docs: Vec<serde_json::Value> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let description = match &c.origin {
+                Origin::Computed { name } if name == "event_date" => match &table.timezone {
+                    Some(zone) => format!("Date of the event in {zone}"),
+                    None => "Date of the event (the export's event_date)".to_string(),
+                },
+                Origin::Computed { name } if name == "event_ts" => {
+                    "Time of the event (event_timestamp)".to_string()
+                }
+                Origin::Computed { .. } => {
+                    "Hash of the export fields that identify one event".to_string()
+                }
+                Origin::Field { path } => format!("GA4 field {path}"),
+                Origin::Param {
+                    array,
+                    key,
+                    param_type,
+                } => format!(
+                    "{array} key {key:?} as {}",
+                    serde_json::to_value(param_type)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                ),
+                Origin::ItemField { field } => format!("items.{field} of the item"),
+                Origin::ItemIndex => "Position of the item in items, from 0".to_string(),
+                Origin::Items => "The event's items".to_string(),
+            };
+            serde_json::json!({ "name": c.name, "type": c.ty, "description": description })
+        })
+        .collect();
+    serde_json::Value::Array(docs)
 }

@@ -52,20 +52,23 @@ e.items
 {%- endmacro %}
 
 {#- Rows of the export for this event between the bounds in the script variables, flattened and
-    deduplicated on the table's key. -#}
-{% macro flat_rows(t, incremental) -%}
+    deduplicated on the table's key. dbt and Dataform models pass their own `source` relation and
+    `bounds` (the conditions after the event name). -#}
+{% macro flat_rows(t, incremental, source=none, bounds=none) -%}
 SELECT *
 FROM (
   SELECT
 {% for c in t.columns %}
     {{ column_expr(t, c) }} AS {{ c.name|ident }}{{ "," if not loop.last }}
 {% endfor %}
-  FROM {{ t.source.full_name|ident }} AS e
+  FROM {{ source if source is not none else t.source.full_name|ident }} AS e
 {% if t.explode_items %}
   LEFT JOIN UNNEST(e.items) AS item WITH OFFSET AS item_index
 {% endif %}
   WHERE e.event_name = {{ t.event|literal }}
-{% if t.source.sharded %}
+{% if bounds is not none %}
+{{ bounds|trim("\n") }}
+{% elif t.source.sharded %}
     AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to{% if t.source.intraday %}
 
       OR _TABLE_SUFFIX BETWEEN bqflat_intraday_from AND bqflat_intraday_to{% endif %})
@@ -74,7 +77,7 @@ FROM (
 {% else %}
     AND PARSE_DATE('%Y%m%d', e.event_date) BETWEEN bqflat_day_from AND bqflat_day_to
 {% endif %}
-{% if incremental %}
+{% if incremental and bounds is none %}
     AND (bqflat_ts_from IS NULL OR e.event_timestamp >= UNIX_MICROS(bqflat_ts_from))
 {% endif %}
 ) AS flat
