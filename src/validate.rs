@@ -11,9 +11,9 @@ use crate::model::{
 };
 use crate::names;
 use crate::project::{Catalog, Loaded, Overrides, Project};
-use crate::spec::{Target, 
+use crate::spec::{
     self, Batch, EventSpec, Intraday, Items, Mode, Param, ParamSelect, ParamType, Params,
-    ProjectFile, Strategy,
+    ProjectFile, Strategy, Target,
 };
 
 pub const DEFAULT_TABLE_TEMPLATE: &str = "event_{event}_flat";
@@ -780,6 +780,10 @@ impl EventCtx<'_> {
         };
         let include = globs(&select.include, "include");
         let exclude = globs(&select.exclude, "exclude");
+        if include.len() + exclude.len() < select.include.len() + select.exclude.len() {
+            // An invalid glob is reported; what the others match would only add noise.
+            return;
+        }
         let keys = catalog.keys(event, array);
         if keys.is_empty() {
             self.error(
@@ -796,7 +800,7 @@ impl EventCtx<'_> {
             .filter(|k| !exclude.iter().any(|g| g.is_match(&k.key)))
             .filter(|k| !select.typed.iter().any(|p| p.key == k.key))
             .collect();
-        if chosen.is_empty() && !include.is_empty() {
+        if chosen.is_empty() {
             let known: Vec<&str> = keys.iter().take(10).map(|k| k.key.as_str()).collect();
             self.error(
                 &at,
@@ -1240,6 +1244,7 @@ mod tests {
             file: Some(file),
             specs,
             templates: None,
+            catalog: None,
         }
     }
 

@@ -46,7 +46,7 @@ fn seed_tldr_flags_build_three_scripts() {
     }
     assert!(
         run.stdout
-            .contains("3 tables: 3 created, 0 changed, 0 unchanged"),
+            .contains("3 tables; their files: 3 created, 0 changed, 0 unchanged"),
         "{}",
         run.stdout
     );
@@ -131,7 +131,7 @@ fn rebuilding_is_byte_identical_and_reports_unchanged() {
     assert_eq!(tree(&p.path().join("build")), first);
     assert!(
         run.stdout
-            .contains("2 tables: 0 created, 0 changed, 2 unchanged"),
+            .contains("2 tables; their files: 0 created, 0 changed, 2 unchanged"),
         "{}",
         run.stdout
     );
@@ -594,4 +594,96 @@ fn discover_sql_prints_the_catalog_query_for_the_projects_source() {
         "{}",
         missing.stderr
     );
+}
+
+#[test]
+fn init_from_a_catalog_scaffolds_typed_specs_that_build() {
+    let p = TempProject::new();
+    let catalog = root().join("examples/ga4_ecommerce/catalog.json");
+    let run = p.run(&[
+        "init",
+        "from-catalog",
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = p.path().join("from-catalog");
+    assert!(dir.join("catalog.json").is_file(), "the catalog is copied");
+    let cart = std::fs::read_to_string(dir.join("events/add_to_cart.yaml")).unwrap();
+    // Typed from the values seen: int only, text only, int and double together.
+    assert!(
+        cart.contains("- key: ga_session_id\n  type: int64\n"),
+        "{cart}"
+    );
+    assert!(cart.contains("- key: currency\n- key"), "{cart}");
+    assert!(cart.contains("- key: value\n  type: number\n"), "{cart}");
+    assert!(cart.contains("items: explode"), "{cart}");
+    assert!(
+        cart.contains("# Check: event_params key \"value\""),
+        "{cart}"
+    );
+    let build = p.run(&["build", "from-catalog"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(build.stdout.contains("5 tables;"), "{}", build.stdout);
+}
+
+#[test]
+fn a_key_seen_with_several_value_types_is_typed_loosely_with_a_warning() {
+    let run = bqflat(
+        &root().join("tests/fixtures"),
+        &["build", "projects/catalog_globs", "--dry-run"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: event `add_to_cart`: event_params key `value` was seen with int and double values; typed number\n  --> projects/catalog_globs/events/add_to_cart.yaml:4:12"
+        ),
+        "{}",
+        run.stderr
+    );
+    // `typed` wins over the catalog: `engaged` (text and int values) is a bool, without a warning.
+    assert!(!run.stderr.contains("`engaged`"), "{}", run.stderr);
+    assert!(run.stdout.contains("AS engaged"), "{}", run.stdout);
+    assert!(!run.stdout.contains("ga_session_number"), "excluded");
+}
+
+#[test]
+fn targets_write_their_own_folders_and_check_sees_them() {
+    let p = TempProject::new()
+        .file(
+            "bqflat.yaml",
+            "project: my-gcp-project\nsource_dataset: raw\ntarget_dataset: flat\n",
+        )
+        .file("events/a.yaml", "event: purchase\nmode: incremental\n");
+    let run = p.run(&["build", "--target", "dbt", "--target", "dataform"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = p.path().join("build");
+    assert!(out.join("dbt/models/event_purchase_flat.sql").is_file());
+    assert!(out
+        .join("dataform/definitions/event_purchase_flat.sqlx")
+        .is_file());
+    assert!(!out.join("bigquery").exists(), "bigquery was not selected");
+    let check = p.run(&["check", "--target", "dbt,dataform"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // Without the targets, the default (bigquery) differs from what is on disk.
+    assert_eq!(p.run(&["check"]).code, 1);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert_eq!(
+        manifest
+            .matches("\"table\": \"my-gcp-project.flat.event_purchase_flat\"")
+            .count(),
+        1,
+        "one table entry per table, whatever the number of targets:\n{manifest}"
+    );
+}
+
+#[test]
+fn completions_cover_the_commands_and_flags() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = bqflat(&root(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for word in ["discover-sql", "target", "catalog", "dataform"] {
+            assert!(run.stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
 }

@@ -63,7 +63,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         .count();
     let tables = compiled.build.tables.len();
     println!(
-        "{tables} table{}: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",
+        "{tables} table{}; their files: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",
         if tables == 1 { "" } else { "s" },
         counts[Status::Created as usize],
         counts[Status::Changed as usize],

@@ -23,7 +23,10 @@ pub fn run(args: &InitArgs) -> Result<(), Diagnostics> {
     match &args.catalog {
         None => {
             files.push((dir.join(EVENTS_DIR).join("purchase.yaml"), PURCHASE.into()));
-            files.push((dir.join(EVENTS_DIR).join("page_view.yaml"), PAGE_VIEW.into()));
+            files.push((
+                dir.join(EVENTS_DIR).join("page_view.yaml"),
+                PAGE_VIEW.into(),
+            ));
         }
         Some(path) => {
             let catalog = Catalog::load(path)?;
@@ -64,7 +67,10 @@ fn same_file(a: &Utf8Path, b: &Utf8Path) -> bool {
 }
 
 /// One spec per event of the catalog, listing every key it saw with a type.
-fn specs_from(catalog: &Catalog, events: &Utf8Path) -> Result<Vec<(Utf8PathBuf, String)>, Diagnostics> {
+fn specs_from(
+    catalog: &Catalog,
+    events: &Utf8Path,
+) -> Result<Vec<(Utf8PathBuf, String)>, Diagnostics> {
     let mut files = Vec::new();
     let mut problems = Diagnostics::default();
     for event in catalog.events() {

@@ -71,6 +71,8 @@ pub struct ColumnEntry {
 impl Manifest {
     /// The manifest of `artifacts`, numbered after `previous`.
     pub fn new(artifacts: &[Artifact], tables: &[Table], previous: Option<&Manifest>) -> Manifest {
+        // A table built by several targets is described once, with its first file.
+        let mut described = std::collections::BTreeSet::new();
         let mut entries: Vec<Entry> = artifacts
             .iter()
             .map(|a| {
@@ -83,7 +85,10 @@ impl Manifest {
                     sha256,
                     bytes,
                     inputs: a.inputs.clone(),
-                    table: a.table.map(|i| TableEntry::of(&tables[i])),
+                    table: a
+                        .table
+                        .filter(|i| described.insert(*i))
+                        .map(|i| TableEntry::of(&tables[i])),
                 }
             })
             .collect();

@@ -56,9 +56,9 @@ fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
     match Count::deserialize(d)? {
         Count::Number(n) => Ok(n),
-        Count::Text(t) => t.parse().map_err(|_| {
-            serde::de::Error::custom(format!("expected a count, found {t:?}"))
-        }),
+        Count::Text(t) => t
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("expected a count, found {t:?}"))),
     }
 }
 
@@ -145,7 +145,10 @@ mod tests {
         let text = r#"[{"event_name":"a","array_name":"event_params","key":"k","occurrences":"3","string_values":"0","int_values":3,"float_values":"0","double_values":"0"}]"#;
         let c = Catalog::parse("c.json".into(), text).unwrap();
         let k = &c.keys("a", "event_params")[0];
-        assert_eq!((k.occurrences, k.param_type()), (3, (ParamType::Int64, false)));
+        assert_eq!(
+            (k.occurrences, k.param_type()),
+            (3, (ParamType::Int64, false))
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ impl Project {
             }
         }
         let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
-        let catalog = match file.as_ref().and_then(|f| Some((f, f.value.catalog.as_ref()?))) {
+        let catalog = match file
+            .as_ref()
+            .and_then(|f| Some((f, f.value.catalog.as_ref()?)))
+        {
             Some((file, named)) => {
                 let path = within(dir, named);
                 if path.is_file() {
@@ -110,11 +113,8 @@ impl Project {
             }
             None => Some(within(dir, catalog::FILE)).filter(|p| p.is_file()),
         };
-        let catalog = catalog.and_then(|path| {
-            Catalog::load(&path)
-                .map_err(|d| diagnostics.push(d))
-                .ok()
-        });
+        let catalog =
+            catalog.and_then(|path| Catalog::load(&path).map_err(|d| diagnostics.push(d)).ok());
         diagnostics.into_result(Project {
             dir: dir.to_owned(),
             file,

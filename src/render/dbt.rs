@@ -20,14 +20,21 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     let mut results: Vec<Result<Artifact, Diagnostic>> = [
         ("dbt_project.yml", "dbt_project.yml"),
         ("profiles.yml", "profiles.yml"),
-        ("macros/generate_schema_name.sql", "generate_schema_name.sql"),
+        (
+            "macros/generate_schema_name.sql",
+            "generate_schema_name.sql",
+        ),
         ("models/sources.yml", "sources.yml"),
         ("models/schema.yml", "schema.yml"),
     ]
     .into_iter()
     .map(|(path, template)| {
-        r.render(&format!("{DIR}/{template}"), &context, &format!("dbt {path}"))
-            .map(|contents| Artifact::other(format!("{DIR}/{path}"), contents))
+        r.render(
+            &format!("{DIR}/{template}"),
+            &context,
+            &format!("dbt {path}"),
+        )
+        .map(|contents| Artifact::other(format!("{DIR}/{path}"), contents))
     })
     .collect();
     results.extend(r.per_table(build, false, |table| TableFile {

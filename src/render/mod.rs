@@ -65,6 +65,7 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
     env.add_filter("literal", quote::literal_filter);
     env.add_filter("json", quote::json_filter);
     env.add_filter("jinja_text", quote::jinja_text_filter);
+    env.add_filter("js_string", quote::js_string_filter);
     let dir: Option<Utf8PathBuf> = project_templates.map(Utf8Path::to_owned);
     env.set_loader(move |name| {
         if let Some(dir) = &dir {
@@ -252,7 +253,6 @@ pub fn fingerprint(parts: &[&str]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
-
 
 /// Whole days that cover a table's lookback.
 pub fn lookback_days(table: &Table) -> u32 {

@@ -158,6 +158,36 @@ pub fn json_filter(value: &Value) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
 }
 
+/// A JavaScript string for a Dataform `.sqlx` config: Dataform's reader accepts only `\\` and
+/// `\"` as escapes in a quoted string, so other control characters are joined in with
+/// `String.fromCharCode`.
+pub fn js_string_filter(value: &Value) -> Result<String, Error> {
+    if value.kind() == ValueKind::Seq {
+        let parts: Result<Vec<String>, Error> =
+            value.try_iter()?.map(|v| js_string_filter(&v)).collect();
+        return Ok(format!("[{}]", parts?.join(", ")));
+    }
+    let text = value.as_str().ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("js_string expects a string or a list, got {}", value.kind()),
+        )
+    })?;
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\" + String.fromCharCode({}) + \"", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Ok(out)
+}
+
 /// Text dbt renders as Jinja (descriptions, comments): every `{` is spelled as an expression
 /// that prints it, so no user text opens a tag.
 pub fn jinja_text_filter(value: &str) -> String {

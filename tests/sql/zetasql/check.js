@@ -859,10 +859,13 @@ async function main() {
     const source = sourceTables(cfg, ga4Columns);
     const manifest = JSON.parse(fs.readFileSync(path.join(buildDir, 'manifest.json'), 'utf8'));
     const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => (a === '_setup.sql' ? -1 : b === '_setup.sql' ? 1 : a.localeCompare(b)));
-    // Migrations (bigquery/migrations/) alter tables the table scripts create: they come last.
-    const migrationsDir = path.join(buildDir, 'bigquery', 'migrations');
-    if (fs.existsSync(migrationsDir)) {
-      for (const f of fs.readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) files.push(`migrations/${f}`);
+    // Migrations (bigquery/migrations/) alter tables the table scripts create, and the later runs
+    // of dbt and Dataform tables (bigquery/incremental/) merge into them: they come last.
+    for (const later of ['migrations', 'incremental']) {
+      const dir = path.join(buildDir, 'bigquery', later);
+      if (fs.existsSync(dir)) {
+        for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) files.push(`${later}/${f}`);
+      }
     }
     // Tables _setup.sql creates exist for the other scripts of the project (each script also
     // creates the metadata tables itself when missing); tables the table scripts create exist
@@ -872,7 +875,7 @@ async function main() {
     const projectResults = [];
     for (const f of files) {
       const rel = `bigquery/${f}`;
-      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, f.startsWith('migrations/') ? base : setupBase);
+      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) ? base : setupBase);
       if (f === '_setup.sql') setupBase = source.concat([...result.created]);
       base = base.concat([...result.created]);
       const artifact = (manifest.artifacts || []).find((a) => a.path === rel);

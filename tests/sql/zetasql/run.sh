@@ -105,6 +105,31 @@ discover() { # label, config file
 discover discover/ga4_ecommerce "$repo/examples/ga4_ecommerce/bqflat.yaml"
 discover discover/partitioned_source "$repo/tests/fixtures/projects/partitioned_source/bqflat.yaml"
 
+# 1d. The dbt and Dataform targets, compiled by the real tools (../targets/install.sh pins them):
+#     the SQL dbt and Dataform would run is checked like a generated script, first runs and later
+#     (incremental) runs. The example builds every target; fixtures with hostile keys, a
+#     partitioned source, a param dedupe key and a TIMESTAMP partition build them on request;
+#     targets_all asks for them itself, with text that is Jinja and JavaScript template syntax.
+"$here/../targets/install.sh"
+targets() { # label, project dir, build dir, config file
+  if ! "$here/../targets/compile.sh" "$3" "$work/gen/dbt/$1" "$work/gen/dataform/$1" 2>"$work/targets.log"; then
+    echo "zetasql: the real dbt or Dataform rejected the output of $1:" >&2
+    cat "$work/targets.log" >&2
+    exit 1
+  fi
+  grep -E '^(dbt|dataform):' "$work/targets.log" | sed "s|^|zetasql: $1: |" >&2 || true
+  for t in dbt dataform; do
+    [[ -d "$work/gen/$t/$1" ]] && printf 'positive\t%s\t%s\t%s\t\t%s\n' "$t/$1" "$2" "$work/gen/$t/$1" "$4" >>"$plan"
+  done
+  return 0
+}
+targets examples/ga4_ecommerce "$repo/examples/ga4_ecommerce" "$work/gen/examples/ga4_ecommerce" "$repo/examples/ga4_ecommerce/bqflat.yaml"
+for name in targets_all hostile_param_keys partitioned_source dedupe_param_key partition_options; do
+  dir="$repo/tests/fixtures/projects/$name"
+  build "$work/targets/$name" "$dir" --target bigquery,dbt,dataform
+  targets "fixtures/$name" "$dir" "$work/targets/$name" "$dir/bqflat.yaml"
+done
+
 # 2. Mutated templates: examples/ga4_ecommerce with one broken built-in template as a project
 #    override; each must be rejected.
 base="$repo/examples/ga4_ecommerce"
@@ -112,7 +137,7 @@ while IFS=$'\t' read -r name template from to expected; do
   [[ -z "$name" || "$name" == \#* ]] && continue
   proj="$work/mut/$name/project"
   mkdir -p "$proj/templates/$(dirname "$template")"
-  cp "$base/bqflat.yaml" "$proj/"
+  cp "$base/bqflat.yaml" "$base/catalog.json" "$proj/"
   cp -r "$base/events" "$proj/"
   [[ -d "$base/templates" ]] && cp -r "$base/templates/." "$proj/templates/"
   if ! node -e '

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The SQL `dataform run` would execute for each table of a `dataform compile --json` result,
+// rendered offline by the pinned Dataform CLI's own ExecutionSql class: the first run (table
+// missing: pre-operations, CREATE TABLE … AS) and, for incremental tables, a later run (table
+// present: pre-operations, MERGE). The columns of the existing table come from bqflat's
+// manifest.json. Writes <gen>/bigquery/<table>.sql and <gen>/bigquery/incremental/<table>.sql,
+// the layout the ZetaSQL harness reads.
+//
+//   node dataform_sql.js <compiled.json> <build dir> <gen dir>
+//
+// Exits 1 when the compiled graph has errors or a table bqflat built is missing from it.
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+
+const [compiledFile, buildDir, genDir] = process.argv.slice(2);
+const tools = path.resolve(__dirname, '../../../.tools/dataform');
+const bundle = path.join(tools, 'node_modules', '@dataform', 'cli', 'bundle.js');
+// The CLI bundle ends by running the CLI; load it with that call replaced by an export.
+const source = fs.readFileSync(bundle, 'utf8').replace(/^#!.*\n/, '').replace(/^runCli\(\);\s*$/m, 'module.exports = { ExecutionSql, dataform };');
+const m = new Module(bundle, module);
+m.filename = bundle;
+m.paths = Module._nodeModulePaths(path.dirname(bundle));
+m._compile(source, bundle);
+const { ExecutionSql, dataform } = m.exports;
+
+const compiled = JSON.parse(fs.readFileSync(compiledFile, 'utf8'));
+const errors = (compiled.graphErrors && compiled.graphErrors.compilationErrors) || [];
+if (errors.length) {
+  for (const e of errors) console.error(`dataform: ${e.fileName}: ${e.message}`);
+  process.exit(1);
+}
+const manifest = JSON.parse(fs.readFileSync(path.join(buildDir, 'manifest.json'), 'utf8'));
+const graph = dataform.CompiledGraph.fromObject(compiled);
+const es = new ExecutionSql(graph.projectConfig, graph.dataformCoreVersion, () => 'bqflat_check');
+fs.mkdirSync(path.join(genDir, 'bigquery', 'incremental'), { recursive: true });
+let problems = 0;
+let written = 0;
+for (const entry of manifest.artifacts) {
+  if (!entry.table || !entry.path.startsWith('dataform/definitions/')) continue;
+  const fileName = entry.path.slice('dataform/'.length);
+  const t = graph.tables.find((x) => x.fileName === fileName);
+  if (!t) {
+    console.error(`dataform: ${fileName} (${entry.table.table}) is not in the compiled graph`);
+    problems++;
+    continue;
+  }
+  const name = path.basename(fileName, '.sqlx');
+  const script = (tasks) => tasks.build().map((task) => task.statement.trim() + ';').join('\n\n') + '\n';
+  fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
+  written++;
+  if (t.enumType === dataform.TableType.INCREMENTAL) {
+    const fields = entry.table.columns.map((c) => ({ name: c.name }));
+    const meta = dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields });
+    fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));
+    written++;
+  }
+}
+fs.writeFileSync(path.join(genDir, 'manifest.json'), '{"artifacts": []}\n');
+console.error(`dataform: ${graph.tables.length} tables compiled, ${written} run scripts rendered`);
+process.exit(problems ? 1 : 0);

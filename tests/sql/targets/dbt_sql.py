@@ -1,0 +1,107 @@
+"""Compiles a dbt project bqflat generated with the real dbt (dbt-core + dbt-bigquery, pinned in
+requirements.txt), offline, and writes the BigQuery scripts dbt would run for each model into the
+layout the ZetaSQL harness reads:
+
+  <gen>/bigquery/<model>.sql               first run: CREATE OR REPLACE TABLE … AS (compiled model)
+  <gen>/bigquery/incremental/<model>.sql   later runs: DECLARE _dbt_max_partition (as dbt-bigquery
+                                           does), the model into a temporary table, MERGE on the
+                                           unique key; then the compiled data tests
+
+  python dbt_sql.py <build>/dbt <gen>
+
+dbt needs a connection profile to compile: a service-account profile with a key made here (never
+used: `--no-populate-cache` and nothing in the models queries the warehouse at compile time).
+`is_incremental()` asks the warehouse, so a project macro answers it from a var instead.
+Exits 1 when dbt parse or compile fails.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+IS_INCREMENTAL = "{% macro is_incremental() %}{{ return(var('bqflat_incremental', false)) }}{% endmacro %}\n"
+
+
+def main() -> int:
+    project, gen = Path(sys.argv[1]), Path(sys.argv[2])
+    dbt = Path(sys.executable).parent / "dbt"
+    with tempfile.TemporaryDirectory(prefix="bqflat-dbt.") as tmp:
+        work = Path(tmp) / "project"
+        shutil.copytree(project, work)
+        (work / "profiles.yml").unlink(missing_ok=True)
+        (work / "macros" / "bqflat_check_is_incremental.sql").write_text(IS_INCREMENTAL)
+        profiles = Path(tmp) / "profiles"
+        profiles.mkdir()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+        (profiles / "key.json").write_text(json.dumps({
+            "type": "service_account", "project_id": "bqflat-check", "private_key_id": "0",
+            "private_key": pem, "client_email": "check@bqflat-check.iam.gserviceaccount.com",
+            "client_id": "0", "token_uri": "https://oauth2.googleapis.com/token"}))
+        (profiles / "profiles.yml").write_text(
+            "bqflat:\n  target: check\n  outputs:\n    check:\n      type: bigquery\n"
+            f"      method: service-account\n      keyfile: {profiles / 'key.json'}\n"
+            "      project: bqflat-check\n      dataset: bqflat_check\n      threads: 1\n")
+        env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_PROFILES_DIR=str(profiles),
+                   DBT_USE_COLORS="false")
+        env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+
+        def run(*args: str) -> bool:
+            out = subprocess.run([str(dbt), *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+            if out.returncode != 0:
+                print(f"dbt {' '.join(args)} failed:\n{out.stdout}{out.stderr}", file=sys.stderr)
+            return out.returncode == 0
+
+        if not run("parse"):
+            return 1
+        compiled = work / "target" / "compiled" / "bqflat" / "models"
+        variants = {}
+        for name, var in (("first", "false"), ("later", "true")):
+            shutil.rmtree(work / "target" / "compiled", ignore_errors=True)
+            if not run("compile", "--no-populate-cache", "--vars", f"{{bqflat_incremental: {var}}}"):
+                return 1
+            variants[name] = {p.relative_to(compiled).as_posix(): p.read_text() for p in compiled.rglob("*.sql")}
+        manifest = json.loads((work / "target" / "manifest.json").read_text())
+
+    out = gen / "bigquery"
+    (out / "incremental").mkdir(parents=True, exist_ok=True)
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    for node in models:
+        c = node["config"]
+        target = f"`{node['database']}.{node['schema']}.{node['alias']}`"
+        part = c["partition_by"]
+        field = part["field"]
+        partition = field if part["data_type"] == "date" else f"DATE({field})"
+        cluster = f"\nCLUSTER BY {', '.join(c['cluster_by'])}" if c.get("cluster_by") else ""
+        file = f"{node['name']}.sql"
+        (out / file).write_text(
+            f"CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['first'][file]}\n);\n")
+        if c["materialized"] != "incremental":
+            continue
+        keys = c["unique_key"] if isinstance(c["unique_key"], list) else [c["unique_key"]]
+        on = " AND ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
+        tmp_table = f"`{node['database']}.{node['schema']}.{node['alias']}__dbt_tmp`"
+        (out / "incremental" / file).write_text(
+            f"DECLARE _dbt_max_partition {part['data_type'].upper()} DEFAULT (\n"
+            f"  SELECT MAX({field}) FROM {target} WHERE {field} IS NOT NULL\n);\n"
+            f"CREATE OR REPLACE TABLE {tmp_table}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['later'][file]}\n);\n"
+            f"MERGE INTO {target} AS DBT_INTERNAL_DEST\nUSING (SELECT * FROM {tmp_table}) AS DBT_INTERNAL_SOURCE\n"
+            f"ON ({on})\nWHEN NOT MATCHED THEN INSERT ROW;\n")
+    # The data tests (unique, not_null) query the built tables.
+    tests = sorted(k for k in variants["first"] if k.startswith("schema.yml/"))
+    for i, test in enumerate(tests):
+        (out / "incremental" / f"zz_test_{i:03d}.sql").write_text(variants["first"][test].strip() + ";\n")
+    (gen / "manifest.json").write_text('{"artifacts": []}\n')
+    print(f"dbt: {len(models)} models compiled in two variants, {len(tests)} data tests", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
