@@ -36,12 +36,20 @@ const es = new ExecutionSql(graph.projectConfig, graph.dataformCoreVersion, () =
 fs.mkdirSync(path.join(genDir, 'bigquery', 'incremental'), { recursive: true });
 let problems = 0;
 let written = 0;
-for (const entry of manifest.artifacts) {
-  if (!entry.table || !entry.path.startsWith('dataform/definitions/')) continue;
+// bqflat describes each table once in its manifest (with the table's first file).
+const described = new Map(manifest.artifacts.filter((e) => e.table).map((e) => [e.table.table, e.table]));
+const definitions = manifest.artifacts.filter((e) => e.path.startsWith('dataform/definitions/') && !e.path.startsWith('dataform/definitions/sources/'));
+for (const entry of definitions) {
   const fileName = entry.path.slice('dataform/'.length);
   const t = graph.tables.find((x) => x.fileName === fileName);
   if (!t) {
-    console.error(`dataform: ${fileName} (${entry.table.table}) is not in the compiled graph`);
+    console.error(`dataform: ${fileName} is not in the compiled graph`);
+    problems++;
+    continue;
+  }
+  const table = described.get(`${t.target.database}.${t.target.schema}.${t.target.name}`);
+  if (!table) {
+    console.error(`dataform: ${fileName} builds ${t.target.name}, which bqflat's manifest does not describe`);
     problems++;
     continue;
   }
@@ -50,11 +58,15 @@ for (const entry of manifest.artifacts) {
   fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
   written++;
   if (t.enumType === dataform.TableType.INCREMENTAL) {
-    const fields = entry.table.columns.map((c) => ({ name: c.name }));
+    const fields = table.columns.map((c) => ({ name: c.name }));
     const meta = dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields });
     fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));
     written++;
   }
+}
+if (!written) {
+  console.error('dataform: no table scripts rendered');
+  problems++;
 }
 fs.writeFileSync(path.join(genDir, 'manifest.json'), '{"artifacts": []}\n');
 console.error(`dataform: ${graph.tables.length} tables compiled, ${written} run scripts rendered`);
