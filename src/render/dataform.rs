@@ -23,20 +23,11 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             "core_version": CORE_VERSION,
         },
     });
-    let mut results: Vec<Result<Artifact, Diagnostic>> = [
+    let files = [
         ("workflow_settings.yaml", "workflow_settings.yaml"),
         ("definitions/sources/ga4_events.sqlx", "declaration.sqlx"),
-    ]
-    .into_iter()
-    .map(|(path, template)| {
-        r.render(
-            &format!("{DIR}/{template}"),
-            &context,
-            &format!("Dataform {path}"),
-        )
-        .map(|contents| Artifact::other(format!("{DIR}/{path}"), contents))
-    })
-    .collect();
+    ];
+    let mut results = r.project_files(DIR, &files, &context);
     results.extend(r.per_table(build, false, |table| TableFile {
         path: format!("{DIR}/definitions/{}.sqlx", file_name(table, build)),
         template: format!("{DIR}/table.sqlx"),

@@ -17,7 +17,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         "project": project_view(build),
         "models": build.tables.iter().map(|t| model_view(t, build)).collect::<Vec<_>>(),
     });
-    let mut results: Vec<Result<Artifact, Diagnostic>> = [
+    let files = [
         ("dbt_project.yml", "dbt_project.yml"),
         ("profiles.yml", "profiles.yml"),
         (
@@ -26,17 +26,8 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         ),
         ("models/sources.yml", "sources.yml"),
         ("models/schema.yml", "schema.yml"),
-    ]
-    .into_iter()
-    .map(|(path, template)| {
-        r.render(
-            &format!("{DIR}/{template}"),
-            &context,
-            &format!("dbt {path}"),
-        )
-        .map(|contents| Artifact::other(format!("{DIR}/{path}"), contents))
-    })
-    .collect();
+    ];
+    let mut results = r.project_files(DIR, &files, &context);
     results.extend(r.per_table(build, false, |table| TableFile {
         path: format!("{DIR}/models/{}.sql", model_name(table, build)),
         template: format!("{DIR}/model.sql"),

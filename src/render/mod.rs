@@ -208,6 +208,27 @@ impl Renderer<'_> {
         })
     }
 
+    /// A target's files that are not per table: `(path, template)` pairs under `dir`, all
+    /// rendered with one context.
+    pub fn project_files(
+        &self,
+        dir: &str,
+        files: &[(&str, &str)],
+        context: &serde_json::Value,
+    ) -> Vec<Result<Artifact, Diagnostic>> {
+        files
+            .iter()
+            .map(|(path, template)| {
+                self.render(
+                    &format!("{dir}/{template}"),
+                    context,
+                    &format!("{dir}/{path}"),
+                )
+                .map(|contents| Artifact::other(format!("{dir}/{path}"), contents))
+            })
+            .collect()
+    }
+
     /// Renders `template` with `context` plus `bqflat_version`; `what` names it in errors.
     pub fn render(
         &self,
