@@ -26,6 +26,8 @@ pub struct Setup {
     /// `project.dataset` of every target dataset, sorted.
     pub datasets: Vec<String>,
     pub metadata: Metadata,
+    /// BigQuery location new datasets are created in, when the project names one.
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -44,6 +44,21 @@ pub fn check_project(id: &str) -> Result<(), String> {
     }
 }
 
+/// BigQuery locations: `US`, `EU`, or a region such as `europe-west3`.
+pub fn check_location(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid BigQuery location {name:?}: `US`, `EU` or a region such as `europe-west3`"
+        ))
+    }
+}
+
 pub fn check_dataset(name: &str) -> Result<(), String> {
     plain_name("dataset", name)
 }
@@ -73,6 +88,10 @@ pub fn check_source_table(name: &str) -> Result<(), String> {
         .map_err(|_| format!("invalid source table {name:?}: a table name, or a prefix ending in `*` such as `events_*`"))
 }
 
+/// The column dbt and Dataform tables merge on when the dedupe key may be NULL: their merges
+/// compare keys with `=`, which never matches NULL.
+pub const ROW_KEY: &str = "bqflat_row_key";
+
 /// BigQuery column names: letters, digits, underscores, not starting with a digit, at most 300
 /// characters, and none of the prefixes BigQuery reserves.
 pub fn check_column(name: &str) -> Result<(), String> {
@@ -92,6 +111,11 @@ pub fn check_column(name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "invalid column name {name:?}: use letters, digits and underscores, not starting with a digit"
+        ));
+    }
+    if lower == ROW_KEY {
+        return Err(format!(
+            "invalid column name {name:?}: bqflat names the merge key of dbt and Dataform tables so"
         ));
     }
     if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| lower.starts_with(**p)) {

@@ -128,6 +128,11 @@ with_settings! {
         /// Dataset the flattened tables are written to.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub target_dataset: Option<String>,
+        /// BigQuery location of the datasets (`US`, `EU`, `europe-west3`): new target datasets
+        /// are created there, and the dbt profile and Dataform settings name it. Default: the
+        /// location BigQuery picks for the job (`US` for dbt and Dataform).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub location: Option<String>,
         /// Events built with the defaults when no file under `events/` describes them.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub events: Vec<String>,

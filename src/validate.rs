@@ -159,6 +159,7 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
         setup: Setup {
             datasets,
             metadata: top.metadata,
+            location: top.location,
         },
         tables,
         warnings,
@@ -178,6 +179,7 @@ pub fn resolve_source(project: &Project, flags: &Overrides) -> Result<Source, Di
 
 /// Project-wide values: where data comes from and goes to.
 struct TopLevel {
+    location: Option<String>,
     project: String,
     target_dataset: String,
     source: Source,
@@ -283,6 +285,14 @@ impl TopLevel {
             false,
             names::check_column,
         );
+        let location = pick(
+            "location",
+            "",
+            &None,
+            value.and_then(|v| v.location.as_ref()),
+            false,
+            names::check_location,
+        );
         let table_template = flags
             .table_template
             .clone()
@@ -346,6 +356,7 @@ impl TopLevel {
             project,
             target_dataset,
             table_template,
+            location,
         })
     }
 }

@@ -43,6 +43,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         "setup": {
             "datasets": build.setup.datasets,
             "metadata": metadata_view(build),
+            "location": build.setup.location,
         },
         "run_path": format!("{}{setup_path}", r.run_prefix),
     });
@@ -142,5 +143,6 @@ pub(super) fn table_view(table: &Table, build: &Build) -> serde_json::Value {
     let s = &table.source;
     view["source"]["full_name"] = json!(format!("{}.{}.{}", s.project, s.dataset, s.table));
     view["metadata"] = metadata_view(build);
+    view["location"] = json!(build.setup.location);
     view
 }

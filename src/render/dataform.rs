@@ -19,6 +19,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         "project": {
             "gcp_project": m.project,
             "dataset": m.dataset,
+            "location": build.setup.location,
             "source": build.tables.first().map(|t| &t.source),
             "core_version": CORE_VERSION,
         },
@@ -44,5 +45,6 @@ fn file_name(table: &Table, build: &Build) -> String {
 fn table_view_for(table: &Table, build: &Build) -> serde_json::Value {
     let mut view = table_view(table, build);
     view["column_docs"] = super::column_docs(table);
+    view["merge_key"] = super::merge_key(table);
     view
 }

@@ -59,6 +59,7 @@ fn project_view(build: &Build) -> serde_json::Value {
     json!({
         "gcp_project": m.project,
         "dataset": m.dataset,
+        "location": build.setup.location,
         "source": source,
     })
 }
@@ -69,5 +70,6 @@ fn model_view(table: &Table, build: &Build) -> serde_json::Value {
     view["model"] = json!(model_name(table, build));
     view["lookback_days"] = json!(super::lookback_days(table));
     view["column_docs"] = super::column_docs(table);
+    view["merge_key"] = super::merge_key(table);
     view
 }

@@ -275,6 +275,16 @@ pub fn fingerprint(parts: &[&str]) -> String {
         .collect()
 }
 
+/// What dbt and Dataform merge on: the dedupe key, or, when it may be NULL, one column that
+/// spells the whole key (`bqflat_row_key`, added to their tables).
+pub fn merge_key(table: &Table) -> serde_json::Value {
+    if table.dedupe.nullable.is_empty() {
+        serde_json::json!({ "columns": table.dedupe.key, "row_key": null })
+    } else {
+        serde_json::json!({ "columns": [crate::names::ROW_KEY], "row_key": crate::names::ROW_KEY })
+    }
+}
+
 /// Whole days that cover a table's lookback.
 pub fn lookback_days(table: &Table) -> u32 {
     let minutes_per_unit = match table.lookback.unit {

@@ -92,6 +92,24 @@ QUALIFY ROW_NUMBER() OVER (
 ) = 1
 {%- endmacro %}
 
+{#- One value for the whole dedupe key of a row, as its QUALIFY partitions: rows whose nullable
+    key columns are all NULL are told apart by event_key. dbt and Dataform merge on it. -#}
+{% macro row_key(t, alias) -%}
+TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias }}.{{ k|ident }}{{ ", " if not loop.last }}{% endfor %}{% if t.dedupe.nullable %}, IF({% for k in t.dedupe.nullable %}{{ alias }}.{{ k|ident }} IS NULL{{ " AND " if not loop.last }}{% endfor %}, {{ alias }}.event_key, NULL) AS fallback{% endif %}))
+{%- endmacro %}
+
+{#- The table's rows, with the row key column when the table merges on it. -#}
+{% macro keyed_rows(t, incremental, source, bounds=none) -%}
+{% if t.merge_key.row_key %}
+SELECT keyed.*, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key }}
+FROM (
+{{ flat_rows(t, incremental, source=source, bounds=bounds)|indent(2, true) }}
+) AS keyed
+{%- else %}
+{{ flat_rows(t, incremental, source=source, bounds=bounds) }}
+{%- endif %}
+{%- endmacro %}
+
 {% macro column_list(t) -%}
 {% for c in t.columns %}
   {{ c.name|ident }} {{ c.type }}{{ ",\n" if not loop.last }}
@@ -205,6 +223,11 @@ DECLARE bqflat_partition_from {{ t.partition.type }} DEFAULT {{ epoch(t) }};
 DECLARE bqflat_watermark_before TIMESTAMP;
 DECLARE bqflat_watermark_after TIMESTAMP;
 DECLARE bqflat_rows INT64 DEFAULT 0;
+{%- endmacro %}
+
+{#- New datasets go where the project says; otherwise BigQuery picks the job's location. -#}
+{% macro location_option(location) -%}
+{% if location %} OPTIONS (location = {{ location|literal }}){% endif %}
 {%- endmacro %}
 
 {% macro metadata_tables(m) -%}

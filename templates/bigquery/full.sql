@@ -3,7 +3,7 @@
 
 {{ m.declare_bounds(t) }}
 
-CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }};
+CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ m.location_option(t.location) }};
 
 {{ m.metadata_tables(t.metadata) }}
 

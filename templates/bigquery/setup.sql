@@ -5,7 +5,7 @@
 -- Run: bq query --use_legacy_sql=false < {{ run_path }}
 
 {% for d in setup.datasets %}
-CREATE SCHEMA IF NOT EXISTS {{ d|ident }};
+CREATE SCHEMA IF NOT EXISTS {{ d|ident }}{{ m.location_option(setup.location) }};
 {% endfor %}
 
 {{ m.metadata_tables(setup.metadata) }}

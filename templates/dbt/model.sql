@@ -8,7 +8,7 @@
     materialized={{ ("incremental" if incremental else "table")|json }},
 {% if incremental %}
     incremental_strategy="merge",
-    unique_key={{ t.dedupe.key|json }},
+    unique_key={{ t.merge_key.columns|json }},
     on_schema_change="append_new_columns",
 {% endif %}
     database={{ t.project|json }},
@@ -64,4 +64,4 @@
 {{ "{%" }} endif {{ "%}" }}
 {% endif %}
 {%- endset %}
-{{ m.flat_rows(t, incremental, source="{{ source('ga4', 'events') }}", bounds=bounds) }}
+{{ m.keyed_rows(t, incremental, "{{ source('ga4', 'events') }}", bounds) }}

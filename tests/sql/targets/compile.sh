@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 build="$1"
 if [[ -d "$build/dbt" ]]; then
-  "$repo/.tools/dbt-bq-venv/bin/python" "$here/dbt_sql.py" "$build/dbt" "$2"
+  "$repo/.tools/dbt-bq-venv/bin/python" "$here/dbt_sql.py" "$build" "$2"
 fi
 if [[ -d "$build/dataform" ]]; then
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/bqflat-dataform.XXXXXX")"

@@ -36,6 +36,9 @@ const es = new ExecutionSql(graph.projectConfig, graph.dataformCoreVersion, () =
 fs.mkdirSync(path.join(genDir, 'bigquery', 'incremental'), { recursive: true });
 let problems = 0;
 let written = 0;
+// Each first-run script with bqflat's description of its table (and the row key column the model
+// adds when it merges on one): the harness checks the created columns and the key literals.
+const artifacts = [];
 // bqflat describes each table once in its manifest (with the table's first file).
 const described = new Map(manifest.artifacts.filter((e) => e.table).map((e) => [e.table.table, e.table]));
 const definitions = manifest.artifacts.filter((e) => e.path.startsWith('dataform/definitions/') && !e.path.startsWith('dataform/definitions/sources/'));
@@ -57,8 +60,15 @@ for (const entry of definitions) {
   const script = (tasks) => tasks.build().map((task) => task.statement.trim() + ';').join('\n\n') + '\n';
   fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
   written++;
+  const own = table.columns.map((c) => c.name);
+  const extra = (t.uniqueKey || []).filter((k) => !own.includes(k)).map((k) => ({ name: k, type: 'STRING', source: '' }));
+  artifacts.push({ path: `bigquery/${name}.sql`, table: { ...table, columns: table.columns.concat(extra) } });
   if (t.enumType === dataform.TableType.INCREMENTAL) {
-    const fields = table.columns.map((c) => ({ name: c.name }));
+    // The table as the first run made it: bqflat's columns, plus the row key column the model
+    // adds when it merges on one.
+    const names = table.columns.map((c) => c.name);
+    for (const k of t.uniqueKey || []) if (!names.includes(k)) names.push(k);
+    const fields = names.map((name) => ({ name }));
     const meta = dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields });
     fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));
     written++;
@@ -68,6 +78,6 @@ if (!written) {
   console.error('dataform: no table scripts rendered');
   problems++;
 }
-fs.writeFileSync(path.join(genDir, 'manifest.json'), '{"artifacts": []}\n');
+fs.writeFileSync(path.join(genDir, 'manifest.json'), JSON.stringify({ artifacts }, null, 1) + '\n');
 console.error(`dataform: ${graph.tables.length} tables compiled, ${written} run scripts rendered`);
 process.exit(problems ? 1 : 0);

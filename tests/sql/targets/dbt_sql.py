@@ -7,7 +7,11 @@ layout the ZetaSQL harness reads:
                                            does), the model into a temporary table, MERGE on the
                                            unique key; then the compiled data tests
 
-  python dbt_sql.py <build>/dbt <gen>
+  python dbt_sql.py <build> <gen>
+
+<gen>/manifest.json lists each first-run script with bqflat's description of the table (plus the
+row key column when the model merges on one), so the harness checks the columns the compiled model
+creates and evaluates its param-key literals as it does for the BigQuery target.
 
 dbt needs a connection profile to compile: a service-account profile with a key made here (never
 used: `--no-populate-cache` and nothing in the models queries the warehouse at compile time).
@@ -29,7 +33,10 @@ IS_INCREMENTAL = "{% macro is_incremental() %}{{ return(var('bqflat_incremental'
 
 
 def main() -> int:
-    project, gen = Path(sys.argv[1]), Path(sys.argv[2])
+    build, gen = Path(sys.argv[1]), Path(sys.argv[2])
+    project = build / "dbt"
+    described = {e["table"]["table"]: e["table"]
+                 for e in json.loads((build / "manifest.json").read_text())["artifacts"] if e.get("table")}
     dbt = Path(sys.executable).parent / "dbt"
     with tempfile.TemporaryDirectory(prefix="bqflat-dbt.") as tmp:
         work = Path(tmp) / "project"
@@ -73,6 +80,7 @@ def main() -> int:
     out = gen / "bigquery"
     (out / "incremental").mkdir(parents=True, exist_ok=True)
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    artifacts = []
     for node in models:
         c = node["config"]
         target = f"`{node['database']}.{node['schema']}.{node['alias']}`"
@@ -81,11 +89,18 @@ def main() -> int:
         partition = field if part["data_type"] == "date" else f"DATE({field})"
         cluster = f"\nCLUSTER BY {', '.join(c['cluster_by'])}" if c.get("cluster_by") else ""
         file = f"{node['name']}.sql"
+        table = described.get(f"{node['database']}.{node['schema']}.{node['alias']}")
+        if table is None:
+            print(f"dbt: model {node['name']} builds a table bqflat's manifest does not describe", file=sys.stderr)
+            return 1
+        keys = c["unique_key"] if isinstance(c.get("unique_key"), list) else [c.get("unique_key")]
+        extra = [{"name": k, "type": "STRING", "source": ""} for k in keys
+                 if k and k not in {col["name"] for col in table["columns"]}]
+        artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=table["columns"] + extra)})
         (out / file).write_text(
             f"CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['first'][file]}\n);\n")
         if c["materialized"] != "incremental":
             continue
-        keys = c["unique_key"] if isinstance(c["unique_key"], list) else [c["unique_key"]]
         on = " AND ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
         tmp_table = f"`{node['database']}.{node['schema']}.{node['alias']}__dbt_tmp`"
         (out / "incremental" / file).write_text(
@@ -98,7 +113,7 @@ def main() -> int:
     tests = sorted(k for k in variants["first"] if k.startswith("schema.yml/"))
     for i, test in enumerate(tests):
         (out / "incremental" / f"zz_test_{i:03d}.sql").write_text(variants["first"][test].strip() + ";\n")
-    (gen / "manifest.json").write_text('{"artifacts": []}\n')
+    (gen / "manifest.json").write_text(json.dumps({"artifacts": artifacts}, indent=1) + "\n")
     print(f"dbt: {len(models)} models compiled in two variants, {len(tests)} data tests", file=sys.stderr)
     return 0
 
