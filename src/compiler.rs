@@ -97,10 +97,7 @@ pub fn compile_project(
 ) -> Result<Compiled, Diagnostics> {
     let build = validate::resolve(project, overrides)?;
     // Headers say how to run each script from the project directory when the output is inside it.
-    let run_prefix = match out.strip_prefix(&project.dir) {
-        Ok(rel) if !rel.as_str().is_empty() => format!("{rel}/"),
-        _ => String::new(),
-    };
+    let run_prefix = run_prefix(&project.dir, &out);
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
     let fingerprint = templates_fingerprint(templates);
@@ -130,6 +127,69 @@ pub fn compile_project(
         env,
         run_prefix,
     })
+}
+
+/// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
+/// file, every spec, the templates and the catalog, as bytes. `None` when something cannot be read
+/// (the build then runs in full and reports it). Reading and hashing is far cheaper than parsing,
+/// so a build whose digest matches the previous one can stop here.
+pub fn input_digest(inputs: &Inputs) -> Option<String> {
+    use crate::project::{self, catalog, within, PROJECT_FILE, TEMPLATES_DIR};
+    let dir = &inputs.dir;
+    // Paths relative to the project, so where bqflat runs from does not change the digest.
+    let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let project_file = match &inputs.config {
+        Some(path) => Some(path.clone()),
+        None => Some(within(dir, PROJECT_FILE)).filter(|p| p.is_file()),
+    };
+    let mut settings = crate::spec::ProjectFile::default();
+    if let Some(path) = project_file {
+        let bytes = std::fs::read(&path).ok()?;
+        settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
+        files.push((PROJECT_FILE.to_string(), bytes));
+    }
+    let catalog = within(dir, settings.catalog.as_deref().unwrap_or(catalog::FILE));
+    if catalog.is_file() {
+        files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
+    }
+    let mut problems = Diagnostics::default();
+    for path in project::spec_paths(dir, &mut problems) {
+        let bytes = std::fs::read(&path).ok()?;
+        files.push((relative(&path), bytes));
+    }
+    if !problems.is_empty() {
+        return None;
+    }
+    // The output folder as the scripts' headers name it.
+    let out = match (&inputs.out, &settings.output) {
+        (Some(out), _) => out.clone(),
+        (None, Some(output)) => dir.join(output),
+        (None, None) => dir.join(DEFAULT_OUTPUT),
+    };
+    let context = format!(
+        "{}\n{:?}\n{}",
+        render::BQFLAT_VERSION,
+        inputs.overrides,
+        run_prefix(dir, &out)
+    );
+    let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
+    let fingerprint = templates_fingerprint(templates.as_deref());
+    let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
+    for (path, bytes) in &files {
+        parts.push(path.as_bytes());
+        parts.push(bytes);
+    }
+    Some(render::fingerprint_bytes(&parts))
+}
+
+/// The output folder as users see it from the project directory (`build/`), for the "Run:" line
+/// of each script's header; empty when the output is elsewhere.
+fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
+    match out.strip_prefix(dir) {
+        Ok(rel) if !rel.as_str().is_empty() => format!("{rel}/"),
+        _ => String::new(),
+    }
 }
 
 /// One fingerprint of every template a build may use: the built-in ones and the project's.

@@ -687,3 +687,60 @@ fn completions_cover_the_commands_and_flags() {
         }
     }
 }
+
+#[test]
+fn a_build_with_unchanged_inputs_stops_early_but_restores_what_is_missing() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", "event: purchase\nmode: incremental\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let manifest = p.path().join("build/manifest.json");
+    let written = std::fs::metadata(&manifest).unwrap().modified().unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("(inputs unchanged since build 1)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        std::fs::metadata(&manifest).unwrap().modified().unwrap(),
+        written,
+        "nothing is written"
+    );
+
+    // A missing file is not "unchanged": the build runs and writes it again.
+    let script = p.path().join("build/bigquery/event_purchase_flat.sql");
+    let text = std::fs::read_to_string(&script).unwrap();
+    std::fs::remove_file(&script).unwrap();
+    let run = p.run(&["build"]);
+    assert!(!run.stdout.contains("inputs unchanged"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(&script).unwrap(), text);
+
+    // A comment in a spec changes the inputs but no output: the full build runs, writes only the
+    // manifest's digest, and `check` does not call the output stale meanwhile.
+    let p = p.file(
+        "events/a.yaml",
+        "# the purchase table\nevent: purchase\nmode: incremental\n",
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
+    let run = p.run(&["build"]);
+    assert!(
+        run.stdout.contains("0 created, 0 changed, 1 unchanged")
+            && !run.stdout.contains("inputs unchanged"),
+        "{}",
+        run.stdout
+    );
+    assert!(p
+        .run(&["build"])
+        .stdout
+        .contains("inputs unchanged since build 1"));
+
+    // A template override is an input too.
+    let p = p.file(
+        "templates/bigquery/incremental.sql",
+        "-- {{ t.event }}\nSELECT 1;\n",
+    );
+    let run = p.run(&["build"]);
+    assert!(run.stdout.contains("1 changed"), "{}", run.stdout);
+}

@@ -16,6 +16,18 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let lock = (!args.dry_run)
         .then(|| output::swap::lock(&out))
         .transpose()?;
+    let digest = compiler::input_digest(&inputs);
+    if !args.dry_run && !args.force {
+        if let Some((build, tables, files)) =
+            digest.as_deref().and_then(|d| output::unchanged(&out, d))
+        {
+            println!(
+                "{tables} table{}; their files: 0 created, 0 changed, {files} unchanged; 0 files removed; output in {out} (inputs unchanged since build {build})",
+                if tables == 1 { "" } else { "s" },
+            );
+            return Ok(());
+        }
+    }
     let previous = Previous::for_build(&out)?;
     // A table whose inputs match the previous build's, with its file still there as written, is
     // kept as it is: no render, no parse, no write. --force rebuilds everything.
@@ -38,6 +50,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         previous.manifest.as_ref(),
         &artifacts,
         &compiled.build.tables,
+        digest.as_deref(),
         args.force,
         lock.as_ref().expect("a writing build holds the lock"),
     )?;

@@ -8,7 +8,8 @@ use crate::output::plan::Previous;
 use crate::output::{self, Status};
 
 pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
-    let compiled = compiler::compile(&args.project.inputs())?;
+    let inputs = args.project.inputs();
+    let compiled = compiler::compile(&inputs)?;
     compiled.warn();
     let previous = Previous::from_dir(&compiled.out)?;
     let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
@@ -17,6 +18,7 @@ pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
         previous.manifest.as_ref(),
         &artifacts,
         &compiled.build.tables,
+        compiler::input_digest(&inputs).as_deref(),
     )?;
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {

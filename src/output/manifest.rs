@@ -18,6 +18,10 @@ pub struct Manifest {
     pub bqflat_version: String,
     /// Goes up by one with every build that changes some output.
     pub build: u64,
+    /// Digest of everything the build read (specs, project file, templates, catalog, flags,
+    /// bqflat version): a later build with the same digest and its files in place does nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
     /// Sorted by path.
     pub artifacts: Vec<Entry>,
 }
@@ -70,7 +74,12 @@ pub struct ColumnEntry {
 
 impl Manifest {
     /// The manifest of `artifacts`, numbered after `previous`.
-    pub fn new(artifacts: &[Artifact], tables: &[Table], previous: Option<&Manifest>) -> Manifest {
+    pub fn new(
+        artifacts: &[Artifact],
+        tables: &[Table],
+        previous: Option<&Manifest>,
+        inputs: Option<&str>,
+    ) -> Manifest {
         // A table built by several targets is described once, with its first file.
         let mut described = std::collections::BTreeSet::new();
         let mut entries: Vec<Entry> = artifacts
@@ -101,6 +110,7 @@ impl Manifest {
         Manifest {
             bqflat_version: BQFLAT_VERSION.to_string(),
             build,
+            inputs: inputs.map(String::from),
             artifacts: entries,
         }
     }
@@ -118,6 +128,27 @@ impl Manifest {
             .map(|e| (e.path.as_str(), e.sha256.as_str()))
             .collect()
     }
+}
+
+/// The little of a manifest that tells whether a build can be skipped: read without building the
+/// tables' descriptions.
+#[derive(Debug, Deserialize)]
+pub struct Summary {
+    pub build: u64,
+    #[serde(default)]
+    pub inputs: Option<String>,
+    pub artifacts: Vec<FileSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FileSummary {
+    pub path: String,
+    #[serde(default)]
+    pub bytes: u64,
+    #[serde(default)]
+    pub inputs: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub table: Option<serde::de::IgnoredAny>,
 }
 
 impl TableEntry {

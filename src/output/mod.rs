@@ -42,6 +42,35 @@ pub struct Outcome {
     pub table: Option<usize>,
 }
 
+/// When the build in `out` was made from inputs with digest `inputs` and each of its files is
+/// still there at its recorded size: its build number, table count and table file count.
+/// Nothing then needs compiling. (A hand edit that keeps a file's size is left alone, as a
+/// build that renders would leave it; `check` and `--force` compare contents.)
+pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<(u64, usize, usize)> {
+    let text = std::fs::read(out.join(manifest::FILE)).ok()?;
+    let summary: manifest::Summary = serde_json::from_slice(&text).ok()?;
+    if summary.inputs.as_deref() != Some(inputs) {
+        return None;
+    }
+    let intact = crate::parallel::map(&summary.artifacts, |_, file| {
+        std::fs::metadata(out.join(&file.path)).is_ok_and(|m| m.is_file() && m.len() == file.bytes)
+    });
+    if !intact.iter().all(|ok| *ok) {
+        return None;
+    }
+    let tables = summary
+        .artifacts
+        .iter()
+        .filter(|f| f.table.is_some())
+        .count();
+    let files = summary
+        .artifacts
+        .iter()
+        .filter(|f| f.inputs.is_some())
+        .count();
+    Some((summary.build, tables, files))
+}
+
 /// The previous build's manifest in `out`, if there is one.
 pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
     let path = out.join(manifest::FILE);
@@ -66,8 +95,10 @@ pub struct Comparison {
     /// Files that may not be replaced or deleted without `--force`, and why.
     pub foreign: Vec<(Utf8PathBuf, &'static str)>,
     pub manifest: Manifest,
-    /// Whether the manifest itself would change.
+    /// Whether the manifest itself would change, its input digest aside.
     pub manifest_changed: bool,
+    /// Whether the input digest differs from the previous build's.
+    pub digest_changed: bool,
 }
 
 impl Comparison {
@@ -83,6 +114,7 @@ pub fn compare(
     previous: Option<&Manifest>,
     artifacts: &[Artifact],
     tables: &[Table],
+    inputs: Option<&str>,
 ) -> Result<Comparison, Diagnostics> {
     let known = previous.map(Manifest::hashes).unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
@@ -142,13 +174,22 @@ pub fn compare(
             }
         }
     }
-    let manifest = Manifest::new(artifacts, tables, previous);
-    let manifest_changed = previous != Some(&manifest);
+    let manifest = Manifest::new(artifacts, tables, previous, inputs);
+    // A new input digest alone is not a stale output: the files are what the inputs make.
+    let digest_changed = previous.is_none_or(|p| p.inputs != manifest.inputs);
+    let manifest_changed = previous
+        .map(|p| Manifest {
+            inputs: manifest.inputs.clone(),
+            ..p.clone()
+        })
+        .as_ref()
+        != Some(&manifest);
     diagnostics.into_result(Comparison {
         outcomes,
         foreign,
         manifest,
         manifest_changed,
+        digest_changed,
     })
 }
 
@@ -159,10 +200,11 @@ pub fn emit(
     previous: Option<&Manifest>,
     artifacts: &[Artifact],
     tables: &[Table],
+    inputs: Option<&str>,
     force: bool,
     lock: &swap::Lock,
 ) -> Result<Vec<Outcome>, Diagnostics> {
-    let comparison = compare(out, previous, artifacts, tables)?;
+    let comparison = compare(out, previous, artifacts, tables, inputs)?;
     if !force && !comparison.foreign.is_empty() {
         return Err(Diagnostics(
             comparison
@@ -172,7 +214,7 @@ pub fn emit(
                 .collect(),
         ));
     }
-    if !comparison.is_stale() {
+    if !comparison.is_stale() && !comparison.digest_changed {
         return Ok(comparison.outcomes);
     }
     // The first outcomes are the artifacts' own, in order; the rest are removals.

@@ -132,7 +132,7 @@ impl Project {
 
 /// `dir/name`, without a leading `./` when `dir` is the current folder, so messages show the
 /// paths users typed.
-fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
+pub(crate) fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
     if dir == "." {
         name.into()
     } else {
@@ -141,7 +141,7 @@ fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
 }
 
 /// Every `*.yaml` / `*.yml` under `dir/events`, sorted, so builds do not depend on directory order.
-fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf> {
+pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf> {
     let events = within(dir, EVENTS_DIR);
     if !events.is_dir() {
         return Vec::new();

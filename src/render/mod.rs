@@ -262,11 +262,17 @@ pub fn collect(
 
 /// A sha256 over the parts, each length-prefixed so no two lists hash alike.
 pub fn fingerprint(parts: &[&str]) -> String {
+    let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+    fingerprint_bytes(&bytes)
+}
+
+/// [`fingerprint`] over bytes.
+pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
+        hasher.update(part);
     }
     hasher
         .finalize()
