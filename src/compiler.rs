@@ -130,10 +130,10 @@ pub fn compile_project(
 }
 
 /// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
-/// file, every spec, the templates and the catalog, as bytes. `None` when something cannot be read
-/// (the build then runs in full and reports it). Reading and hashing is far cheaper than parsing,
-/// so a build whose digest matches the previous one can stop here.
-pub fn input_digest(inputs: &Inputs) -> Option<String> {
+/// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
+/// something cannot be read (the build then runs in full and reports it). Reading and hashing is
+/// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
+pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     use crate::project::{self, catalog, within, PROJECT_FILE, TEMPLATES_DIR};
     let dir = &inputs.dir;
     // Paths relative to the project, so where bqflat runs from does not change the digest.
@@ -180,7 +180,7 @@ pub fn input_digest(inputs: &Inputs) -> Option<String> {
         parts.push(path.as_bytes());
         parts.push(bytes);
     }
-    Some(render::fingerprint_bytes(&parts))
+    Some((render::fingerprint_bytes(&parts), out))
 }
 
 /// The output folder as users see it from the project directory (`build/`), for the "Run:" line

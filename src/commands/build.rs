@@ -10,24 +10,24 @@ use crate::render::Reuse;
 
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let inputs = args.project.inputs();
+    // Before anything is parsed: a build whose inputs match the previous one's does nothing.
+    let digest = compiler::input_digest(&inputs);
+    if let Some((digest, out)) = digest.as_ref().filter(|_| !args.dry_run && !args.force) {
+        if out.join(output::manifest::FILE).is_file() {
+            let _lock = output::swap::lock(out)?;
+            if let Some(build) = output::unchanged(out, digest) {
+                println!("no changes: the inputs are those of build {build}; output in {out}");
+                return Ok(());
+            }
+        }
+    }
+    let digest = digest.map(|(digest, _)| digest);
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let out = compiler::output_folder(&project, inputs.out.as_ref());
     // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
     let lock = (!args.dry_run)
         .then(|| output::swap::lock(&out))
         .transpose()?;
-    let digest = compiler::input_digest(&inputs);
-    if !args.dry_run && !args.force {
-        if let Some((build, tables, files)) =
-            digest.as_deref().and_then(|d| output::unchanged(&out, d))
-        {
-            println!(
-                "{tables} table{}; their files: 0 created, 0 changed, {files} unchanged; 0 files removed; output in {out} (inputs unchanged since build {build})",
-                if tables == 1 { "" } else { "s" },
-            );
-            return Ok(());
-        }
-    }
     let previous = Previous::for_build(&out)?;
     // A table whose inputs match the previous build's, with its file still there as written, is
     // kept as it is: no render, no parse, no write. --force rebuilds everything.

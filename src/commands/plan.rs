@@ -40,7 +40,7 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
         &artifacts,
         &compiled.build.tables,
         previous.manifest.as_ref(),
-        compiler::input_digest(&inputs).as_deref(),
+        compiler::input_digest(&inputs).map(|(d, _)| d).as_deref(),
     );
     let plan = plan(&previous, &artifacts, &manifest);
     let edited = &previous.edited;

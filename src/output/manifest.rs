@@ -22,6 +22,10 @@ pub struct Manifest {
     /// bqflat version): a later build with the same digest and its files in place does nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<String>,
+    /// Digest of the output folder the build leaves: every file's path and size, this manifest
+    /// aside. With `inputs`, it lets a later build see from the folder alone that nothing changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<String>,
     /// Sorted by path.
     pub artifacts: Vec<Entry>,
 }
@@ -107,10 +111,13 @@ impl Manifest {
             Some(p) => p.build + 1,
             None => 1,
         };
+        let outputs =
+            inputs.map(|_| outputs_digest(entries.iter().map(|e| (e.path.as_str(), e.bytes))));
         Manifest {
             bqflat_version: BQFLAT_VERSION.to_string(),
             build,
             inputs: inputs.map(String::from),
+            outputs,
             artifacts: entries,
         }
     }
@@ -130,25 +137,57 @@ impl Manifest {
     }
 }
 
-/// The little of a manifest that tells whether a build can be skipped: read without building the
-/// tables' descriptions.
-#[derive(Debug, Deserialize)]
-pub struct Summary {
+/// A digest of an output folder's files, by path (sorted) and size.
+pub fn outputs_digest<'a>(files: impl Iterator<Item = (&'a str, u64)>) -> String {
+    let mut files: Vec<(&str, u64)> = files.collect();
+    files.sort();
+    let sizes: Vec<[u8; 8]> = files.iter().map(|(_, n)| n.to_le_bytes()).collect();
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(files.len() * 2);
+    for ((path, _), size) in files.iter().zip(&sizes) {
+        parts.push(path.as_bytes());
+        parts.push(size);
+    }
+    crate::render::fingerprint_bytes(&parts)
+}
+
+/// The fields of a manifest that come before its artifacts: read without reading the rest, which
+/// for thousands of tables is tens of megabytes.
+#[derive(Debug, Default, Deserialize)]
+pub struct Head {
     pub build: u64,
     #[serde(default)]
     pub inputs: Option<String>,
-    pub artifacts: Vec<FileSummary>,
+    #[serde(default)]
+    pub outputs: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct FileSummary {
-    pub path: String,
-    #[serde(default)]
-    pub bytes: u64,
-    #[serde(default)]
-    pub inputs: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    pub table: Option<serde::de::IgnoredAny>,
+impl Head {
+    pub fn read(path: &camino::Utf8Path) -> Option<Head> {
+        use std::io::Read;
+        const KEY: &[u8] = b"\n  \"artifacts\":";
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut text = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // The head fields are written first, one per line, before the artifacts' key.
+        let end = loop {
+            let n = file.read(&mut chunk).ok()?;
+            if n == 0 {
+                return None;
+            }
+            text.extend_from_slice(&chunk[..n]);
+            if let Some(at) = text.windows(KEY.len()).position(|w| w == KEY) {
+                break at;
+            }
+            if text.len() > 1 << 16 {
+                return None;
+            }
+        };
+        let head = std::str::from_utf8(&text[..end])
+            .ok()?
+            .trim_end()
+            .trim_end_matches(',');
+        serde_json::from_str(&format!("{head}\n}}")).ok()
+    }
 }
 
 impl TableEntry {
