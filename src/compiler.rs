@@ -101,11 +101,13 @@ pub fn compile_project(
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
     let fingerprint = templates_fingerprint(templates);
+    let seeds = table_seeds(project, overrides, &run_prefix, &build);
     let renderer = Renderer {
         env: &env,
         templates,
         run_prefix: &run_prefix,
         templates_fingerprint: &fingerprint,
+        seeds: &seeds,
         reuse,
     };
     let mut results = Vec::new();
@@ -192,6 +194,37 @@ fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
     }
 }
 
+/// Per table, a digest of the text its model is resolved from: the project file, the flags, the
+/// output prefix, the catalog and the table's spec (or, for an event built from defaults, its
+/// name). Hashing text is far cheaper than serializing each resolved model.
+fn table_seeds(
+    project: &Project,
+    overrides: &Overrides,
+    run_prefix: &str,
+    build: &Build,
+) -> Vec<String> {
+    let shared = render::fingerprint(&[
+        project.file.as_ref().map_or("", |f| f.text.as_str()),
+        &format!("{overrides:?}"),
+        run_prefix,
+        project.catalog.as_ref().map_or("", |c| c.digest.as_str()),
+    ]);
+    let specs: std::collections::BTreeMap<&str, &str> = project
+        .specs
+        .iter()
+        .map(|s| (project.relative(&s.path).as_str(), s.text.as_str()))
+        .collect();
+    build
+        .tables
+        .iter()
+        .map(|t| {
+            let file = t.spec_file.as_deref().unwrap_or("");
+            let text = specs.get(file).copied().unwrap_or("");
+            render::fingerprint(&[&shared, &t.event, file, text])
+        })
+        .collect()
+}
+
 /// One fingerprint of every template a build may use: the built-in ones and the project's.
 fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
     let mut parts: Vec<String> = render::BUILTIN
@@ -255,16 +288,17 @@ pub fn with_migrations(
     let mut refused = Diagnostics::default();
     let build_number = old.build + 1;
     let mut diagnostics = Diagnostics::default();
+    let old_tables: std::collections::BTreeMap<&str, &TableEntry> = old
+        .artifacts
+        .iter()
+        .filter_map(|e| e.table.as_ref())
+        .map(|t| (t.table.as_str(), t))
+        .collect();
     for (index, table) in compiled.build.tables.iter().enumerate() {
-        let name = table.full_name();
-        let Some(before) = old
-            .artifacts
-            .iter()
-            .filter_map(|e| e.table.as_ref())
-            .find(|t| t.table == name)
-        else {
+        let Some(before) = old_tables.get(table.full_name().as_str()).copied() else {
             continue;
         };
+        let name = &before.table;
         if table.mode != Mode::Incremental {
             continue;
         }
@@ -317,6 +351,7 @@ pub fn with_migrations(
             templates: compiled.templates.as_deref(),
             run_prefix: &compiled.run_prefix,
             templates_fingerprint: "",
+            seeds: &[],
             reuse: None,
         };
         match render::bigquery::render_migration(

@@ -168,8 +168,8 @@ pub struct Partition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dedupe {
     pub key: Vec<String>,
-    /// Key columns that do not identify a row when they are all NULL (an event param the event
-    /// lacks); such rows are told apart by `event_key` instead of collapsing into one.
+    /// Key columns that may be NULL (an event param the event lacks, an unset field): a row with
+    /// a NULL in any of them is told apart by `event_key` instead of collapsing with others.
     #[serde(default)]
     pub nullable: Vec<String>,
     pub strategy: Strategy,

@@ -1074,7 +1074,8 @@ impl EventCtx<'_> {
             }
             key.push(columns.canonical(name));
         }
-        // A chosen key can be NULL (a param the event lacks): fall back to the event's identity.
+        // A chosen key can be NULL (a param the event lacks, a user_id not set): a row with a NULL
+        // in it falls back to the event's identity rather than collapsing with others.
         let nullable = if dedupe.key.is_some() && key != [DEFAULT_KEY] {
             self.require_column(DEFAULT_KEY, columns);
             key.clone()

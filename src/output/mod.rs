@@ -150,8 +150,10 @@ pub fn compare(
         });
     }
 
+    let made: std::collections::BTreeSet<&str> =
+        artifacts.iter().map(|a| a.path.as_str()).collect();
     for (old, hash) in &known {
-        if artifacts.iter().any(|a| a.path == *old) {
+        if made.contains(old) {
             continue;
         }
         let path = out.join(old);

@@ -52,9 +52,13 @@ pub fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), 
 fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(), Diagnostic> {
     std::fs::create_dir_all(staging).map_err(|e| io_error(staging, "create", &e))?;
     if out.is_dir() {
-        let replaced = |rel: &str| {
-            staged.removals.contains(&rel) || staged.writes.iter().any(|(p, _)| *p == rel)
-        };
+        let replaced: std::collections::BTreeSet<&str> = staged
+            .removals
+            .iter()
+            .copied()
+            .chain(staged.writes.iter().map(|(p, _)| *p))
+            .collect();
+        let replaced = |rel: &str| replaced.contains(rel);
         for entry in WalkDir::new(out).min_depth(1).sort_by_file_name() {
             let entry = entry.map_err(|e| Diagnostic::new(format!("cannot read {out}: {e}")))?;
             let path = Utf8Path::from_path(entry.path()).ok_or_else(|| {

@@ -18,6 +18,8 @@ const MAX_BYTES: u64 = 64 << 20;
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub path: Utf8PathBuf,
+    /// Of the file's text: what tables typed from it depend on.
+    pub digest: String,
     /// By event name and array (`event_params`, `user_properties`, `item_params`), sorted by key.
     keys: BTreeMap<(String, String), Vec<Key>>,
 }
@@ -97,6 +99,7 @@ impl Catalog {
         }
         Ok(Catalog {
             path: path.to_owned(),
+            digest: crate::render::fingerprint(&[text]),
             keys,
         })
     }

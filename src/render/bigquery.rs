@@ -52,12 +52,12 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         .map(|contents| Artifact::new(setup_path, contents, None))];
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
+        let run_path = format!("{}{path}", r.run_prefix);
         TableFile {
             template: format!("{DIR}/{}", table.template),
-            context: json!({
-                "t": table_view(table, build),
-                "run_path": format!("{}{path}", r.run_prefix),
-            }),
+            context: Box::new(
+                move || json!({ "t": table_view(table, build), "run_path": run_path }),
+            ),
             path,
         }
     }));

@@ -32,7 +32,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     results.extend(r.per_table(build, false, |table| TableFile {
         path: format!("{DIR}/definitions/{}.sqlx", file_name(table, build)),
         template: format!("{DIR}/table.sqlx"),
-        context: json!({ "t": table_view_for(table, build), "embed": true }),
+        context: Box::new(|| json!({ "t": table_view_for(table, build), "embed": true })),
     }));
     results
 }

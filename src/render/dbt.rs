@@ -31,10 +31,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     results.extend(r.per_table(build, false, |table| TableFile {
         path: format!("{DIR}/models/{}.sql", model_name(table, build)),
         template: format!("{DIR}/model.sql"),
-        context: json!({
-            "t": model_view(table, build),
-            "embed": true,
-        }),
+        context: Box::new(|| json!({ "t": model_view(table, build), "embed": true })),
     }));
     results
 }

@@ -158,36 +158,44 @@ pub struct Renderer<'a> {
     pub run_prefix: &'a str,
     /// Of every template a build may use.
     pub templates_fingerprint: &'a str,
+    /// Per table (by index), a digest of what its model is made from: the project file, the
+    /// flags, the catalog and its spec, as text. Empty when nothing is reused.
+    pub seeds: &'a [String],
     pub reuse: Option<Reuse<'a>>,
 }
 
-/// One table's file: where it goes, which template renders it, and the template's context.
-pub struct TableFile {
+/// One table's file: where it goes, which template renders it, and the template's context,
+/// built only when the file is rendered.
+pub struct TableFile<'a> {
     pub path: String,
     pub template: String,
-    pub context: serde_json::Value,
+    pub context: Box<dyn FnOnce() -> serde_json::Value + 'a>,
 }
 
 impl Renderer<'_> {
-    /// Renders one file per table, on every core. A table whose inputs (context, templates and
-    /// bqflat version) match what `reuse` accepts is kept as it is on disk.
-    pub fn per_table(
+    /// Renders one file per table, on every core. A table whose inputs (its seed, the file's
+    /// path and template, the templates and the bqflat version) match what `reuse` accepts is
+    /// kept as it is on disk, without building its context.
+    pub fn per_table<'b>(
         &self,
-        build: &Build,
+        build: &'b Build,
         script: bool,
-        file: impl Fn(&Table) -> TableFile + Sync,
+        file: impl Fn(&'b Table) -> TableFile<'b> + Sync,
     ) -> Vec<Result<Artifact, Diagnostic>> {
-        crate::parallel::map(&build.tables, |index, table| {
+        crate::parallel::map(&build.tables, |index, _| {
+            let table: &'b Table = &build.tables[index];
             let TableFile {
                 path,
                 template,
                 context,
             } = file(table);
+            let seed = self.seeds.get(index).map_or("", String::as_str);
             let inputs = fingerprint(&[
                 BQFLAT_VERSION,
                 self.templates_fingerprint,
                 &path,
-                &context.to_string(),
+                &template,
+                seed,
             ]);
             let mut artifact = Artifact {
                 script,
@@ -203,7 +211,7 @@ impl Renderer<'_> {
                 return Ok(artifact);
             }
             let what = format!("event `{}` ({template})", table.event);
-            artifact.contents = self.render(&template, &context, &what)?;
+            artifact.contents = self.render(&template, &context(), &what)?;
             Ok(artifact)
         })
     }
@@ -281,10 +289,11 @@ pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
         .collect()
 }
 
-/// What dbt and Dataform merge on: the dedupe key, or, when it may be NULL, one column that
-/// spells the whole key (`bqflat_row_key`, added to their tables).
+/// What dbt and Dataform merge on. Their merges compare keys with `=`, which never matches NULL,
+/// so any key but `event_key` (never NULL) is spelled as one column, `bqflat_row_key`, added to
+/// their tables: the whole key the way bqflat's QUALIFY groups rows.
 pub fn merge_key(table: &Table) -> serde_json::Value {
-    if table.dedupe.nullable.is_empty() {
+    if table.dedupe.key == ["event_key"] {
         serde_json::json!({ "columns": table.dedupe.key, "row_key": null })
     } else {
         serde_json::json!({ "columns": [crate::names::ROW_KEY], "row_key": crate::names::ROW_KEY })

@@ -85,29 +85,41 @@ WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
   PARTITION BY {% for k in t.dedupe.key %}flat.{{ k|ident }}{{ ", " if not loop.last }}{% endfor %}
 {% if t.dedupe.nullable %}
-, IF({% for k in t.dedupe.nullable %}flat.{{ k|ident }} IS NULL{{ " AND " if not loop.last }}{% endfor %}, flat.event_key, NULL)
+, IF({% for k in t.dedupe.nullable %}flat.{{ k|ident }} IS NULL{{ " OR " if not loop.last }}{% endfor %}, flat.event_key, NULL)
 {%- endif %}
 
   ORDER BY flat.{{ t.dedupe.order_by|ident }} {{ "DESC" if t.dedupe.strategy == "keep_latest" else "ASC" }}
 ) = 1
 {%- endmacro %}
 
-{#- One value for the whole dedupe key of a row, as its QUALIFY partitions: rows whose nullable
-    key columns are all NULL are told apart by event_key. dbt and Dataform merge on it. -#}
+{#- One value for the whole dedupe key of a row, as its QUALIFY partitions: rows with a NULL in
+    a chosen key are told apart by event_key. dbt and Dataform merge on it. -#}
 {% macro row_key(t, alias) -%}
-TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias }}.{{ k|ident }}{{ ", " if not loop.last }}{% endfor %}{% if t.dedupe.nullable %}, IF({% for k in t.dedupe.nullable %}{{ alias }}.{{ k|ident }} IS NULL{{ " AND " if not loop.last }}{% endfor %}, {{ alias }}.event_key, NULL) AS fallback{% endif %}))
+TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias }}.{{ k|ident }}{{ ", " if not loop.last }}{% endfor %}{% if t.dedupe.nullable %}, IF({% for k in t.dedupe.nullable %}{{ alias }}.{{ k|ident }} IS NULL{{ " OR " if not loop.last }}{% endfor %}, {{ alias }}.event_key, NULL) AS fallback{% endif %}))
 {%- endmacro %}
 
-{#- The table's rows, with the row key column when the table merges on it. -#}
-{% macro keyed_rows(t, incremental, source, bounds=none) -%}
-{% if t.merge_key.row_key %}
-SELECT keyed.*, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key }}
+{#- The table's rows for dbt and Dataform, with the row key column when the table merges on it.
+    `newer` (the target's own syntax) keeps, in incremental runs, only the rows the dedupe
+    strategy prefers to what the table holds: their merges replace every matched row. -#}
+{% macro keyed_rows(t, incremental, source, bounds=none, newer=none) -%}
+{% if t.merge_key.row_key or newer %}
+SELECT keyed.*{% if t.merge_key.row_key %}, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key }}{% endif %}
+
 FROM (
 {{ flat_rows(t, incremental, source=source, bounds=bounds)|indent(2, true) }}
 ) AS keyed
+{% if newer %}
+{{ newer|trim("\n") }}
+{% endif %}
 {%- else %}
 {{ flat_rows(t, incremental, source=source, bounds=bounds) }}
 {%- endif %}
+{%- endmacro %}
+
+{#- On one line, what follows `FROM <the table>` in that filter: `stored_filter` limits the stored
+    rows looked at (to the partitions the merge may touch). -#}
+{% macro stored_is_preferred(t, stored_filter) -%}
+AS stored WHERE {{ stored_filter }} AND {% if t.merge_key.row_key %}stored.{{ t.merge_key.row_key }} = {{ row_key(t, "keyed") }}{% else %}stored.event_key = keyed.event_key{% endif %} AND stored.{{ t.dedupe.order_by|ident }} {{ ">=" if t.dedupe.strategy == "keep_latest" else "<=" }} keyed.{{ t.dedupe.order_by|ident }})
 {%- endmacro %}
 
 {% macro column_list(t) -%}
@@ -175,7 +187,7 @@ ON t.{{ t.partition.column|ident }} >= bqflat_partition_from
   AND t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}
 {% endfor %}
 {% if t.dedupe.nullable %}
-  AND ({% for k in t.dedupe.nullable %}s.{{ k|ident }} IS NOT NULL OR {% endfor %}t.event_key = s.event_key)
+  AND (({% for k in t.dedupe.nullable %}s.{{ k|ident }} IS NOT NULL{{ " AND " if not loop.last }}{% endfor %}) OR t.event_key = s.event_key)
 {% endif %}
 WHEN MATCHED AND s.{{ t.dedupe.order_by|ident }} {{ ">" if t.dedupe.strategy == "keep_latest" else "<" }} t.{{ t.dedupe.order_by|ident }} THEN UPDATE SET
 {% for c in t.columns %}

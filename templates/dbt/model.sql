@@ -64,4 +64,10 @@
 {{ "{%" }} endif {{ "%}" }}
 {% endif %}
 {%- endset %}
-{{ m.keyed_rows(t, incremental, "{{ source('ga4', 'events') }}", bounds) }}
+{% set newer %}{% if incremental %}
+{{ "{%" }} if is_incremental() {{ "%}" }}
+-- A row read again replaces the stored row with its key only when the dedupe strategy prefers it.
+WHERE NOT EXISTS (SELECT 1 FROM {{ "{{" }} this {{ "}}" }} {{ m.stored_is_preferred(t, "(stored." ~ t.partition.column ~ " IS NULL OR stored." ~ t.partition.column ~ " IS NOT NULL)") }}
+{{ "{%" }} endif {{ "%}" }}
+{%- endif %}{% endset %}
+{{ m.keyed_rows(t, incremental, "{{ source('ga4', 'events') }}", bounds, newer or none) }}

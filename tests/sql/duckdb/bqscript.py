@@ -498,7 +498,12 @@ class Interpreter:
         self.in_txn = False
         self.txn_failed = False  # a statement failed inside the open transaction
         self.catalogs: set[str] = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+        for macro in _MACROS:
+            con.execute(macro)
         self._ast_cache: dict[str, exp.Expression] = {}
+        self._last_description = None
+        self.last_rows: list[tuple] = []
+        self.last_columns: list[str] = []
 
     # -- catalogs ---------------------------------------------------------------------------
 
@@ -616,6 +621,7 @@ class Interpreter:
             print(f"    [duckdb] {_shorten(sql, 300)}")
         try:
             cur = self.con.execute(sql)
+            self._last_description = cur.description
             return cur.fetchall() if cur.description else []
         except duckdb.Error as e:
             if self.in_txn:
@@ -655,7 +661,9 @@ class Interpreter:
         rows = self._duck(duck, s)
         if isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             self.row_count = int(rows[0][0]) if rows else 0
+        # The result of the last statement, as `bq query` would print it: rows and column names.
         self.last_rows = rows
+        self.last_columns = [d[0] for d in self._last_description or []]
 
     def eval_expr(self, expr_sql: str, ty: str | None, s: Stmt) -> Any:
         """Evaluates one expression with DuckDB; coerced to the variable's type like BigQuery."""
@@ -709,7 +717,35 @@ def static_rewrite(tree: exp.Expression) -> exp.Expression:
     _drop_bigquery_table_properties(tree)
     _split_schema_name(tree)
     _zero_based_offsets(tree)
+    _bigquery_casts_to_string(tree)
     return tree
+
+
+# DuckDB macros the rewritten statements call (created on the interpreter's connection).
+_MACROS = [
+    # CAST(FLOAT64 AS STRING) as BigQuery prints it: 15 significant digits when they round-trip,
+    # else 17 (`%g` style: `3` for 3.0, `1e+20`), `0` for either zero, `nan`, `inf`, `-inf`.
+    # DuckDB prints the shortest round-trip form with a `.0` (`3.0`).
+    """CREATE OR REPLACE TEMP MACRO bq_float_string(x) AS CASE
+         WHEN isnan(x) THEN 'nan'
+         WHEN isinf(x) THEN CASE WHEN x > 0 THEN 'inf' ELSE '-inf' END
+         WHEN x = 0 THEN '0'
+         WHEN CAST(printf('%.15g', x) AS DOUBLE) = x THEN printf('%.15g', x)
+         ELSE printf('%.17g', x) END""",
+    # The operand's type is known only to DuckDB: dispatch on it (every branch binds for any
+    # type; typeof is constant per expression).
+    """CREATE OR REPLACE TEMP MACRO bq_cast_string(x) AS CASE
+         WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN bq_float_string(TRY_CAST(CAST(x AS VARCHAR) AS DOUBLE))
+         ELSE CAST(x AS VARCHAR) END""",
+]
+
+
+def _bigquery_casts_to_string(tree: exp.Expression) -> None:
+    """CAST(x AS STRING) (and SAFE_CAST) becomes bq_cast_string(x): a FLOAT64 prints as in
+    BigQuery (`3`, not DuckDB's `3.0`); every other type casts as before."""
+    for node in list(tree.find_all(exp.Cast)):
+        if node.to.is_type("text"):
+            node.replace(exp.Anonymous(this="bq_cast_string", expressions=[node.this]))
 
 
 def _drop_bigquery_table_properties(tree: exp.Expression) -> None:

@@ -12,6 +12,12 @@ templates or from bqflat's manifest. In particular:
   any -> the value that is set, as STRING;
 - a param column is named `as`, or the key with every character other than letters, digits and
   `_` replaced by `_`;
+- params chosen by glob (`include` / `exclude` / `typed`) are the keys the project's catalog
+  (`catalog:` or `catalog.json`) lists for the event and array that match an `include` glob and
+  no `exclude` glob (`*`, `?`, `[abc]`, case-sensitive), minus the `typed` keys, which are listed
+  as written; a chosen key is typed by the catalog's counts: only strings -> string, only ints ->
+  int64, only floats/doubles -> float64, ints and floats/doubles -> number, text with anything
+  else -> any (and any when no value column was ever set);
 - `items: explode` gives one row per item, with `item_index` the item's 0-based position, and an
   event without items one row whose item columns are NULL (the event is not lost);
 - dedupe: rows with equal keys (plus `item_index` with explode) keep the latest (or first) by
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fnmatch
 import json
 import math
 import re
@@ -145,14 +152,64 @@ def _is_field(path: str) -> bool:
 
 def load_project(project_dir: Path) -> list[Table]:
     proj = yaml.safe_load((project_dir / "bqflat.yaml").read_text()) or {}
+    catalog = load_catalog(project_dir / (proj.get("catalog") or "catalog.json"))
     tables = []
     for f in sorted((project_dir / "events").glob("*.yaml")):
         spec = yaml.safe_load(f.read_text())
-        tables.append(resolve(proj, spec, f"events/{f.name}"))
+        tables.append(resolve(proj, spec, f"events/{f.name}", catalog))
     return tables
 
 
-def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
+# (event, array) -> key -> (occurrences, string, int, float, double counts)
+Catalog = dict[tuple[str, str], dict[str, tuple[int, ...]]]
+
+
+def load_catalog(path: Path) -> Catalog | None:
+    """A saved discovery result (`bq query --format=json`: counts as strings, or numbers)."""
+    if not path.is_file():
+        return None
+    out: Catalog = {}
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        counts = tuple(int(row[c]) for c in ("occurrences", "string_values", "int_values", "float_values", "double_values"))
+        out.setdefault((row["event_name"], row["array_name"]), {})[row["key"]] = counts
+    return out
+
+
+def catalog_type(counts: tuple[int, ...]) -> str:
+    """README "Params from the catalog": the type the values a key was seen with imply."""
+    _, s, i, f, d = counts
+    text, integer, real = s > 0, i > 0, f + d > 0
+    if text:
+        return "string" if not (integer or real) else "any"
+    if integer and real:
+        return "number"
+    if integer:
+        return "int64"
+    if real:
+        return "float64"
+    return "any"  # never set: nothing to go by
+
+
+def glob_match(key: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(key, pattern)
+
+
+def chosen_params(spec_params: Any, catalog: Catalog | None, event: str, array: str) -> list[dict]:
+    """A spec's `params` / `user_properties` / `item_params`, as a list of {key, type, as}."""
+    if not isinstance(spec_params, dict):
+        return list(spec_params or [])
+    if catalog is None:
+        raise ValueError(f"{event}: {array} chooses keys by glob, but the project has no catalog")
+    typed = list(spec_params.get("typed") or [])
+    written = {p["key"] for p in typed}
+    include, exclude = spec_params.get("include") or [], spec_params.get("exclude") or []
+    keys = catalog.get((event, array), {})
+    chosen = [{"key": k, "type": catalog_type(keys[k])} for k in sorted(keys)
+              if any(glob_match(k, g) for g in include) and not any(glob_match(k, g) for g in exclude) and k not in written]
+    return typed + chosen
+
+
+def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = None) -> Table:
     def setting(key: str, default: Any = None) -> Any:
         if key in spec and spec[key] is not None:
             return spec[key]
@@ -192,12 +249,12 @@ def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
         cols.append(Col(p.get("as") or column_name(p["key"]), bq, "param", array=array, key=p["key"], ptype=ptype))
 
     seen_keys: set[str] = set()
-    for p in spec.get("params") or []:
+    for p in chosen_params(spec.get("params"), catalog, event, "event_params"):
         if p["key"] in seen_keys:
             continue
         seen_keys.add(p["key"])
         add_param(p, "event_params")
-    for p in spec.get("user_properties") or []:
+    for p in chosen_params(spec.get("user_properties"), catalog, event, "user_properties"):
         add_param(p, "user_properties")
 
     items_mode = setting("items", "drop")
@@ -206,7 +263,7 @@ def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
         cols.append(Col("item_index", "INT64", "item_index"))
         for f in setting("item_fields") or DEFAULT_ITEM_FIELDS:
             cols.append(Col(f if f.startswith("item_") else "item_" + f, ga4.item_field_type(f), "item_field", f))
-        for p in spec.get("item_params") or []:
+        for p in chosen_params(spec.get("item_params"), catalog, event, "item_params"):
             add_param(p, "item_params")
 
     dedupe = setting("dedupe") or {}
@@ -231,8 +288,9 @@ def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
         if k.lower() not in present:
             add_param({"key": k, "type": "any"}, "event_params")
             present.add(k.lower())
-    by_name = {c.name: c for c in cols}
-    nullable = [k for k in keys if by_name[k].kind == "param"]
+    # README "Dedupe": any chosen key but event_key can be NULL; a row with a NULL in it is told
+    # apart by its event.
+    nullable = [] if keys == ["event_key"] else list(keys)
     if explode:
         keys = keys + ["item_index"]
 
@@ -272,11 +330,16 @@ def resolve(proj: dict, spec: dict, spec_file: str) -> Table:
 
 
 def bq_float_string(x: float) -> str:
-    """CAST(FLOAT64 AS STRING) in BigQuery for the values the fixtures use (non-integral, and
-    printed the same by Python's shortest repr)."""
-    if x == int(x):
-        raise ValueError("fixtures avoid integral FLOAT64 values in `any` params (see README of the suite)")
-    return repr(x)
+    """CAST(FLOAT64 AS STRING) in BigQuery: 15 significant digits when they round-trip, else 17
+    (`3` for 3.0, `0.375`, `1e+20`); zero and NaN unsigned."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    s = "%.15g" % x
+    return s if float(s) == x else "%.17g" % x
 
 
 def typed(v: dict | None, ptype: str) -> Any:
@@ -418,7 +481,7 @@ def dedupe(t: Table, rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         key = tuple(r[k] for k in t.dedupe_key)
-        if t.nullable and all(r[k] is None for k in t.nullable):
+        if t.nullable and any(r[k] is None for k in t.nullable):
             key = key + (r["__id"],)
         groups.setdefault(key, []).append(r)
     out = []
@@ -485,7 +548,7 @@ class IncrementalModel:
 
     def _key(self, r: dict) -> tuple:
         key = tuple(r[k] for k in self.t.dedupe_key)
-        if self.t.nullable and all(r[k] is None for k in self.t.nullable):
+        if self.t.nullable and any(r[k] is None for k in self.t.nullable):
             key = key + (r["__id"],)
         return key
 

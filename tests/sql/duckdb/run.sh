@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Tier 2 of the SQL conformance suite: builds bqflat, generates the BigQuery scripts of the test
 # projects (and of examples/ga4_ecommerce) into a temp dir, executes them on DuckDB through
-# sqlglot and checks the rows they compute. Extra arguments go to run.py:
-#   --only full|incremental|rollback|example   run some scenarios (repeatable)
+# sqlglot and checks the rows they compute. The `targets` scenario also compiles a build's dbt and
+# Dataform projects with the real tools (../targets/install.sh installs them into .tools/, once)
+# and executes the SQL they would run. Extra arguments go to run.py:
+#   --only NAME                                 run some scenarios (repeatable): full, incremental,
+#                                               rollback, example, discover, catalog, targets
 #   --mutations                                 check that mutated SQL is caught (slow, ~2 min)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -57,7 +57,8 @@ for (const entry of definitions) {
     continue;
   }
   const name = path.basename(fileName, '.sqlx');
-  const script = (tasks) => tasks.build().map((task) => task.statement.trim() + ';').join('\n\n') + '\n';
+  // The `;` on its own line: a statement may end in a comment.
+  const script = (tasks) => tasks.build().map((task) => task.statement.trim() + '\n;').join('\n\n') + '\n';
   fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
   written++;
   const own = table.columns.map((c) => c.name);

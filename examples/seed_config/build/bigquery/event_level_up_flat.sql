@@ -116,7 +116,7 @@ BEGIN
   ) AS s
   ON t.event_date >= bqflat_partition_from
     AND t.event_id IS NOT DISTINCT FROM s.event_id
-    AND (s.event_id IS NOT NULL OR t.event_key = s.event_key)
+    AND ((s.event_id IS NOT NULL) OR t.event_key = s.event_key)
   WHEN MATCHED AND s.event_ts > t.event_ts THEN UPDATE SET
     event_date = s.event_date,
     event_ts = s.event_ts,
