@@ -175,13 +175,11 @@ pub fn compare(
     let manifest = Manifest::new(artifacts, tables, previous, inputs);
     // A new input digest alone is not a stale output: the files are what the inputs make.
     let digest_changed = previous.is_none_or(|p| p.inputs != manifest.inputs);
-    let manifest_changed = previous
-        .map(|p| Manifest {
-            inputs: manifest.inputs.clone(),
-            ..p.clone()
-        })
-        .as_ref()
-        != Some(&manifest);
+    let manifest_changed = previous.is_none_or(|p| {
+        let m = &manifest;
+        (&p.bqflat_version, p.build, &p.outputs, &p.artifacts)
+            != (&m.bqflat_version, m.build, &m.outputs, &m.artifacts)
+    });
     diagnostics.into_result(Comparison {
         outcomes,
         foreign,

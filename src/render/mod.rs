@@ -116,7 +116,8 @@ pub struct Artifact {
     /// A BigQuery script, parsed before it is written. dbt and Dataform files hold those tools'
     /// own syntax; the test suite compiles them with the real tools.
     pub script: bool,
-    /// Fingerprint of everything the file is made from (model, templates, bqflat version).
+    /// Fingerprint of everything the file is made from (its spec and the project file as text,
+    /// the flags, the templates, bqflat's version).
     pub inputs: Option<String>,
     /// The sha256 and size of the file already on disk, when its inputs have not changed since
     /// the build that wrote it: it is neither rendered nor rewritten.
