@@ -77,13 +77,23 @@ pub fn compile_spec_bytes(bytes: &[u8]) -> Result<Compiled, Diagnostics> {
 
 /// Where a project's build goes: `--out`, else the project file's `output:`, else `build/`.
 pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBuf {
-    match (
-        out,
-        project.file.as_ref().and_then(|f| f.value.output.as_ref()),
-    ) {
+    let output = project
+        .file
+        .as_ref()
+        .and_then(|f| f.value.output.as_deref());
+    output_folder_of(&project.dir, out, output)
+}
+
+/// [`output_folder`] from the project directory, `--out` and the project file's `output:`.
+fn output_folder_of(
+    dir: &Utf8Path,
+    out: Option<&Utf8PathBuf>,
+    output: Option<&str>,
+) -> Utf8PathBuf {
+    match (out, output) {
         (Some(out), _) => out.clone(),
-        (None, Some(output)) => project.dir.join(output),
-        (None, None) => project.dir.join(DEFAULT_OUTPUT),
+        (None, Some(output)) => dir.join(output),
+        (None, None) => dir.join(DEFAULT_OUTPUT),
     }
 }
 
@@ -136,22 +146,22 @@ pub fn compile_project(
 /// something cannot be read (the build then runs in full and reports it). Reading and hashing is
 /// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
 pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
-    use crate::project::{self, catalog, within, PROJECT_FILE, TEMPLATES_DIR};
+    use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
     let dir = &inputs.dir;
     // Paths relative to the project, so where bqflat runs from does not change the digest.
     let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let project_file = match &inputs.config {
-        Some(path) => Some(path.clone()),
-        None => Some(within(dir, PROJECT_FILE)).filter(|p| p.is_file()),
-    };
+    let project_file = inputs
+        .config
+        .clone()
+        .or_else(|| project::default_project_file(dir));
     let mut settings = crate::spec::ProjectFile::default();
     if let Some(path) = project_file {
         let bytes = std::fs::read(&path).ok()?;
         settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
         files.push((PROJECT_FILE.to_string(), bytes));
     }
-    let catalog = within(dir, settings.catalog.as_deref().unwrap_or(catalog::FILE));
+    let catalog = project::catalog_path(dir, settings.catalog.as_deref());
     if catalog.is_file() {
         files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
     }
@@ -164,11 +174,7 @@ pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         return None;
     }
     // The output folder as the scripts' headers name it.
-    let out = match (&inputs.out, &settings.output) {
-        (Some(out), _) => out.clone(),
-        (None, Some(output)) => dir.join(output),
-        (None, None) => dir.join(DEFAULT_OUTPUT),
-    };
+    let out = output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());
     let context = format!(
         "{}\n{:?}\n{}",
         render::BQFLAT_VERSION,
@@ -371,7 +377,7 @@ pub fn with_migrations(
             && !artifacts.iter().any(|a| a.path == entry.path)
         {
             if let Some(text) = previous.files.get(&entry.path) {
-                artifacts.push(Artifact::new(entry.path.clone(), text.clone(), None));
+                artifacts.push(Artifact::new(entry.path.clone(), text.clone()));
             }
         }
     }

@@ -720,7 +720,6 @@ impl EventCtx<'_> {
 
     /// Params listed one by one; `at` is where the list is (`params`, `params.typed`).
     fn listed_params(&mut self, at: &str, array: &str, params: &[Param], columns: &mut Columns) {
-        let setting = at;
         for (i, param) in params.iter().enumerate() {
             let path = format!("{at}[{i}]");
             if param.key.is_empty() {
@@ -753,7 +752,7 @@ impl EventCtx<'_> {
                 columns,
                 column,
                 &alias_path,
-                format!("{setting} key `{}`", param.key),
+                format!("{at} key `{}`", param.key),
             );
         }
     }

@@ -77,7 +77,7 @@ impl Project {
                 }
                 Some(path.to_owned())
             }
-            None => Some(within(dir, PROJECT_FILE)).filter(|p| p.is_file()),
+            None => default_project_file(dir),
         };
         let file = file_path.and_then(|path| {
             load::load_yaml(&path, Some(ProjectFile::default()), "")
@@ -100,7 +100,7 @@ impl Project {
             .and_then(|f| Some((f, f.value.catalog.as_ref()?)))
         {
             Some((file, named)) => {
-                let path = within(dir, named);
+                let path = catalog_path(dir, Some(named));
                 if path.is_file() {
                     Some(path)
                 } else {
@@ -111,7 +111,7 @@ impl Project {
                     None
                 }
             }
-            None => Some(within(dir, catalog::FILE)).filter(|p| p.is_file()),
+            None => Some(catalog_path(dir, None)).filter(|p| p.is_file()),
         };
         let catalog =
             catalog.and_then(|path| Catalog::load(&path).map_err(|d| diagnostics.push(d)).ok());
@@ -128,6 +128,16 @@ impl Project {
     pub fn relative<'a>(&self, path: &'a Utf8Path) -> &'a Utf8Path {
         path.strip_prefix(&self.dir).unwrap_or(path)
     }
+}
+
+/// `dir/bqflat.yaml`, when it exists.
+pub(crate) fn default_project_file(dir: &Utf8Path) -> Option<Utf8PathBuf> {
+    Some(within(dir, PROJECT_FILE)).filter(|p| p.is_file())
+}
+
+/// The catalog: the project file's `catalog:`, else `catalog.json`, in the project directory.
+pub(crate) fn catalog_path(dir: &Utf8Path, named: Option<&str>) -> Utf8PathBuf {
+    within(dir, named.unwrap_or(catalog::FILE))
 }
 
 /// `dir/name`, without a leading `./` when `dir` is the current folder, so messages show the

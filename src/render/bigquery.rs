@@ -49,7 +49,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     });
     let mut results = vec![r
         .render(&format!("{DIR}/setup.sql"), &setup, "_setup.sql")
-        .map(|contents| Artifact::new(setup_path, contents, None))];
+        .map(|contents| Artifact::new(setup_path, contents))];
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
         let run_path = format!("{}{path}", r.run_prefix);
@@ -124,7 +124,7 @@ pub fn render_migration(
     };
     let what = format!("the migration of event `{}`", table.event);
     r.render(&format!("{DIR}/{template}"), &context, &what)
-        .map(|contents| Artifact::new(path, contents, None))
+        .map(|contents| Artifact::new(path, contents))
 }
 
 pub(super) fn metadata_view(build: &Build) -> serde_json::Value {

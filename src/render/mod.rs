@@ -126,11 +126,11 @@ pub struct Artifact {
 
 impl Artifact {
     /// A BigQuery script not tied to one table's inputs.
-    pub fn new(path: String, contents: String, table: Option<usize>) -> Artifact {
+    pub fn new(path: String, contents: String) -> Artifact {
         Artifact {
             path,
             contents,
-            table,
+            table: None,
             script: true,
             inputs: None,
             reused: None,
@@ -141,7 +141,7 @@ impl Artifact {
     pub fn other(path: String, contents: String) -> Artifact {
         Artifact {
             script: false,
-            ..Artifact::new(path, contents, None)
+            ..Artifact::new(path, contents)
         }
     }
 }
@@ -202,7 +202,7 @@ impl Renderer<'_> {
                 script,
                 table: Some(index),
                 inputs: Some(inputs),
-                ..Artifact::new(path, String::new(), None)
+                ..Artifact::new(path, String::new())
             };
             if let Some(kept) = self
                 .reuse
@@ -288,6 +288,43 @@ pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The file name (and dbt model name) of a table in the dbt and Dataform projects: the table's,
+/// qualified by dataset (and project) outside the default target dataset, since both tools want
+/// the names unique.
+pub fn file_stem(table: &Table, build: &Build) -> String {
+    let target = &build.setup.metadata;
+    let name = if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
+        table.name.clone()
+    } else if table.project == target.project {
+        format!("{}__{}", table.dataset, table.name)
+    } else {
+        format!("{}__{}__{}", table.project, table.dataset, table.name)
+    };
+    name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
+}
+
+/// The project as the dbt and Dataform project files see it.
+pub fn project_view(build: &Build) -> serde_json::Value {
+    let m = &build.setup.metadata;
+    serde_json::json!({
+        "gcp_project": m.project,
+        "dataset": m.dataset,
+        "location": build.setup.location,
+        "source": build.tables.first().map(|t| &t.source),
+    })
+}
+
+/// A table as the dbt and Dataform templates see it: the BigQuery view plus its file name,
+/// lookback in whole days, column descriptions and merge key.
+pub fn embedded_view(table: &Table, build: &Build) -> serde_json::Value {
+    let mut view = bigquery::table_view(table, build);
+    view["model"] = serde_json::json!(file_stem(table, build));
+    view["lookback_days"] = serde_json::json!(lookback_days(table));
+    view["column_docs"] = column_docs(table);
+    view["merge_key"] = merge_key(table);
+    view
 }
 
 /// What dbt and Dataform merge on. Their merges compare keys with `=`, which never matches NULL,
