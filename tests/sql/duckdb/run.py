@@ -772,27 +772,11 @@ def targets_data() -> tuple[dict, dict]:
     return p1, p2
 
 
-def dbt_merge(table_ref: str, tmp_ref: str, unique_key: list[str], columns: list[str]) -> str:
-    """The MERGE dbt-bigquery runs for an incremental model with `incremental_strategy='merge'`
-    (dbt-core 1.11 `default__get_merge_sql`, a list `unique_key`, source = the model's temporary
-    table): matched rows are updated with every column, new rows inserted.
-    tests/sql/targets/dbt_sql.py writes a MERGE that only inserts (`WHEN NOT MATCHED THEN INSERT
-    ROW`), which is enough for analysis but not what dbt runs."""
-    on = ") and (".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in unique_key)
-    cols = ", ".join(f"`{c}`" for c in columns)
-    return (f"merge into {table_ref} as DBT_INTERNAL_DEST\n"
-            f"    using (\n    select * from {tmp_ref}\n    ) as DBT_INTERNAL_SOURCE\n"
-            f"    on ({on})\n"
-            f"when matched then update set\n    "
-            + ",\n    ".join(f"`{c}` = DBT_INTERNAL_SOURCE.`{c}`" for c in columns)
-            + f"\nwhen not matched then insert\n    ({cols})\nvalues\n    ({cols});\n")
-
-
 def scenario_targets(work: Path, bqflat: str) -> None:
     """The dbt and Dataform targets compute the BigQuery target's rows: the three are one spec,
     so a table must not depend on the tool that builds it. One build writes all three;
     tests/sql/targets/compile.sh compiles dbt/ and dataform/ with the real tools into the scripts
-    they would run (dbt's MERGE as dbt runs it, see dbt_merge). Each target gets its own DuckDB
+    they would run. Each target gets its own DuckDB
     with the same shards (targets_data): a first run, new shards (late events inside and outside
     the lookback, duplicates, intraday copies and intraday-only events) and a second run, then a
     third over unchanged data. After every run each dbt and Dataform table must hold the BigQuery
@@ -828,27 +812,6 @@ def scenario_targets(work: Path, bqflat: str) -> None:
     for name in ("dbt", "dataform"):
         for ds in sorted({(t.project, t.dataset) for t in tables}):
             conns[name].execute(f"CREATE SCHEMA IF NOT EXISTS {q(ds[0])}.{q(ds[1])}")
-    unique_keys = {}
-    for t in tables:
-        config = (out / "dbt" / "models" / f"{t.name}.sql").read_text()
-        m = re.search(r"unique_key=(\[[^\]]*\])", config)
-        unique_keys[t.name] = json.loads(m.group(1)) if m else None
-
-    def dbt_script(t: X.Table, run: int) -> Path:
-        """dbt's incremental run of one model: compile.sh's DECLARE _dbt_max_partition and
-        temporary table, then dbt's own MERGE (dbt_merge) and the temporary table dropped."""
-        text = (gen["dbt"] / "bigquery" / "incremental" / f"{t.name}.sql").read_text()
-        at = text.find("\nMERGE INTO ")
-        tmp = re.search(r"CREATE OR REPLACE TABLE (`[^`]*__dbt_tmp`)", text)
-        if at < 0 or tmp is None or unique_keys[t.name] is None:
-            raise RuntimeError(f"unexpected dbt script for {t.name} (no MERGE, temporary table or unique_key)")
-        cols = [r[0] for r in conns["dbt"].execute(f"DESCRIBE {tref(t.project, t.dataset, t.name)}").fetchall()]
-        f = work / "dbt-runs" / f"{t.name}.run{run}.sql"
-        f.parent.mkdir(exist_ok=True)
-        f.write_text(text[: at + 1] + dbt_merge(f"`{t.full_name}`", tmp.group(1), unique_keys[t.name], cols)
-                     + f"DROP TABLE {tmp.group(1)};\n")
-        return f
-
     def compare(name: str, t: X.Table, ref: list[dict], ref_types: dict[str, str], label: str) -> None:
         con = conns[name]
         if not table_exists(con, t.project, t.dataset, t.name):
@@ -896,11 +859,9 @@ def scenario_targets(work: Path, bqflat: str) -> None:
             ref = actual_rows(conns["bigquery"], t)
             ref_types = {r[0]: DUCK_TO_BQ.get(r[1], r[1]) for r in conns["bigquery"].execute(
                 f"DESCRIBE {tref(t.project, t.dataset, t.name)}").fetchall()}
-            scripts = {
-                "dbt": gen["dbt"] / "bigquery" / f"{t.name}.sql" if run == 1 else dbt_script(t, run),
-                "dataform": gen["dataform"] / "bigquery" / f"{t.name}.sql" if run == 1
-                else gen["dataform"] / "bigquery" / "incremental" / f"{t.name}.sql",
-            }
+            # First runs create the table; later runs are the tools' incremental scripts.
+            later = "" if run == 1 else "incremental"
+            scripts = {name: gen[name] / "bigquery" / later / f"{t.name}.sql" for name in ("dbt", "dataform")}
             for name, f in scripts.items():
                 if run_script(its[name], f, f"targets/{name}/{t.name} run {run}") is not None:
                     compare(name, t, ref, ref_types, f"targets/{name}/{t.name} run {run}")

@@ -4,8 +4,10 @@ layout the ZetaSQL harness reads:
 
   <gen>/bigquery/<model>.sql               first run: CREATE OR REPLACE TABLE … AS (compiled model)
   <gen>/bigquery/incremental/<model>.sql   later runs: DECLARE _dbt_max_partition (as dbt-bigquery
-                                           does), the model into a temporary table, MERGE on the
-                                           unique key; then the compiled data tests
+                                           does), the model into a temporary table, and dbt's MERGE
+                                           (dbt-core's `default__get_merge_sql` for a list
+                                           `unique_key`: matched rows updated with every column,
+                                           new rows inserted); then the compiled data tests
 
   python dbt_sql.py <build> <gen>
 
@@ -83,32 +85,37 @@ def main() -> int:
     artifacts = []
     for node in models:
         c = node["config"]
-        target = f"`{node['database']}.{node['schema']}.{node['alias']}`"
+        relation = f"{node['database']}.{node['schema']}.{node['alias']}"
+        target = f"`{relation}`"
         part = c["partition_by"]
         field = part["field"]
         partition = field if part["data_type"] == "date" else f"DATE({field})"
         cluster = f"\nCLUSTER BY {', '.join(c['cluster_by'])}" if c.get("cluster_by") else ""
         file = f"{node['name']}.sql"
-        table = described.get(f"{node['database']}.{node['schema']}.{node['alias']}")
+        table = described.get(relation)
         if table is None:
             print(f"dbt: model {node['name']} builds a table bqflat's manifest does not describe", file=sys.stderr)
             return 1
         keys = c["unique_key"] if isinstance(c.get("unique_key"), list) else [c.get("unique_key")]
         extra = [{"name": k, "type": "STRING", "source": ""} for k in keys
                  if k and k not in {col["name"] for col in table["columns"]}]
-        artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=table["columns"] + extra)})
+        columns = table["columns"] + extra
+        artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=columns)})
         (out / file).write_text(
             f"CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['first'][file]}\n);\n")
         if c["materialized"] != "incremental":
             continue
-        on = " AND ".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
-        tmp_table = f"`{node['database']}.{node['schema']}.{node['alias']}__dbt_tmp`"
+        on = ") and (".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
+        names = [f"`{col['name']}`" for col in columns]
+        update = ",\n    ".join(f"{n} = DBT_INTERNAL_SOURCE.{n}" for n in names)
+        tmp_table = f"`{relation}__dbt_tmp`"
         (out / "incremental" / file).write_text(
             f"DECLARE _dbt_max_partition {part['data_type'].upper()} DEFAULT (\n"
             f"  SELECT MAX({field}) FROM {target} WHERE {field} IS NOT NULL\n);\n"
             f"CREATE OR REPLACE TABLE {tmp_table}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['later'][file]}\n);\n"
-            f"MERGE INTO {target} AS DBT_INTERNAL_DEST\nUSING (SELECT * FROM {tmp_table}) AS DBT_INTERNAL_SOURCE\n"
-            f"ON ({on})\nWHEN NOT MATCHED THEN INSERT ROW;\n")
+            f"merge into {target} as DBT_INTERNAL_DEST\n    using (\n    select * from {tmp_table}\n    ) as DBT_INTERNAL_SOURCE\n"
+            f"    on ({on})\nwhen matched then update set\n    {update}\n"
+            f"when not matched then insert\n    ({', '.join(names)})\nvalues\n    ({', '.join(names)});\n")
     # The data tests (unique, not_null) query the built tables.
     tests = sorted(k for k in variants["first"] if k.startswith("schema.yml/"))
     for i, test in enumerate(tests):
