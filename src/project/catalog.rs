@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 
-use crate::diagnostics::{io_error, Diagnostic, Location};
+use crate::diagnostics::{Diagnostic, Location};
 use crate::spec::ParamType;
 
 pub const FILE: &str = "catalog.json";
@@ -66,17 +66,17 @@ fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 
 impl Catalog {
     pub fn load(path: &Utf8Path) -> Result<Catalog, Diagnostic> {
-        let size = std::fs::metadata(path)
-            .map_err(|e| io_error(path, "read", &e))?
-            .len();
-        if size > MAX_BYTES {
-            return Err(Diagnostic::new(format!(
-                "{path} is {size} bytes; catalogs over {MAX_BYTES} bytes are not read"
-            ))
-            .at(Location::file(path))
-            .hint("run `bqflat discover-sql` over a shorter window"));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "read", &e))?;
+        let bytes = super::load::read_limited(
+            path,
+            MAX_BYTES,
+            "catalogs",
+            "run `bqflat discover-sql` over a shorter window",
+        )?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Diagnostic::new(format!("{path} is not UTF-8 text"))
+                .at(Location::file(path))
+                .hint("save the output of `bq query --format=json` on the `bqflat discover-sql` query unchanged")
+        })?;
         Catalog::parse(path, &text)
     }
 

@@ -64,18 +64,34 @@ pub fn load_yaml<T: DeserializeOwned>(
     empty: Option<T>,
     empty_hint: &str,
 ) -> Result<Loaded<T>, Diagnostic> {
+    let bytes = read_limited(
+        path,
+        MAX_FILE_BYTES,
+        "YAML files",
+        "a spec describes one event in a few lines: split the file, or move what is not a spec out of the project",
+    )?;
+    parse_yaml_bytes(path, bytes, empty, empty_hint)
+}
+
+/// The bytes of `path`, refused without reading when it is over `max` bytes (`kind` and `hint`
+/// say what such files are and what to do).
+pub fn read_limited(
+    path: &Utf8Path,
+    max: u64,
+    kind: &str,
+    hint: &str,
+) -> Result<Vec<u8>, Diagnostic> {
     let size = std::fs::metadata(path)
         .map_err(|e| io_error(path, "read", &e))?
         .len();
-    if size > MAX_FILE_BYTES {
+    if size > max {
         return Err(Diagnostic::new(format!(
-            "{path} is {size} bytes; bqflat reads YAML files of up to {MAX_FILE_BYTES} bytes"
+            "{path} is {size} bytes; bqflat reads {kind} of up to {max} bytes"
         ))
         .at(Location::file(path))
-        .hint("a spec describes one event in a few lines: split the file, or move what is not a spec out of the project"));
+        .hint(hint));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read", &e))?;
-    parse_yaml_bytes(path, bytes, empty, empty_hint)
+    std::fs::read(path).map_err(|e| io_error(path, "read", &e))
 }
 
 /// Parses YAML bytes (UTF-8, an optional byte order mark) already in memory.
