@@ -16,3 +16,4 @@ pub mod schema;
 pub mod spec;
 pub mod validate;
 pub mod verify;
+pub mod view;

@@ -281,6 +281,24 @@ pub fn expand_table_template(
     Ok(out)
 }
 
+/// Characters that end a line in some reader of the file, or that make text read differently
+/// from how it is stored (bidirectional overrides, zero-width marks): never written raw where
+/// they could hide code from a reviewer.
+pub fn is_hidden_or_breaking(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -765,7 +765,7 @@ fn a_build_with_unchanged_inputs_stops_early_but_restores_what_is_missing() {
     // A template override is an input too.
     let p = p.file(
         "templates/bigquery/incremental.sql",
-        "-- {{ t.event }}\nSELECT 1;\n",
+        "-- {{ t.event|comment }}\nSELECT 1;\n",
     );
     let run = p.run(&["build"]);
     assert!(run.stdout.contains("1 changed"), "{}", run.stdout);

@@ -183,7 +183,41 @@ pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<U
             continue;
         };
         // Other files (notes, backups) may live beside the specs.
-        if matches!(path.extension(), Some("yaml" | "yml")) {
+        if !matches!(path.extension(), Some("yaml" | "yml")) {
+            continue;
+        }
+        // The path is written into every generated header: a line break in it would start a
+        // line of SQL of its own.
+        if path
+            .as_str()
+            .chars()
+            .any(crate::names::is_hidden_or_breaking)
+        {
+            let shown: String = path
+                .as_str()
+                .chars()
+                .map(|c| {
+                    if crate::names::is_hidden_or_breaking(c) {
+                        '?'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            diagnostics.push(
+                Diagnostic::new(
+                    "the spec's file name holds a line break, control or invisible character",
+                )
+                .at(crate::diagnostics::Location::new(
+                    Utf8PathBuf::from(shown),
+                    1,
+                    1,
+                ))
+                .hint("rename the file with letters, digits, `_`, `-` and `.` only"),
+            );
+            continue;
+        }
+        {
             paths.push(path.to_owned());
         }
     }

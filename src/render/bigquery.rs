@@ -2,12 +2,12 @@
 
 use camino::Utf8Path;
 use minijinja::value::Serde;
-use minijinja::{context, Environment};
-use serde_json::json;
+use minijinja::Environment;
 
-use super::{template_error, Artifact, Renderer, TableFile, BQFLAT_VERSION};
+use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table};
+use crate::view::{self, DiscoveryContext, MigrationContext, SetupContext, TableContext};
 
 pub const DIR: &str = "bigquery";
 pub const SETUP_FILE: &str = "_setup.sql";
@@ -39,14 +39,10 @@ pub fn table_path(table: &Table, build: &Build) -> String {
 /// Renders every table's script and the setup script.
 pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnostic>> {
     let setup_path = format!("{DIR}/{SETUP_FILE}");
-    let setup = json!({
-        "setup": {
-            "datasets": build.setup.datasets,
-            "metadata": metadata_view(build),
-            "location": build.setup.location,
-        },
-        "run_path": format!("{}{setup_path}", r.run_prefix),
-    });
+    let setup = view::to_value(&SetupContext::new(
+        build,
+        format!("{}{setup_path}", r.run_prefix),
+    ));
     let mut results = vec![r
         .render(&format!("{DIR}/setup.sql"), &setup, "_setup.sql")
         .map(|contents| Artifact::new(setup_path, contents))];
@@ -55,9 +51,9 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         let run_path = format!("{}{path}", r.run_prefix);
         TableFile {
             template: format!("{DIR}/{}", table.template),
-            context: Box::new(
-                move || json!({ "t": table_view(table, build), "run_path": run_path }),
-            ),
+            context: Box::new(move || {
+                view::to_value(&TableContext::new(table, build, Some(run_path), None))
+            }),
             path,
         }
     }));
@@ -71,19 +67,9 @@ pub fn render_discovery(
     env: &Environment<'_>,
     templates: Option<&Utf8Path>,
 ) -> Result<String, crate::diagnostics::Diagnostic> {
-    let mut source_view = serde_json::to_value(source).expect("the model serializes");
-    source_view["full_name"] = json!(format!(
-        "{}.{}.{}",
-        source.project, source.dataset, source.table
-    ));
+    let context = DiscoveryContext::new(source, window);
     env.get_template(&format!("{DIR}/discover.sql"))
-        .and_then(|t| {
-            t.render(context! {
-                source => Serde(&source_view),
-                window => Serde(window),
-                bqflat_version => BQFLAT_VERSION,
-            })
-        })
+        .and_then(|t| t.render(Serde(&context)))
         .map_err(|err| template_error(&err, templates, "the discovery query"))
 }
 
@@ -105,44 +91,20 @@ pub fn render_migration(
                 .iter()
                 .filter(|c| added.contains(&c.name.as_str()))
                 .collect();
-            let context = json!({
-                "t": table_view(table, build),
-                "added": added,
-                "options": options,
-                "build": number,
-                "run_path": run_path,
-            });
+            let context = view::to_value(&MigrationContext::new(
+                table, build, &added, *options, number, run_path,
+            ));
             ("migration.sql", context)
         }
         Migration::Rebuild => {
             let mut full = table.clone();
             full.mode = crate::spec::Mode::Full;
             full.daily_batches = false;
-            let context = json!({ "t": table_view(&full, build), "run_path": run_path });
+            let context = view::to_value(&TableContext::new(&full, build, Some(run_path), None));
             ("full.sql", context)
         }
     };
     let what = format!("the migration of event `{}`", table.event);
     r.render(&format!("{DIR}/{template}"), &context, &what)
         .map(|contents| Artifact::new(path, contents))
-}
-
-pub(super) fn metadata_view(build: &Build) -> serde_json::Value {
-    let m = &build.setup.metadata;
-    json!({
-        "watermarks_full": format!("{}.{}.{}", m.project, m.dataset, m.watermarks),
-        "runs_full": format!("{}.{}.{}", m.project, m.dataset, m.runs),
-    })
-}
-
-/// The table as templates see it: the model plus the qualified names they need.
-pub(super) fn table_view(table: &Table, build: &Build) -> serde_json::Value {
-    let mut view = serde_json::to_value(table).expect("the model serializes");
-    view["full_name"] = json!(table.full_name());
-    view["dataset_full_name"] = json!(format!("{}.{}", table.project, table.dataset));
-    let s = &table.source;
-    view["source"]["full_name"] = json!(format!("{}.{}.{}", s.project, s.dataset, s.table));
-    view["metadata"] = metadata_view(build);
-    view["location"] = json!(build.setup.location);
-    view
 }

@@ -2,20 +2,16 @@
 //! documentation and tests. Models are Jinja themselves: the templates write dbt's tags literally
 //! and every user text inside them goes through `literal` (with `embed`) or `jinja_text`.
 
-use serde_json::json;
-
-use super::{embedded_view, file_stem, project_view, Artifact, Renderer, TableFile};
+use super::{Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::Build;
+use crate::view::{self, file_stem, Embed, ProjectContext, TableContext};
 
 pub const DIR: &str = "dbt";
 
 /// The project files and one model per table.
 pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnostic>> {
-    let context = json!({
-        "project": project_view(build),
-        "models": build.tables.iter().map(|t| embedded_view(t, build)).collect::<Vec<_>>(),
-    });
+    let context = view::to_value(&ProjectContext::new(build, true, None));
     let files = [
         ("dbt_project.yml", "dbt_project.yml"),
         ("profiles.yml", "profiles.yml"),
@@ -30,7 +26,9 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     results.extend(r.per_table(build, false, |table| TableFile {
         path: format!("{DIR}/models/{}.sql", file_stem(table, build)),
         template: format!("{DIR}/model.sql"),
-        context: Box::new(|| json!({ "t": embedded_view(table, build), "embed": true })),
+        context: Box::new(|| {
+            view::to_value(&TableContext::new(table, build, None, Some(Embed::Dbt)))
+        }),
     }));
     results
 }

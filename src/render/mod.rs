@@ -4,6 +4,7 @@
 pub mod bigquery;
 pub mod dataform;
 pub mod dbt;
+mod filters;
 pub mod quote;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -27,7 +28,12 @@ macro_rules! builtin {
 
 /// The built-in templates, by name: `<target>/<file>`.
 pub const BUILTIN: &[(&str, &str)] = builtin![
+    "bigquery/_ddl.sql",
     "bigquery/_macros.sql",
+    "bigquery/_expressions.sql",
+    "bigquery/_rows.sql",
+    "bigquery/_state.sql",
+    "bigquery/_window.sql",
     "bigquery/discover.sql",
     "bigquery/full.sql",
     "bigquery/incremental.sql",
@@ -56,16 +62,10 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
         .expect("static syntax config is valid");
     env.set_syntax(syntax);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // SQL is not HTML: nothing is escaped implicitly; quoting is explicit through the filters.
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_recursion_limit(100);
     // A user template that loops without end fails instead of hanging the build.
     env.set_fuel(Some(TEMPLATE_FUEL));
-    env.add_filter("ident", quote::ident_filter);
-    env.add_filter("literal", quote::literal_filter);
-    env.add_filter("json", quote::json_filter);
-    env.add_filter("jinja_text", quote::jinja_text_filter);
-    env.add_filter("js_string", quote::js_string_filter);
+    filters::install(&mut env);
     let dir: Option<Utf8PathBuf> = project_templates.map(Utf8Path::to_owned);
     env.set_loader(move |name| {
         if let Some(dir) = &dir {
@@ -238,18 +238,16 @@ impl Renderer<'_> {
             .collect()
     }
 
-    /// Renders `template` with `context` plus `bqflat_version`; `what` names it in errors.
+    /// Renders `template` with `context` (a `crate::view` context); `what` names it in errors.
     pub fn render(
         &self,
         template: &str,
         context: &serde_json::Value,
         what: &str,
     ) -> Result<String, Diagnostic> {
-        let mut ctx = context.clone();
-        ctx["bqflat_version"] = BQFLAT_VERSION.into();
         self.env
             .get_template(template)
-            .and_then(|t| t.render(minijinja::value::Serde(&ctx)))
+            .and_then(|t| t.render(minijinja::value::Serde(context)))
             .map_err(|err| template_error(&err, self.templates, what))
     }
 }
@@ -288,103 +286,4 @@ pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The file name (and dbt model name) of a table in the dbt and Dataform projects: the table's,
-/// qualified by dataset (and project) outside the default target dataset, since both tools want
-/// the names unique.
-pub fn file_stem(table: &Table, build: &Build) -> String {
-    let target = &build.setup.metadata;
-    let name = if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
-        table.name.clone()
-    } else if table.project == target.project {
-        format!("{}__{}", table.dataset, table.name)
-    } else {
-        format!("{}__{}__{}", table.project, table.dataset, table.name)
-    };
-    name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
-}
-
-/// The project as the dbt and Dataform project files see it.
-pub fn project_view(build: &Build) -> serde_json::Value {
-    let m = &build.setup.metadata;
-    serde_json::json!({
-        "gcp_project": m.project,
-        "dataset": m.dataset,
-        "location": build.setup.location,
-        "source": build.tables.first().map(|t| &t.source),
-    })
-}
-
-/// A table as the dbt and Dataform templates see it: the BigQuery view plus its file name,
-/// lookback in whole days, column descriptions and merge key.
-pub fn embedded_view(table: &Table, build: &Build) -> serde_json::Value {
-    let mut view = bigquery::table_view(table, build);
-    view["model"] = serde_json::json!(file_stem(table, build));
-    view["lookback_days"] = serde_json::json!(lookback_days(table));
-    view["column_docs"] = column_docs(table);
-    view["merge_key"] = merge_key(table);
-    view
-}
-
-/// What dbt and Dataform merge on. Their merges compare keys with `=`, which never matches NULL,
-/// so any key but `event_key` (never NULL) is spelled as one column, `bqflat_row_key`, added to
-/// their tables: the whole key the way bqflat's QUALIFY groups rows.
-pub fn merge_key(table: &Table) -> serde_json::Value {
-    if table.dedupe.key == ["event_key"] {
-        serde_json::json!({ "columns": table.dedupe.key, "row_key": null })
-    } else {
-        serde_json::json!({ "columns": [crate::names::ROW_KEY], "row_key": crate::names::ROW_KEY })
-    }
-}
-
-/// Whole days that cover a table's lookback.
-pub fn lookback_days(table: &Table) -> u32 {
-    let minutes_per_unit = match table.lookback.unit {
-        "MINUTE" => 1,
-        "HOUR" => 60,
-        _ => 24 * 60,
-    };
-    (table.lookback.amount * minutes_per_unit).div_ceil(24 * 60)
-}
-
-/// Each column with a description of where its value comes from, for the documentation that
-/// dbt and Dataform attach to the table.
-pub fn column_docs(table: &Table) -> serde_json::Value {
-    use crate::model::Origin;
-    let docs: Vec<serde_json::Value> = table
-        .columns
-        .iter()
-        .map(|c| {
-            let description = match &c.origin {
-                Origin::Computed { name } if name == "event_date" => match &table.timezone {
-                    Some(zone) => format!("Date of the event in {zone}"),
-                    None => "Date of the event (the export's event_date)".to_string(),
-                },
-                Origin::Computed { name } if name == "event_ts" => {
-                    "Time of the event (event_timestamp)".to_string()
-                }
-                Origin::Computed { .. } => {
-                    "Hash of the export fields that identify one event".to_string()
-                }
-                Origin::Field { path } => format!("GA4 field {path}"),
-                Origin::Param {
-                    array,
-                    key,
-                    param_type,
-                } => format!(
-                    "{array} key {key:?} as {}",
-                    serde_json::to_value(param_type)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default()
-                ),
-                Origin::ItemField { field } => format!("items.{field} of the item"),
-                Origin::ItemIndex => "Position of the item in items, from 0".to_string(),
-                Origin::Items => "The event's items".to_string(),
-            };
-            serde_json::json!({ "name": c.name, "type": c.ty, "description": description })
-        })
-        .collect();
-    serde_json::Value::Array(docs)
 }

@@ -2,9 +2,6 @@
 //! escapes (GoogleSQL has no `''` doubling). Templates reach these through the `ident` and
 //! `literal` filters, so no user text reaches the SQL unquoted.
 
-use minijinja::value::{Value, ValueKind};
-use minijinja::{Error, ErrorKind, State};
-
 /// Words that cannot be used as bare identifiers in GoogleSQL.
 const RESERVED: &[&str] = &[
     "all",
@@ -139,97 +136,6 @@ pub fn string_literal(text: &str) -> String {
     }
     out.push('\'');
     out
-}
-
-/// `{`, `}`, `$` and `` ` `` inside a GoogleSQL string literal, as hex escapes.
-fn escape_template_chars(literal: &str) -> String {
-    let mut out = String::with_capacity(literal.len());
-    for c in literal.chars() {
-        match c {
-            '{' | '}' | '$' | '`' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// JSON text of a value: a valid literal in Jinja (dbt), JavaScript (Dataform) and YAML.
-pub fn json_filter(value: &Value) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
-}
-
-/// A JavaScript string for a Dataform `.sqlx` config: Dataform's reader accepts only `\\` and
-/// `\"` as escapes in a quoted string, so other control characters are joined in with
-/// `String.fromCharCode`.
-pub fn js_string_filter(value: &Value) -> Result<String, Error> {
-    if value.kind() == ValueKind::Seq {
-        let parts: Result<Vec<String>, Error> =
-            value.try_iter()?.map(|v| js_string_filter(&v)).collect();
-        return Ok(format!("[{}]", parts?.join(", ")));
-    }
-    let text = value.as_str().ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("js_string expects a string or a list, got {}", value.kind()),
-        )
-    })?;
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\" + String.fromCharCode({}) + \"", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    Ok(out)
-}
-
-/// Text dbt renders as Jinja (descriptions, comments): every `{` is spelled as an expression
-/// that prints it, so no user text opens a tag.
-pub fn jinja_text_filter(value: &str) -> String {
-    value.replace('{', "{{ '{' }}")
-}
-
-pub fn ident_filter(value: &Value) -> Result<String, Error> {
-    let name = value.as_str().ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("ident expects a string, got {}", value.kind()),
-        )
-    })?;
-    ident(name).map_err(|msg| Error::new(ErrorKind::InvalidOperation, msg))
-}
-
-/// In dbt models and Dataform files the SQL is itself a template (Jinja, JavaScript): a literal
-/// there spells `{`, `}`, `$` and `` ` `` as hex escapes, so no user text can open a tag or an
-/// interpolation. `embed` in the template context says the SQL is embedded.
-pub fn literal_filter(state: &State, value: &Value) -> Result<String, Error> {
-    let embedded = state.lookup("embed").is_some_and(|v| v.is_true());
-    match value.kind() {
-        ValueKind::String => {
-            let literal = string_literal(value.as_str().unwrap_or_default());
-            Ok(if embedded {
-                escape_template_chars(&literal)
-            } else {
-                literal
-            })
-        }
-        ValueKind::Number => Ok(value.to_string()),
-        ValueKind::Bool => Ok(if value.is_true() { "TRUE" } else { "FALSE" }.to_string()),
-        ValueKind::None => Ok("NULL".to_string()),
-        ValueKind::Undefined => Err(Error::new(
-            ErrorKind::UndefinedError,
-            "literal of an undefined value",
-        )),
-        kind => Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("literal expects a string, number or bool, got {kind}"),
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -1,46 +1,49 @@
-{% import "bigquery/_macros.sql" as m %}
-{{ m.header(t, run_path) }}
+{% import "bigquery/_state.sql" as state %}
+{% import "bigquery/_ddl.sql" as ddl %}
+{% import "bigquery/_rows.sql" as rows %}
+{% import "bigquery/_window.sql" as win %}
+{{ state.header(t, run_path) }}
 
-{{ m.declare_bounds(t) }}
+{{ state.declare_bounds(t) }}
 
-CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ m.location_option(t.location) }};
+CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ ddl.location_option(t.location) }};
 
-{{ m.metadata_tables(t.metadata) }}
+{{ ddl.metadata_tables(t.metadata) }}
 
-{{ m.read_stored_watermark(t) }}
+{{ state.read_stored_watermark(t) }}
 
 {% if t.daily_batches %}
 -- Daily batches: create the table empty, then merge one day at a time.
 CREATE OR REPLACE TABLE {{ t.full_name|ident }} (
-{{ m.column_list(t) }}
+{{ ddl.column_list(t) }}
 )
-{{ m.table_options(t) }};
+{{ ddl.table_options(t) }};
 
 SET bqflat_day_to = bqflat_day_from;
 WHILE bqflat_day_from <= bqflat_window_end DO
-{{ m.set_shards(t)|indent(2, true) }}
+{{ win.set_shards(t)|indent(2, true) }}
   SET bqflat_partition_from = {% if t.partition.type == "DATE" %}DATE_SUB(bqflat_day_from, INTERVAL 1 DAY){% else %}TIMESTAMP(DATE_SUB(bqflat_day_from, INTERVAL 1 DAY)){% endif %};
-{{ m.merge(t)|indent(2, true) }}
+{{ rows.merge(t)|indent(2, true) }}
   SET bqflat_rows = bqflat_rows + @@row_count;
   SET bqflat_day_from = DATE_ADD(bqflat_day_from, INTERVAL 1 DAY);
   SET bqflat_day_to = bqflat_day_from;
 END WHILE;
-SET bqflat_partition_from = {{ m.epoch(t) }};
+SET bqflat_partition_from = {{ win.epoch(t) }};
 {% else %}
-{{ m.set_shards(t) }}
+{{ win.set_shards(t) }}
 
 CREATE OR REPLACE TABLE {{ t.full_name|ident }}
-{{ m.table_options(t) }}
+{{ ddl.table_options(t) }}
 AS
-{{ m.flat_rows(t, false) }};
+{{ rows.flat_rows(t, false) }};
 
 SET bqflat_rows = (
   SELECT COUNT(*) FROM {{ t.full_name|ident }} WHERE {{ t.partition.column|ident }} >= bqflat_partition_from
 );
 {% endif %}
-{{ m.set_watermark_after(t) }}
+{{ state.set_watermark_after(t) }}
 
 -- The watermark and the run row are recorded together.
 BEGIN TRANSACTION;
-{{ m.record_run(t) }}
+{{ state.record_run(t) }}
 COMMIT TRANSACTION;

@@ -1,30 +1,33 @@
-{% import "bigquery/_macros.sql" as m %}
-{{ m.header(t, run_path) }}
+{% import "bigquery/_state.sql" as state %}
+{% import "bigquery/_ddl.sql" as ddl %}
+{% import "bigquery/_rows.sql" as rows %}
+{% import "bigquery/_window.sql" as win %}
+{{ state.header(t, run_path) }}
 
-{{ m.declare_bounds(t) }}
+{{ state.declare_bounds(t) }}
 
-CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ m.location_option(t.location) }};
+CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ ddl.location_option(t.location) }};
 
-{{ m.metadata_tables(t.metadata) }}
+{{ ddl.metadata_tables(t.metadata) }}
 
 CREATE TABLE IF NOT EXISTS {{ t.full_name|ident }} (
-{{ m.column_list(t) }}
+{{ ddl.column_list(t) }}
 )
-{{ m.table_options(t) }};
+{{ ddl.table_options(t) }};
 
-{{ m.read_watermark(t) }}
+{{ state.read_watermark(t) }}
 
 {% if t.daily_batches %}
 -- Daily batches: one transaction per day, so a failure keeps the days already merged.
 SET bqflat_day_to = bqflat_day_from;
 WHILE bqflat_day_from <= bqflat_window_end DO
-{{ m.set_shards(t)|indent(2, true) }}
+{{ win.set_shards(t)|indent(2, true) }}
   BEGIN
     BEGIN TRANSACTION;
-{{ m.merge(t)|indent(4, true) }}
+{{ rows.merge(t)|indent(4, true) }}
     SET bqflat_rows = bqflat_rows + @@row_count;
-{{ m.set_watermark_after(t)|indent(4, true) }}
-{{ m.record_run(t)|indent(4, true) }}
+{{ state.set_watermark_after(t)|indent(4, true) }}
+{{ state.record_run(t)|indent(4, true) }}
     COMMIT TRANSACTION;
   EXCEPTION WHEN ERROR THEN
     ROLLBACK TRANSACTION;
@@ -35,15 +38,15 @@ WHILE bqflat_day_from <= bqflat_window_end DO
   SET bqflat_day_to = bqflat_day_from;
 END WHILE;
 {% else %}
-{{ m.set_shards(t) }}
+{{ win.set_shards(t) }}
 
 -- The merge, the watermark and the run row commit together or not at all.
 BEGIN
   BEGIN TRANSACTION;
-{{ m.merge(t)|indent(2, true) }}
+{{ rows.merge(t)|indent(2, true) }}
   SET bqflat_rows = @@row_count;
-{{ m.set_watermark_after(t)|indent(2, true) }}
-{{ m.record_run(t)|indent(2, true) }}
+{{ state.set_watermark_after(t)|indent(2, true) }}
+{{ state.record_run(t)|indent(2, true) }}
   COMMIT TRANSACTION;
 EXCEPTION WHEN ERROR THEN
   ROLLBACK TRANSACTION;

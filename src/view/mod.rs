@@ -1,0 +1,249 @@
+//! The template context: what each template sees, as typed views of the model. Projects override
+//! templates, so this is public API: every field is documented here, the JSON schema
+//! (`schemas/bqflat.template-context.schema.json`) and the reference page
+//! (`schemas/template-context.md`) are generated from these types, and a change shows up in the
+//! per-fixture context snapshots. [`CONTEXT_VERSION`] changes when a field is removed or changes
+//! meaning; adding a field does not change it.
+
+mod reference;
+pub mod table;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::model::{Build, Column, Source, Table, Window};
+pub use reference::reference_page;
+pub use table::{file_stem, ColumnView, MetadataView, SourceView, TableView, WindowView};
+
+/// Version of the template context. A project's template can require it with
+/// `{{ require_context_version(1) }}`.
+pub const CONTEXT_VERSION: u32 = 1;
+
+/// File name of the context's JSON schema under `schemas/`.
+pub const SCHEMA_FILE: &str = "bqflat.template-context.schema.json";
+/// File name of the context's reference page under `schemas/`.
+pub const REFERENCE_FILE: &str = "template-context.md";
+
+/// What every template sees besides its own context.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Globals {
+    /// bqflat's version (`0.1.0`): print with `comment` or `json`.
+    pub bqflat_version: &'static str,
+    /// [`CONTEXT_VERSION`].
+    pub context_version: u32,
+}
+
+impl Default for Globals {
+    fn default() -> Globals {
+        Globals {
+            bqflat_version: crate::render::BQFLAT_VERSION,
+            context_version: CONTEXT_VERSION,
+        }
+    }
+}
+
+/// Which other tool reads a file as a template of its own, so `literal` and `comment` also
+/// escape that tool's syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Embed {
+    /// Jinja: `{` must not open a tag.
+    Dbt,
+    /// JavaScript template strings: `${`, backticks and backslashes are read.
+    Dataform,
+}
+
+/// Context of one table's file: `bigquery/full.sql` and `incremental.sql` (and a project's own
+/// per-event templates), `dbt/model.sql`, `dataform/table.sqlx`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TableContext {
+    pub t: TableView,
+    /// The script's path as users run it (`build/bigquery/x.sql`), BigQuery target only: print
+    /// with `comment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_path: Option<String>,
+    /// Set in dbt and Dataform files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed: Option<Embed>,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// Context of `bigquery/setup.sql`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SetupContext {
+    pub setup: SetupView,
+    /// The script's path as users run it: print with `comment`.
+    pub run_path: String,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// What `_setup.sql` creates.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SetupView {
+    /// `project.dataset` of every target dataset, sorted.
+    pub datasets: Vec<String>,
+    pub metadata: MetadataView,
+    /// BigQuery location of new datasets, when the project names one: print with `literal`.
+    pub location: Option<String>,
+}
+
+/// Context of `bigquery/migration.sql`: bring an existing table to this build in place.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MigrationContext {
+    pub t: TableView,
+    /// The columns this build adds, in table order.
+    pub added: Vec<ColumnView>,
+    /// The table's options changed.
+    pub options: bool,
+    /// Build number of the migration (`0003`).
+    pub build: u64,
+    pub run_path: String,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// Context of `bigquery/discover.sql`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DiscoveryContext {
+    pub source: SourceView,
+    pub window: WindowView,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// Context of the dbt and Dataform project files (`dbt_project.yml`, `profiles.yml`,
+/// `sources.yml`, `schema.yml`, `generate_schema_name.sql`, `workflow_settings.yaml`,
+/// `declaration.sqlx`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectContext {
+    pub project: ProjectView,
+    /// Every table, sorted by name (dbt files only; empty for Dataform).
+    pub models: Vec<TableView>,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// The project as the dbt and Dataform project files see it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectView {
+    /// GCP project of the default target dataset.
+    pub gcp_project: String,
+    /// The default target dataset.
+    pub dataset: String,
+    pub location: Option<String>,
+    /// The GA4 export the tables read (the first table's).
+    pub source: Option<SourceView>,
+    /// The `@dataform/core` version the Dataform project is written for (Dataform only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_version: Option<&'static str>,
+}
+
+/// Every context, by kind of template: the root of the JSON schema.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TemplateContexts {
+    pub table: TableContext,
+    pub setup: SetupContext,
+    pub migration: MigrationContext,
+    pub discovery: DiscoveryContext,
+    pub project: ProjectContext,
+}
+
+impl TableContext {
+    pub fn new(
+        table: &Table,
+        build: &Build,
+        run_path: Option<String>,
+        embed: Option<Embed>,
+    ) -> Self {
+        TableContext {
+            t: TableView::new(table, build),
+            run_path,
+            embed,
+            globals: Globals::default(),
+        }
+    }
+}
+
+impl SetupContext {
+    pub fn new(build: &Build, run_path: String) -> SetupContext {
+        SetupContext {
+            setup: SetupView {
+                datasets: build.setup.datasets.clone(),
+                metadata: MetadataView::new(&build.setup.metadata),
+                location: build.setup.location.clone(),
+            },
+            run_path,
+            globals: Globals::default(),
+        }
+    }
+}
+
+impl MigrationContext {
+    pub fn new(
+        table: &Table,
+        build: &Build,
+        added: &[&Column],
+        options: bool,
+        number: u64,
+        run_path: String,
+    ) -> MigrationContext {
+        MigrationContext {
+            t: TableView::new(table, build),
+            added: added.iter().map(|c| ColumnView::new(c)).collect(),
+            options,
+            build: number,
+            run_path,
+            globals: Globals::default(),
+        }
+    }
+}
+
+impl DiscoveryContext {
+    pub fn new(source: &Source, window: &Window) -> DiscoveryContext {
+        DiscoveryContext {
+            source: SourceView::new(source),
+            window: WindowView::new(window),
+            globals: Globals::default(),
+        }
+    }
+}
+
+impl ProjectContext {
+    pub fn new(build: &Build, with_models: bool, core_version: Option<&'static str>) -> Self {
+        let m = &build.setup.metadata;
+        ProjectContext {
+            project: ProjectView {
+                gcp_project: m.project.clone(),
+                dataset: m.dataset.clone(),
+                location: build.setup.location.clone(),
+                source: build.tables.first().map(|t| SourceView::new(&t.source)),
+                core_version,
+            },
+            models: if with_models {
+                build
+                    .tables
+                    .iter()
+                    .map(|t| TableView::new(t, build))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            globals: Globals::default(),
+        }
+    }
+}
+
+/// A context as the value templates render with.
+pub fn to_value(context: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(context).expect("the template context serializes")
+}
+
+/// The JSON schema of every template context, as committed under `schemas/`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(TemplateContexts);
+    let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+    text.push('\n');
+    text
+}

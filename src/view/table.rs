@@ -1,0 +1,402 @@
+//! A table as every template sees it (`t`): the resolved model, plus the qualified names and
+//! derived values the templates of all three targets need, so none of them computes its own.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::model::{self, Build, Origin, Table};
+use crate::spec::{Mode, ParamType, Strategy};
+
+/// One flattened table.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TableView {
+    /// GA4 event name (`purchase`); validated: letters, digits and `_`.
+    pub event: String,
+    /// The spec file, relative to the project directory; null for an event built from defaults.
+    /// Free text from a file name: print it with `comment`.
+    pub spec_file: Option<String>,
+    /// The spec's `version`.
+    pub version: u32,
+    /// GCP project of the table.
+    pub project: String,
+    /// Dataset of the table.
+    pub dataset: String,
+    /// Table name.
+    pub name: String,
+    /// `project.dataset.name`: print with `ident`.
+    pub full_name: String,
+    /// `project.dataset`.
+    pub dataset_full_name: String,
+    /// The spec's description, free text: print with `literal` (SQL) or `js_string`.
+    pub description: Option<String>,
+    /// `full` or `incremental`.
+    pub mode: Mode,
+    pub source: SourceView,
+    pub window: WindowView,
+    pub lookback: LookbackView,
+    /// Whole days that cover the lookback.
+    pub lookback_days: u32,
+    /// IANA zone (or offset) the computed `event_date` is taken in; null keeps the export's own.
+    pub timezone: Option<String>,
+    /// Output columns, in table order.
+    pub columns: Vec<ColumnView>,
+    /// Each column with a sentence on where its value comes from (dbt and Dataform docs).
+    pub column_docs: Vec<ColumnDoc>,
+    pub partition: PartitionView,
+    /// Cluster columns, in order (up to 4).
+    pub cluster_by: Vec<String>,
+    pub dedupe: DedupeView,
+    pub merge_key: MergeKeyView,
+    /// One row per item (`items: explode`): the rows come from `LEFT JOIN UNNEST(e.items)`.
+    pub explode_items: bool,
+    /// Table labels, sorted by key (`managed_by: bqflat` included).
+    pub labels: BTreeMap<String, String>,
+    /// `batch: daily`: the window is processed one day at a time.
+    pub daily_batches: bool,
+    /// The template this table is rendered with, under the target's folder.
+    pub template: String,
+    pub metadata: MetadataView,
+    /// BigQuery location of new datasets, when the project names one.
+    pub location: Option<String>,
+    /// File name (and dbt model name) of the table in the dbt and Dataform projects.
+    pub model: String,
+}
+
+/// The GA4 export a table reads.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SourceView {
+    pub project: String,
+    pub dataset: String,
+    /// `events_*` for the sharded export, else one partitioned table.
+    pub table: String,
+    /// `project.dataset.table`: print with `ident`.
+    pub full_name: String,
+    /// Date shards (`events_YYYYMMDD`), pruned with `_TABLE_SUFFIX`.
+    pub sharded: bool,
+    /// The `events_intraday_YYYYMMDD` shards are read too.
+    pub intraday: bool,
+    /// DATE partition column of a partitioned source; null for the sharded export.
+    pub date_column: Option<String>,
+}
+
+/// Shard dates a table reads, inclusive, as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WindowView {
+    /// Null: from the first shard.
+    pub start: Option<String>,
+    /// Null: up to today.
+    pub end: Option<String>,
+}
+
+/// How far before the newest loaded event an incremental run reads again.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LookbackView {
+    pub amount: u32,
+    /// `MINUTE`, `HOUR` or `DAY`: print with `keyword`.
+    pub unit: String,
+    /// As written in the spec (`3d`): print with `comment`.
+    pub text: String,
+}
+
+/// One output column.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ColumnView {
+    /// Column name: print with `ident`.
+    pub name: String,
+    /// GoogleSQL type (`STRING`, `ARRAY<STRUCT<…>>`): print with `sql_type`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub origin: OriginView,
+}
+
+/// Where a column's value comes from; templates turn each kind into an expression over the
+/// export row `e` (and the exploded `item`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OriginView {
+    /// The event's date: in `t.timezone` when set, else the export's `event_date`.
+    EventDate,
+    /// `TIMESTAMP_MICROS(event_timestamp)`.
+    EventTs,
+    /// A hash of the export fields that identify one event.
+    EventKey,
+    /// A scalar export field: print `path` with `path`.
+    Field { path: String },
+    /// A typed value from a key/value array; `key` is free text: print with `literal`.
+    Param {
+        array: ParamArray,
+        key: String,
+        param_type: ParamType,
+    },
+    /// A scalar field of the exploded item: print `field` with `ident`.
+    ItemField { field: String },
+    /// The position of the exploded item in `items`, from 0.
+    ItemIndex,
+    /// The whole `items` array.
+    Items,
+}
+
+/// The key/value arrays params are read from.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamArray {
+    EventParams,
+    UserProperties,
+    /// `items.item_params` of the exploded item.
+    ItemParams,
+}
+
+/// A column and where it comes from, in words.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ColumnDoc {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Free text: print with `jinja_text` (dbt YAML) or `js_string`.
+    pub description: String,
+}
+
+/// How the table is partitioned.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PartitionView {
+    pub column: String,
+    /// `DATE` or `TIMESTAMP`: print with `keyword`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub expiration_days: Option<u32>,
+    pub require_filter: bool,
+}
+
+/// Which rows count as the same event, and which of them is kept.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DedupeView {
+    /// Key columns.
+    pub key: Vec<String>,
+    /// Key columns that may be NULL: rows with a NULL in any of them are told apart by
+    /// `event_key` instead of collapsing.
+    pub nullable: Vec<String>,
+    pub strategy: Strategy,
+    /// The column the strategy orders by.
+    pub order_by: String,
+}
+
+/// What dbt and Dataform merge on. Their merges compare keys with `=`, which never matches NULL,
+/// so any key but `event_key` is spelled as one column, `row_key`, added to their tables.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MergeKeyView {
+    pub columns: Vec<String>,
+    /// Null when the table merges on `event_key`.
+    pub row_key: Option<String>,
+}
+
+/// bqflat's own tables, fully qualified: print with `ident`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MetadataView {
+    pub watermarks_full: String,
+    pub runs_full: String,
+}
+
+impl TableView {
+    pub fn new(table: &Table, build: &Build) -> TableView {
+        TableView {
+            event: table.event.clone(),
+            spec_file: table.spec_file.clone(),
+            version: table.version,
+            project: table.project.clone(),
+            dataset: table.dataset.clone(),
+            name: table.name.clone(),
+            full_name: table.full_name(),
+            dataset_full_name: format!("{}.{}", table.project, table.dataset),
+            description: table.description.clone(),
+            mode: table.mode,
+            source: SourceView::new(&table.source),
+            window: WindowView::new(&table.window),
+            lookback: LookbackView {
+                amount: table.lookback.amount,
+                unit: table.lookback.unit.to_string(),
+                text: table.lookback.text.clone(),
+            },
+            lookback_days: lookback_days(table),
+            timezone: table.timezone.clone(),
+            columns: table.columns.iter().map(ColumnView::new).collect(),
+            column_docs: column_docs(table),
+            partition: PartitionView {
+                column: table.partition.column.clone(),
+                ty: table.partition.ty.to_string(),
+                expiration_days: table.partition.expiration_days,
+                require_filter: table.partition.require_filter,
+            },
+            cluster_by: table.cluster_by.clone(),
+            dedupe: DedupeView {
+                key: table.dedupe.key.clone(),
+                nullable: table.dedupe.nullable.clone(),
+                strategy: table.dedupe.strategy,
+                order_by: table.dedupe.order_by.clone(),
+            },
+            merge_key: merge_key(table),
+            explode_items: table.explode_items,
+            labels: table.labels.clone(),
+            daily_batches: table.daily_batches,
+            template: table.template.clone(),
+            metadata: MetadataView::new(&build.setup.metadata),
+            location: build.setup.location.clone(),
+            model: file_stem(table, build),
+        }
+    }
+}
+
+impl SourceView {
+    pub fn new(s: &model::Source) -> SourceView {
+        SourceView {
+            project: s.project.clone(),
+            dataset: s.dataset.clone(),
+            table: s.table.clone(),
+            full_name: format!("{}.{}.{}", s.project, s.dataset, s.table),
+            sharded: s.sharded,
+            intraday: s.intraday,
+            date_column: s.date_column.clone(),
+        }
+    }
+}
+
+impl WindowView {
+    pub fn new(w: &model::Window) -> WindowView {
+        WindowView {
+            start: w.start.clone(),
+            end: w.end.clone(),
+        }
+    }
+}
+
+impl MetadataView {
+    pub fn new(m: &model::Metadata) -> MetadataView {
+        MetadataView {
+            watermarks_full: format!("{}.{}.{}", m.project, m.dataset, m.watermarks),
+            runs_full: format!("{}.{}.{}", m.project, m.dataset, m.runs),
+        }
+    }
+}
+
+impl ColumnView {
+    pub fn new(c: &model::Column) -> ColumnView {
+        ColumnView {
+            name: c.name.clone(),
+            ty: c.ty.to_string(),
+            origin: OriginView::new(&c.origin),
+        }
+    }
+}
+
+impl OriginView {
+    fn new(origin: &Origin) -> OriginView {
+        match origin {
+            Origin::Computed { name } => match name.as_str() {
+                "event_date" => OriginView::EventDate,
+                "event_ts" => OriginView::EventTs,
+                _ => OriginView::EventKey,
+            },
+            Origin::Field { path } => OriginView::Field { path: path.clone() },
+            Origin::Param {
+                array,
+                key,
+                param_type,
+            } => OriginView::Param {
+                array: match array.as_str() {
+                    "user_properties" => ParamArray::UserProperties,
+                    "item_params" => ParamArray::ItemParams,
+                    _ => ParamArray::EventParams,
+                },
+                key: key.clone(),
+                param_type: *param_type,
+            },
+            Origin::ItemField { field } => OriginView::ItemField {
+                field: field.clone(),
+            },
+            Origin::ItemIndex => OriginView::ItemIndex,
+            Origin::Items => OriginView::Items,
+        }
+    }
+}
+
+/// The file name (and dbt model name) of a table in the dbt and Dataform projects: the table's,
+/// qualified by dataset (and project) outside the default target dataset, since both tools want
+/// the names unique.
+pub fn file_stem(table: &Table, build: &Build) -> String {
+    let target = &build.setup.metadata;
+    let name = if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
+        table.name.clone()
+    } else if table.project == target.project {
+        format!("{}__{}", table.dataset, table.name)
+    } else {
+        format!("{}__{}__{}", table.project, table.dataset, table.name)
+    };
+    name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
+}
+
+fn merge_key(table: &Table) -> MergeKeyView {
+    if table.dedupe.key == ["event_key"] {
+        MergeKeyView {
+            columns: table.dedupe.key.clone(),
+            row_key: None,
+        }
+    } else {
+        MergeKeyView {
+            columns: vec![crate::names::ROW_KEY.to_string()],
+            row_key: Some(crate::names::ROW_KEY.to_string()),
+        }
+    }
+}
+
+/// Whole days that cover a table's lookback.
+pub fn lookback_days(table: &Table) -> u32 {
+    let minutes_per_unit = match table.lookback.unit.to_string().as_str() {
+        "MINUTE" => 1,
+        "HOUR" => 60,
+        _ => 24 * 60,
+    };
+    (table.lookback.amount * minutes_per_unit).div_ceil(24 * 60)
+}
+
+fn column_docs(table: &Table) -> Vec<ColumnDoc> {
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            let description = match &c.origin {
+                Origin::Computed { name } if name == "event_date" => match &table.timezone {
+                    Some(zone) => format!("Date of the event in {zone}"),
+                    None => "Date of the event (the export's event_date)".to_string(),
+                },
+                Origin::Computed { name } if name == "event_ts" => {
+                    "Time of the event (event_timestamp)".to_string()
+                }
+                Origin::Computed { .. } => {
+                    "Hash of the export fields that identify one event".to_string()
+                }
+                Origin::Field { path } => format!("GA4 field {path}"),
+                Origin::Param {
+                    array,
+                    key,
+                    param_type,
+                } => format!("{array} key {key:?} as {}", param_type_word(*param_type)),
+                Origin::ItemField { field } => format!("items.{field} of the item"),
+                Origin::ItemIndex => "Position of the item in items, from 0".to_string(),
+                Origin::Items => "The event's items".to_string(),
+            };
+            ColumnDoc {
+                name: c.name.clone(),
+                ty: c.ty.to_string(),
+                description,
+            }
+        })
+        .collect()
+}
+
+fn param_type_word(ty: ParamType) -> String {
+    serde_json::to_value(ty)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}

@@ -1,0 +1,72 @@
+{#- DDL: the tables' columns, partitioning, clustering and options, and bqflat's own tables. -#}
+
+{% macro column_list(t) -%}
+{% for c in t.columns %}
+  {{ c.name|ident }} {{ c.type|sql_type }}{% if not loop.last %},
+{% endif %}
+{%- endfor %}
+{%- endmacro %}
+
+{% macro table_options(t) -%}
+PARTITION BY {% if t.partition.type == "DATE" %}{{ t.partition.column|ident }}{% else %}DATE({{ t.partition.column|ident }}){% endif %}
+
+{% if t.cluster_by %}
+CLUSTER BY {% for c in t.cluster_by %}{{ c|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
+
+{% endif %}
+OPTIONS (
+{{ options_list(t) }}
+)
+{%- endmacro %}
+
+{#- The table's options, one per line; with `explicit`, unset ones are written as their defaults
+    so ALTER TABLE … SET OPTIONS also clears what a spec no longer sets. -#}
+{% macro options_list(t, explicit=false) -%}
+{% if t.description %}
+  description = {{ t.description|literal }},
+{% elif explicit %}
+  description = NULL,
+{% endif %}
+{% if t.partition.expiration_days %}
+  partition_expiration_days = {{ t.partition.expiration_days }},
+{% elif explicit %}
+  partition_expiration_days = NULL,
+{% endif %}
+{% if t.partition.require_filter %}
+  require_partition_filter = TRUE,
+{% elif explicit %}
+  require_partition_filter = FALSE,
+{% endif %}
+  labels = [{% for k, v in t.labels|items %}({{ k|literal }}, {{ v|literal }}){% if not loop.last %}, {% endif %}{% endfor %}]
+{%- endmacro %}
+
+{#- New datasets go where the project says; otherwise BigQuery picks the job's location. -#}
+{% macro location_option(location) -%}
+{% if location %} OPTIONS (location = {{ location|literal }}){% endif %}
+{%- endmacro %}
+
+{% macro metadata_tables(m) -%}
+CREATE TABLE IF NOT EXISTS {{ m.watermarks_full|ident }} (
+  table_name STRING NOT NULL OPTIONS (description = 'Flattened table, as project.dataset.table'),
+  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts written to the table'),
+  updated_at TIMESTAMP,
+  run_id STRING
+)
+OPTIONS (description = 'bqflat: one watermark per flattened table');
+
+CREATE TABLE IF NOT EXISTS {{ m.runs_full|ident }} (
+  run_id STRING NOT NULL,
+  table_name STRING NOT NULL,
+  event_name STRING,
+  mode STRING,
+  started_at TIMESTAMP,
+  ended_at TIMESTAMP,
+  rows_affected INT64,
+  watermark_before TIMESTAMP,
+  watermark_after TIMESTAMP,
+  spec_version INT64,
+  bqflat_version STRING
+)
+PARTITION BY DATE(started_at)
+OPTIONS (description = 'bqflat: one row per run of a flattening script');
+{%- endmacro %}

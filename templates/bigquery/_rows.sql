@@ -1,0 +1,91 @@
+{#- Rows and keys: the export's rows for one event, flattened and deduplicated, and the merge
+    that brings them into the table. -#}
+{% import "bigquery/_expressions.sql" as x %}
+{% import "bigquery/_window.sql" as win %}
+
+{#- Rows of the export for this event between the bounds in the script variables, flattened and
+    deduplicated on the table's key. dbt and Dataform models pass their own `source` relation and
+    `bounds` (the conditions after the event name). -#}
+{% macro flat_rows(t, incremental, source=none, bounds=none) -%}
+SELECT *
+FROM (
+  SELECT
+{% for c in t.columns %}
+    {{ x.column_expr(t, c) }} AS {{ c.name|ident }}{% if not loop.last %},{% endif +%}
+{% endfor %}
+  FROM {% if source is not none %}{{ source }}{% else %}{{ t.source.full_name|ident }}{% endif %} AS e
+{% if t.explode_items %}
+  LEFT JOIN UNNEST(e.items) AS item WITH OFFSET AS item_index
+{% endif %}
+  WHERE e.event_name = {{ t.event|literal }}
+{% if bounds is not none %}
+{{ bounds|trim("\n") }}
+{% else %}
+    {{ win.source_days(t.source, "AND") }}
+{% endif %}
+{% if incremental and bounds is none %}
+    AND (bqflat_ts_from IS NULL OR e.event_timestamp >= UNIX_MICROS(bqflat_ts_from))
+{% endif %}
+) AS flat
+WHERE TRUE
+QUALIFY ROW_NUMBER() OVER (
+  PARTITION BY {% for k in t.dedupe.key %}flat.{{ k|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
+{% if t.dedupe.nullable %}
+, IF({% for k in t.dedupe.nullable %}flat.{{ k|ident }} IS NULL{% if not loop.last %} OR {% endif %}{% endfor %}, flat.event_key, NULL)
+{%- endif %}
+
+  ORDER BY flat.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "keep_latest" %}DESC{% else %}ASC{% endif +%}
+) = 1
+{%- endmacro %}
+
+{#- One value for the whole dedupe key of a row, as its QUALIFY partitions: rows with a NULL in
+    a chosen key are told apart by event_key. dbt and Dataform merge on it. -#}
+{% macro row_key(t, alias) -%}
+TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias|ident }}.{{ k|ident }}{% if not loop.last %}, {% endif %}{% endfor %}{% if t.dedupe.nullable %}, IF({% for k in t.dedupe.nullable %}{{ alias|ident }}.{{ k|ident }} IS NULL{% if not loop.last %} OR {% endif %}{% endfor %}, {{ alias|ident }}.event_key, NULL) AS fallback{% endif %}))
+{%- endmacro %}
+
+{#- The table's rows for dbt and Dataform, with the row key column when the table merges on it.
+    `newer` (the target's own syntax) keeps, in incremental runs, only the rows the dedupe
+    strategy prefers to what the table holds: their merges replace every matched row. -#}
+{% macro keyed_rows(t, incremental, source, bounds=none, newer=none) -%}
+{% if t.merge_key.row_key or newer %}
+SELECT keyed.*{% if t.merge_key.row_key %}, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key|ident }}{% endif %}
+
+FROM (
+{{ flat_rows(t, incremental, source=source, bounds=bounds)|indent(2, true) }}
+) AS keyed
+{% if newer %}
+{{ newer|trim("\n") }}
+{% endif %}
+{%- else %}
+{{ flat_rows(t, incremental, source=source, bounds=bounds) }}
+{%- endif %}
+{%- endmacro %}
+
+{#- On one line, what follows `FROM <the table>` in that filter: `stored_filter` limits the stored
+    rows looked at (to the partitions the merge may touch). -#}
+{% macro stored_is_preferred(t, stored_filter) -%}
+AS stored WHERE {{ stored_filter }} AND {% if t.merge_key.row_key %}stored.{{ t.merge_key.row_key|ident }} = {{ row_key(t, "keyed") }}{% else %}stored.event_key = keyed.event_key{% endif %} AND stored.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "keep_latest" %}>={% else %}<={% endif %} keyed.{{ t.dedupe.order_by|ident }})
+{%- endmacro %}
+
+{#- Merges the rows between the current bounds into the table on the dedupe key: new keys are
+    inserted, a duplicate replaces the stored row only when the strategy prefers it. -#}
+{% macro merge(t) -%}
+MERGE {{ t.full_name|ident }} AS t
+USING (
+{{ flat_rows(t, true)|indent(2, true) }}
+) AS s
+ON t.{{ t.partition.column|ident }} >= bqflat_partition_from
+{% for k in t.dedupe.key %}
+  AND t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}
+{% endfor %}
+{% if t.dedupe.nullable %}
+  AND (({% for k in t.dedupe.nullable %}s.{{ k|ident }} IS NOT NULL{% if not loop.last %} AND {% endif %}{% endfor %}) OR t.event_key = s.event_key)
+{% endif %}
+WHEN MATCHED AND s.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "keep_latest" %}>{% else %}<{% endif %} t.{{ t.dedupe.order_by|ident }} THEN UPDATE SET
+{% for c in t.columns %}
+  {{ c.name|ident }} = s.{{ c.name|ident }}{% if not loop.last %},{% endif +%}
+{% endfor %}
+WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
+  VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
+{%- endmacro %}
