@@ -11,7 +11,7 @@ use crate::project::{Overrides, Project};
 use crate::render::bigquery::Migration;
 use crate::render::{self, Artifact, Renderer, Reuse};
 use crate::spec::{Mode, Target};
-use crate::{validate, verify};
+use crate::{reuse, validate, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
 
@@ -85,7 +85,7 @@ pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBu
 }
 
 /// [`output_folder`] from the project directory, `--out` and the project file's `output:`.
-fn output_folder_of(
+pub(crate) fn output_folder_of(
     dir: &Utf8Path,
     out: Option<&Utf8PathBuf>,
     output: Option<&str>,
@@ -110,8 +110,8 @@ pub fn compile_project(
     let run_prefix = run_prefix(&project.dir, &out);
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
-    let fingerprint = templates_fingerprint(templates);
-    let seeds = table_seeds(project, overrides, &run_prefix, &build);
+    let fingerprint = reuse::templates_fingerprint(templates);
+    let seeds = reuse::table_seeds(project, overrides, &run_prefix, &build);
     let renderer = Renderer {
         env: &env,
         templates,
@@ -141,121 +141,13 @@ pub fn compile_project(
     })
 }
 
-/// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
-/// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
-/// something cannot be read (the build then runs in full and reports it). Reading and hashing is
-/// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
-pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
-    use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
-    let dir = &inputs.dir;
-    // Paths relative to the project, so where bqflat runs from does not change the digest.
-    let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let project_file = inputs
-        .config
-        .clone()
-        .or_else(|| project::default_project_file(dir));
-    let mut settings = crate::spec::ProjectFile::default();
-    if let Some(path) = project_file {
-        let bytes = std::fs::read(&path).ok()?;
-        settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
-        files.push((PROJECT_FILE.to_string(), bytes));
-    }
-    let catalog = project::catalog_path(dir, settings.catalog.as_deref());
-    if catalog.is_file() {
-        files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
-    }
-    let mut problems = Diagnostics::default();
-    for path in project::spec_paths(dir, &mut problems) {
-        let bytes = std::fs::read(&path).ok()?;
-        files.push((relative(&path), bytes));
-    }
-    if !problems.is_empty() {
-        return None;
-    }
-    // The output folder as the scripts' headers name it.
-    let out = output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());
-    let context = format!(
-        "{}\n{:?}\n{}",
-        render::BQFLAT_VERSION,
-        inputs.overrides,
-        run_prefix(dir, &out)
-    );
-    let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
-    let fingerprint = templates_fingerprint(templates.as_deref());
-    let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
-    for (path, bytes) in &files {
-        parts.push(path.as_bytes());
-        parts.push(bytes);
-    }
-    Some((render::fingerprint_bytes(&parts), out))
-}
-
 /// The output folder as users see it from the project directory (`build/`), for the "Run:" line
 /// of each script's header; empty when the output is elsewhere.
-fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
+pub(crate) fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
     match out.strip_prefix(dir) {
         Ok(rel) if !rel.as_str().is_empty() => format!("{rel}/"),
         _ => String::new(),
     }
-}
-
-/// Per table, a digest of the text its model is resolved from: the project file, the flags, the
-/// output prefix, the catalog and the table's spec (or, for an event built from defaults, its
-/// name). Hashing text is far cheaper than serializing each resolved model.
-fn table_seeds(
-    project: &Project,
-    overrides: &Overrides,
-    run_prefix: &str,
-    build: &Build,
-) -> Vec<String> {
-    let shared = render::fingerprint(&[
-        project.file.as_ref().map_or("", |f| f.text.as_str()),
-        &format!("{overrides:?}"),
-        run_prefix,
-        project.catalog.as_ref().map_or("", |c| c.digest.as_str()),
-    ]);
-    let specs: std::collections::BTreeMap<&str, &str> = project
-        .specs
-        .iter()
-        .map(|s| (project.relative(&s.path).as_str(), s.text.as_str()))
-        .collect();
-    build
-        .tables
-        .iter()
-        .map(|t| {
-            let file = t.spec_file.as_deref().unwrap_or("");
-            let text = specs.get(file).copied().unwrap_or("");
-            render::fingerprint(&[&shared, &t.event, file, text])
-        })
-        .collect()
-}
-
-/// One fingerprint of every template a build may use: the built-in ones and the project's.
-fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
-    let mut parts: Vec<String> = render::BUILTIN
-        .iter()
-        .flat_map(|(n, t)| [n.to_string(), t.to_string()])
-        .collect();
-    if let Some(dir) = project_templates {
-        for entry in walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                // Relative, so the fingerprint does not depend on where bqflat was run from.
-                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                parts.push(name.to_string_lossy().into_owned());
-                parts.push(
-                    String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default())
-                        .into_owned(),
-                );
-            }
-        }
-    }
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    render::fingerprint(&refs)
 }
 
 /// The build's files plus the migrations its changes need against the previous build.

@@ -12,7 +12,12 @@ pub mod output;
 pub mod parallel;
 pub mod project;
 pub mod render;
+pub(crate) mod reuse;
 pub mod schema;
 pub mod spec;
 pub mod validate;
 pub mod verify;
+
+/// The version every generated file and manifest is stamped with; part of every reuse digest,
+/// so a new bqflat renders everything again.
+pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");

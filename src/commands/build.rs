@@ -11,11 +11,11 @@ use crate::render::Reuse;
 pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let inputs = args.project.inputs();
     // Before anything is parsed: a build whose inputs match the previous one's does nothing.
-    let digest = compiler::input_digest(&inputs);
+    let digest = crate::reuse::input_digest(&inputs);
     if let Some((digest, out)) = digest.as_ref().filter(|_| !args.dry_run && !args.force) {
         if out.join(output::manifest::FILE).is_file() {
             let _lock = output::swap::lock(out)?;
-            if let Some(build) = output::unchanged(out, digest) {
+            if let Some(build) = crate::reuse::unchanged(out, digest) {
                 println!("no changes: the inputs are those of build {build}; output in {out}");
                 return Ok(());
             }

@@ -18,7 +18,9 @@ pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
         previous.manifest.as_ref(),
         &artifacts,
         &compiled.build.tables,
-        compiler::input_digest(&inputs).map(|(d, _)| d).as_deref(),
+        crate::reuse::input_digest(&inputs)
+            .map(|(d, _)| d)
+            .as_deref(),
     )?;
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {

@@ -12,7 +12,7 @@ use crate::diagnostics::Diagnostics;
 use crate::output::plan::{mode_word, plan, Action, FilePlan, Impact, Plan, Previous};
 use crate::output::Manifest;
 use crate::project::Project;
-use crate::render::BQFLAT_VERSION;
+use crate::BQFLAT_VERSION;
 
 /// Exit code of `--detailed-exitcode` when the plan has changes (Terraform's convention).
 pub const CHANGES_EXIT_CODE: u8 = 2;
@@ -40,7 +40,9 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
         &artifacts,
         &compiled.build.tables,
         previous.manifest.as_ref(),
-        compiler::input_digest(&inputs).map(|(d, _)| d).as_deref(),
+        crate::reuse::input_digest(&inputs)
+            .map(|(d, _)| d)
+            .as_deref(),
     );
     let plan = plan(&previous, &artifacts, &manifest);
     let edited = &previous.edited;

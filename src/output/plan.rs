@@ -422,26 +422,6 @@ pub fn mode_word(mode: Mode) -> &'static str {
 }
 
 impl Previous {
-    /// Whether the file at `path` can be kept without rendering it again: the previous build made
-    /// it from the same `inputs`, and it is still as written (its text intact where it was read,
-    /// else its size unchanged on disk). Gives its sha256 and size.
-    pub fn keep(&self, path: &str, inputs: &str) -> Option<(String, u64)> {
-        // Manifests list their files sorted by path; an unsorted one only costs the reuse.
-        let artifacts = &self.manifest.as_ref()?.artifacts;
-        let entry = &artifacts[artifacts
-            .binary_search_by(|e| e.path.as_str().cmp(path))
-            .ok()?];
-        if entry.inputs.as_deref() != Some(inputs) || self.edited.iter().any(|e| e == path) {
-            return None;
-        }
-        let size = match (self.files.get(path), &self.out) {
-            (Some(text), _) => text.len() as u64,
-            (None, Some(out)) => std::fs::metadata(out.join(path)).ok()?.len(),
-            (None, None) => return None,
-        };
-        (size == entry.bytes).then(|| (entry.sha256.clone(), size))
-    }
-
     /// The build in the output folder `out`, as it is on disk.
     pub fn from_dir(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
         Previous::read(out, |_| true)
