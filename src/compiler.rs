@@ -5,12 +5,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::model::Build;
-use crate::output::manifest::TableEntry;
-use crate::output::plan::{compare, Change, Impact, Previous};
 use crate::project::{Overrides, Project};
-use crate::render::bigquery::Migration;
 use crate::render::{self, Artifact, Renderer, Reuse};
-use crate::spec::{Mode, Target};
+use crate::spec::Target;
 use crate::{reuse, validate, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
@@ -36,6 +33,19 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// What migrations render with: the build's templates, without reuse (a migration is new
+    /// text every time).
+    pub(crate) fn migration_renderer(&self) -> Renderer<'_> {
+        Renderer {
+            env: &self.env,
+            templates: self.templates.as_deref(),
+            run_prefix: &self.run_prefix,
+            templates_fingerprint: "",
+            seeds: &[],
+            reuse: None,
+        }
+    }
+
     /// Prints the build's warnings on stderr.
     pub fn warn(&self) {
         for warning in &self.build.warnings {
@@ -150,147 +160,8 @@ pub(crate) fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
     }
 }
 
-/// The build's files plus the migrations its changes need against the previous build.
-pub struct Evolution {
-    pub artifacts: Vec<Artifact>,
-    /// Breaking changes to existing incremental tables that the build refuses: their spec version
-    /// did not go up and `--allow-breaking` was not given.
-    pub refused: Diagnostics,
-}
-
-impl Evolution {
-    /// The files to write, or the refusals.
-    pub fn into_result(self) -> Result<Vec<Artifact>, Diagnostics> {
-        self.refused.into_result(self.artifacts)
-    }
-}
-
-/// Adds the migrations the build's changes need against `previous`; a breaking change to an
-/// existing incremental table is refused unless its spec version went up or `allow_breaking` is
-/// set. Migrations of earlier builds still on disk are kept.
-pub fn with_migrations(
-    compiled: &Compiled,
-    previous: &Previous,
-    allow_breaking: bool,
-) -> Result<Evolution, Diagnostics> {
-    let mut artifacts = compiled.artifacts.clone();
-    // Migrations are BigQuery scripts; dbt and Dataform add columns themselves, and breaking
-    // changes are refused for every target alike.
-    let bigquery = compiled.build.targets.contains(&Target::Bigquery);
-    let Some(old) = &previous.manifest else {
-        return Ok(Evolution {
-            artifacts,
-            refused: Diagnostics::default(),
-        });
-    };
-    let mut refused = Diagnostics::default();
-    let build_number = old.build + 1;
-    let mut diagnostics = Diagnostics::default();
-    let old_tables: std::collections::BTreeMap<&str, &TableEntry> = old
-        .artifacts
-        .iter()
-        .filter_map(|e| e.table.as_ref())
-        .map(|t| (t.table.as_str(), t))
-        .collect();
-    for (index, table) in compiled.build.tables.iter().enumerate() {
-        let Some(before) = old_tables.get(table.full_name().as_str()).copied() else {
-            continue;
-        };
-        let name = &before.table;
-        if table.mode != Mode::Incremental {
-            continue;
-        }
-        let changes = compare(before, &TableEntry::of(table));
-        let breaking: Vec<&Change> = changes
-            .iter()
-            .filter(|c| c.impact == Impact::Breaking)
-            .collect();
-        let kind = if breaking.is_empty() {
-            let added: Vec<&str> = changes
-                .iter()
-                .filter(|c| c.kind == "column_added")
-                .filter_map(|c| c.column.as_deref())
-                .collect();
-            let options = changes
-                .iter()
-                .any(|c| c.kind == "options" || c.kind == "partition_options");
-            if added.is_empty() && !options {
-                continue;
-            }
-            Migration::Alter { added, options }
-        } else if allow_breaking || table.version > before.version {
-            Migration::Rebuild
-        } else {
-            let list: Vec<String> = breaking.iter().map(|c| c.detail.clone()).collect();
-            let location = table
-                .spec_file
-                .as_ref()
-                .map(|f| Location::file(project_path(&compiled.dir, f)));
-            let d = Diagnostic::new(format!(
-                "event `{}`: breaking change to the existing incremental table `{name}`: {}",
-                table.event,
-                list.join("; ")
-            ))
-            .hint(format!(
-                "bump `version` (to {}; with `{{version}}` in the table name the new table is built beside the old one), or pass --allow-breaking to emit a one-off full rebuild under bigquery/migrations/",
-                before.version + 1
-            ));
-            refused.push(match location {
-                Some(at) => d.at(at),
-                None => d,
-            });
-            continue;
-        };
-        if !bigquery {
-            continue;
-        }
-        let renderer = Renderer {
-            env: &compiled.env,
-            templates: compiled.templates.as_deref(),
-            run_prefix: &compiled.run_prefix,
-            templates_fingerprint: "",
-            seeds: &[],
-            reuse: None,
-        };
-        match render::bigquery::render_migration(
-            &compiled.build,
-            index,
-            &kind,
-            build_number,
-            &renderer,
-        ) {
-            Ok(artifact) => artifacts.push(artifact),
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    // Earlier migrations stay until their user deletes them: they may not have run yet.
-    for entry in &old.artifacts {
-        if entry.path.starts_with(render::bigquery::MIGRATIONS_DIR)
-            && !artifacts.iter().any(|a| a.path == entry.path)
-        {
-            if let Some(text) = previous.files.get(&entry.path) {
-                artifacts.push(Artifact::new(entry.path.clone(), text.clone()));
-            }
-        }
-    }
-    if !diagnostics.is_empty() {
-        return Err(diagnostics.sorted());
-    }
-    verify_all(&artifacts, &compiled.build)?;
-    Ok(Evolution { artifacts, refused })
-}
-
-/// `file` (relative to the project) as users see it: without a leading `./`.
-fn project_path(dir: &Utf8Path, file: &str) -> Utf8PathBuf {
-    if dir == "." {
-        file.into()
-    } else {
-        dir.join(file)
-    }
-}
-
 /// Parses every script; a failure names the event, the template and the position in the output.
-fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
+pub(crate) fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     // A reused file was parsed by the build that wrote it.
     let parsed = crate::parallel::map(artifacts, |_, a| match a.reused {

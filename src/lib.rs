@@ -10,6 +10,7 @@ pub mod model;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub mod plan;
 pub mod project;
 pub mod render;
 pub(crate) mod reuse;

@@ -8,7 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::compiler::Inputs;
 use crate::diagnostics::Diagnostics;
 use crate::model::Build;
-use crate::output::plan::Previous;
+use crate::plan::Previous;
 use crate::project::{Overrides, Project};
 
 /// A sha256 over the parts, each length-prefixed so no two lists hash alike.

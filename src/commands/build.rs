@@ -3,8 +3,8 @@
 use crate::cli::BuildArgs;
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
-use crate::output::plan::Previous;
 use crate::output::{self, Status};
+use crate::plan::Previous;
 use crate::project::Project;
 use crate::render::Reuse;
 
@@ -36,7 +36,8 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
     let compiled = compiler::compile_project(&project, &inputs.overrides, out.clone(), reuse)?;
     compiled.warn();
     let artifacts =
-        compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
+        crate::plan::migrate::with_migrations(&compiled, &previous, args.allow_breaking)?
+            .into_result()?;
     if args.dry_run {
         for artifact in &artifacts {
             println!("-- ==> {} <==", artifact.path);

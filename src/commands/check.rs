@@ -4,15 +4,16 @@
 use crate::cli::CheckArgs;
 use crate::compiler;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::output::plan::Previous;
 use crate::output::{self, Status};
+use crate::plan::Previous;
 
 pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
     let inputs = args.project.inputs();
     let compiled = compiler::compile(&inputs)?;
     compiled.warn();
     let previous = Previous::from_dir(&compiled.out)?;
-    let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
+    let artifacts =
+        crate::plan::migrate::with_migrations(&compiled, &previous, false)?.into_result()?;
     let comparison = output::compare(
         &compiled.out,
         previous.manifest.as_ref(),

@@ -9,8 +9,8 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
-use crate::output::plan::{mode_word, plan, Action, FilePlan, Impact, Plan, Previous};
 use crate::output::Manifest;
+use crate::plan::{mode_word, plan, Action, FilePlan, Impact, Plan, Previous};
 use crate::project::Project;
 use crate::BQFLAT_VERSION;
 
@@ -31,7 +31,8 @@ pub fn run(args: &PlanArgs) -> Result<bool, Diagnostics> {
     let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
     let compiled = compiler::compile_project(&project, &inputs.overrides, out, Some(&keep))?;
     compiled.warn();
-    let evolution = compiler::with_migrations(&compiled, &previous, args.allow_breaking)?;
+    let evolution =
+        crate::plan::migrate::with_migrations(&compiled, &previous, args.allow_breaking)?;
     let mut artifacts = evolution.artifacts;
     for artifact in artifacts.iter_mut().filter(|a| a.reused.is_some()) {
         artifact.contents = previous.files[&artifact.path].clone();

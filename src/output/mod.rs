@@ -3,7 +3,6 @@
 //! unchanged files are left alone; only files the previous manifest lists are ever deleted.
 
 pub mod manifest;
-pub mod plan;
 pub mod swap;
 
 use std::io::Write;
