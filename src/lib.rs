@@ -13,6 +13,7 @@ pub mod parallel;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub(crate) mod report;
 pub(crate) mod reuse;
 pub mod schema;
 pub mod spec;

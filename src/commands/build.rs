@@ -3,7 +3,7 @@
 use crate::cli::BuildArgs;
 use crate::compiler;
 use crate::diagnostics::Diagnostics;
-use crate::output::{self, Status};
+use crate::output;
 use crate::plan::Previous;
 use crate::project::Project;
 use crate::render::Reuse;
@@ -16,7 +16,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         if out.join(output::manifest::FILE).is_file() {
             let _lock = output::swap::lock(out)?;
             if let Some(build) = crate::reuse::unchanged(out, digest) {
-                println!("no changes: the inputs are those of build {build}; output in {out}");
+                print!("{}", crate::report::up_to_date(build, out));
                 return Ok(());
             }
         }
@@ -39,11 +39,7 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         crate::plan::migrate::with_migrations(&compiled, &previous, args.allow_breaking)?
             .into_result()?;
     if args.dry_run {
-        for artifact in &artifacts {
-            println!("-- ==> {} <==", artifact.path);
-            print!("{}", artifact.contents);
-            println!();
-        }
+        print!("{}", crate::report::dry_run(&artifacts));
         return Ok(());
     }
     let outcomes = output::emit(
@@ -55,42 +51,9 @@ pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
         args.force,
         lock.as_ref().expect("a writing build holds the lock"),
     )?;
-    let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
-    let mut counts = [0usize; 4];
-    for outcome in &outcomes {
-        let detail = match outcome.table.map(|i| &compiled.build.tables[i]) {
-            Some(t) => {
-                counts[outcome.status as usize] += 1;
-                format!("  {} ({})", t.full_name(), mode_word(t.mode))
-            }
-            None => String::new(),
-        };
-        println!(
-            "{:<9} {:<width$}{detail}",
-            outcome.status.word(),
-            outcome.path
-        );
-    }
-    let removed = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Removed)
-        .count();
-    let tables = compiled.build.tables.len();
-    println!(
-        "{tables} table{}; their files: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",
-        if tables == 1 { "" } else { "s" },
-        counts[Status::Created as usize],
-        counts[Status::Changed as usize],
-        counts[Status::Unchanged as usize],
-        if removed == 1 { "" } else { "s" },
-        out,
+    print!(
+        "{}",
+        crate::report::built(&outcomes, &compiled.build.tables, &out)
     );
     Ok(())
-}
-
-fn mode_word(mode: crate::spec::Mode) -> &'static str {
-    match mode {
-        crate::spec::Mode::Full => "full",
-        crate::spec::Mode::Incremental => "incremental",
-    }
 }
