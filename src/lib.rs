@@ -4,12 +4,14 @@
 pub mod cli;
 pub mod commands;
 pub mod compiler;
+pub mod config;
 pub mod diagnostics;
 pub mod ga4;
 pub mod model;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub(crate) mod pipeline;
 pub mod plan;
 pub mod project;
 pub mod render;

@@ -188,3 +188,11 @@ impl Previous {
         (size == entry.bytes).then(|| (entry.sha256.clone(), size))
     }
 }
+
+/// Gives kept files back the text the previous build wrote, for a plan's diffs: a kept file is
+/// what the build would write.
+pub(crate) fn restore(artifacts: &mut [crate::render::Artifact], previous: &Previous) {
+    for artifact in artifacts.iter_mut().filter(|a| a.reused.is_some()) {
+        artifact.contents = previous.files[&artifact.path].clone();
+    }
+}

@@ -1,28 +1,25 @@
 //! `bqflat check`: the CI gate. Like `cargo fmt --check`, it compiles in memory, compares with the
 //! output folder, and writes nothing.
 
-use crate::cli::CheckArgs;
-use crate::compiler;
+use crate::config::Inputs;
 use crate::diagnostics::Diagnostics;
-use crate::output;
-use crate::plan::Previous;
+use crate::pipeline::{self, Options, Ran, Source};
+use crate::report;
 
-pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
-    let inputs = args.project.inputs();
-    let compiled = compiler::compile(&inputs)?;
-    compiled.warn();
-    let previous = Previous::from_dir(&compiled.out)?;
-    let artifacts =
-        crate::plan::migrate::with_migrations(&compiled, &previous, false)?.into_result()?;
-    let comparison = output::compare(
-        &compiled.out,
-        previous.manifest.as_ref(),
-        &artifacts,
-        &compiled.build.tables,
-        crate::reuse::input_digest(&inputs)
-            .map(|(d, _)| d)
-            .as_deref(),
-    )?;
-    print!("{}", crate::report::checked(&comparison, &compiled.out)?);
+pub fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
+    let options = Options {
+        previous: Source::Dir,
+        // Every file is rendered, so a hand edit cannot pass for the build's output.
+        reuse: false,
+        write: false,
+        allow_breaking: false,
+        previous_last: true,
+    };
+    let Ran::Compiled(mut run) = pipeline::run(inputs, &options)? else {
+        unreachable!("only a writing run stops early");
+    };
+    run.refusals()?;
+    let comparison = run.compare()?;
+    print!("{}", report::checked(&comparison, &run.compiled.out)?);
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::InitArgs;
+use crate::config::Init;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::ga4::{DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
 use crate::names;
@@ -17,10 +17,10 @@ const PROJECT: &str = include_str!("../../templates/init/bqflat.yaml");
 const PURCHASE: &str = include_str!("../../templates/init/purchase.yaml");
 const PAGE_VIEW: &str = include_str!("../../templates/init/page_view.yaml");
 
-pub fn run(args: &InitArgs) -> Result<(), Diagnostics> {
-    let dir = args.dir.clone().unwrap_or_else(|| Utf8PathBuf::from("."));
+pub fn run(config: &Init) -> Result<(), Diagnostics> {
+    let dir = config.dir.clone();
     let mut files: Vec<(Utf8PathBuf, String)> = vec![(dir.join(PROJECT_FILE), PROJECT.into())];
-    match &args.catalog {
+    match &config.catalog {
         None => {
             files.push((dir.join(EVENTS_DIR).join("purchase.yaml"), PURCHASE.into()));
             files.push((
