@@ -6,7 +6,7 @@ use camino::Utf8PathBuf;
 
 use crate::compiler::{self, Compiled, Inputs};
 use crate::diagnostics::Diagnostics;
-use crate::output::{self, swap, Comparison, Manifest, Outcome};
+use crate::emit::{self, swap, Comparison, Manifest, Outcome};
 use crate::plan::migrate::{self, Evolution};
 use crate::plan::{self, Plan, Previous};
 use crate::project::Project;
@@ -62,7 +62,7 @@ pub fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
     // Before anything is parsed: a build whose inputs match the previous one's does nothing.
     let digest = reuse::input_digest(inputs);
     if let Some((digest, out)) = digest.as_ref().filter(|_| options.write && options.reuse) {
-        if out.join(output::manifest::FILE).is_file() {
+        if out.join(emit::manifest::FILE).is_file() {
             let _lock = swap::lock(out)?;
             if let Some(build) = reuse::unchanged(out, digest) {
                 return Ok(Ran::UpToDate {
@@ -115,7 +115,7 @@ impl Run {
 
     /// Writes the build into the output folder.
     pub fn emit(&self, force: bool) -> Result<Vec<Outcome>, Diagnostics> {
-        output::emit(
+        emit::emit(
             &self.compiled.out,
             self.previous.manifest.as_ref(),
             &self.evolution.artifacts,
@@ -128,7 +128,7 @@ impl Run {
 
     /// How the output folder differs from what the build would write.
     pub fn compare(&self) -> Result<Comparison, Diagnostics> {
-        output::compare(
+        emit::compare(
             &self.compiled.out,
             self.previous.manifest.as_ref(),
             &self.evolution.artifacts,

@@ -147,7 +147,7 @@ pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> Str
 /// means a full build; a hand edit that keeps a file's size is left alone, as a build that renders
 /// would leave it; `check` and `--force` compare contents.)
 pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
-    let head = crate::output::manifest::Head::read(&out.join(crate::output::manifest::FILE))?;
+    let head = crate::emit::manifest::Head::read(&out.join(crate::emit::manifest::FILE))?;
     if head.inputs.as_deref() != Some(inputs) {
         return None;
     }
@@ -158,12 +158,12 @@ pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
             continue;
         }
         let path = entry.path().strip_prefix(out).ok()?.to_str()?.to_string();
-        if path != crate::output::manifest::FILE {
+        if path != crate::emit::manifest::FILE {
             files.push((path, entry.metadata().ok()?.len()));
         }
     }
     let on_disk =
-        crate::output::manifest::outputs_digest(files.iter().map(|(p, n)| (p.as_str(), *n)));
+        crate::emit::manifest::outputs_digest(files.iter().map(|(p, n)| (p.as_str(), *n)));
     (head.outputs.as_deref() == Some(on_disk.as_str())).then_some(head.build)
 }
 

@@ -7,9 +7,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::config::Init;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::emit::write_atomic;
 use crate::ga4::{DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
 use crate::names;
-use crate::output::write_atomic;
 use crate::project::{catalog, Catalog, EVENTS_DIR, PROJECT_FILE};
 use crate::spec::{EventSpec, Items, Param, ParamType, Params};
 

@@ -2,7 +2,7 @@
 
 use crate::config::Schema;
 use crate::diagnostics::Diagnostics;
-use crate::output::write_atomic;
+use crate::emit::write_atomic;
 use crate::schema::schemas;
 
 pub fn run(config: &Schema) -> Result<(), Diagnostics> {

@@ -4,7 +4,7 @@
 
 use super::change::{Change, ChangeKind};
 use super::mode_word;
-use crate::output::manifest::{ColumnEntry, TableEntry};
+use crate::emit::manifest::{ColumnEntry, TableEntry};
 
 fn find_column<'a>(columns: &'a [ColumnEntry], name: &str) -> Option<&'a ColumnEntry> {
     columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))

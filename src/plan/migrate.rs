@@ -10,7 +10,7 @@ use super::compare::compare;
 use super::previous::Previous;
 use crate::compiler::Compiled;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::output::manifest::TableEntry;
+use crate::emit::manifest::TableEntry;
 use crate::render::bigquery::Migration;
 use crate::render::{self, Artifact};
 use crate::spec::{Mode, Target};

@@ -11,7 +11,7 @@ pub mod compare;
 pub mod migrate;
 pub mod previous;
 
-use crate::output::manifest::{Manifest, TableEntry};
+use crate::emit::manifest::{Manifest, TableEntry};
 use crate::render::Artifact;
 use crate::spec::Mode;
 pub use change::{Change, ChangeKind, Impact};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::output::Manifest;
+use crate::emit::Manifest;
 
 /// The previous build: its manifest and the text of the files it lists.
 #[derive(Debug, Default)]
@@ -34,7 +34,7 @@ impl Previous {
         out: &camino::Utf8Path,
         wanted: impl Fn(&str) -> bool,
     ) -> Result<Previous, crate::diagnostics::Diagnostic> {
-        let manifest = crate::output::read_manifest(out)?;
+        let manifest = crate::emit::read_manifest(out)?;
         let mut files = BTreeMap::new();
         let mut edited = Vec::new();
         for entry in manifest
@@ -43,7 +43,7 @@ impl Previous {
             .filter(|e| wanted(&e.path))
         {
             if let Ok(text) = std::fs::read_to_string(out.join(&entry.path)) {
-                if crate::output::manifest::sha256(text.as_bytes()) != entry.sha256 {
+                if crate::emit::manifest::sha256(text.as_bytes()) != entry.sha256 {
                     edited.push(entry.path.clone());
                 }
                 files.insert(entry.path.clone(), text);
@@ -116,13 +116,13 @@ impl Previous {
             .map_err(|_| Diagnostic::new(format!("{out} is outside the git repository at {top}")))?
             .to_owned();
         let show = |path: &str| git(&["show", &format!("{rev}:{}", relative.join(path))]);
-        let manifest: Option<Manifest> = match show(crate::output::manifest::FILE)? {
+        let manifest: Option<Manifest> = match show(crate::emit::manifest::FILE)? {
             None => None,
             Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
                 Diagnostic::new(format!(
                     "{}/{} at {rev} is not a bqflat manifest: {e}",
                     relative,
-                    crate::output::manifest::FILE
+                    crate::emit::manifest::FILE
                 ))
             })?),
         };

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use camino::Utf8Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::emit::{self, Comparison, Outcome, Status};
 use crate::model::Table;
-use crate::output::{self, Comparison, Outcome, Status};
 use crate::plan::mode_word;
 
 /// The line of a build that found its inputs unchanged and did nothing.
@@ -98,7 +98,7 @@ pub fn checked(comparison: &Comparison, out: &Utf8Path) -> Result<String, Diagno
         );
     }
     if problems.is_empty() && comparison.is_stale() {
-        let path = out.join(output::manifest::FILE);
+        let path = out.join(emit::manifest::FILE);
         problems.push(
             Diagnostic::new(format!("{path} is out of date"))
                 .hint("run `bqflat build` and commit the result"),
