@@ -12,7 +12,7 @@ pub mod model;
 pub mod names;
 pub mod parallel;
 pub(crate) mod pipeline;
-pub mod plan;
+pub(crate) mod plan;
 pub mod project;
 pub mod render;
 pub(crate) mod report;

@@ -62,6 +62,7 @@ impl Impact {
 }
 
 impl ChangeKind {
+    #[cfg(test)]
     pub const ALL: [ChangeKind; 15] = [
         ChangeKind::Version,
         ChangeKind::Mode,

@@ -23,13 +23,6 @@ pub struct Evolution {
     pub refused: Diagnostics,
 }
 
-impl Evolution {
-    /// The files to write, or the refusals.
-    pub fn into_result(self) -> Result<Vec<Artifact>, Diagnostics> {
-        self.refused.into_result(self.artifacts)
-    }
-}
-
 /// Adds the migrations the build's changes need against `previous`; a breaking change to an
 /// existing incremental table is refused unless its spec version went up or `allow_breaking` is
 /// set. Migrations of earlier builds still on disk are kept.
