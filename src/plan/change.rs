@@ -33,7 +33,7 @@ pub enum ChangeKind {
     DedupeOrder,
     /// The table's description or labels.
     Options,
-    /// A custom template in place of (or instead of) a built-in one.
+    /// The template changed, where either side is a custom one.
     Template,
     /// No script builds the table any more.
     TableRemoved,
