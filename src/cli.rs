@@ -2,6 +2,7 @@
 //! Errors are printed in exactly one place, here, and mapped to exit codes.
 
 use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
@@ -9,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::compiler::Inputs;
+use crate::config::{self, Config};
 use crate::diagnostics::Diagnostics;
 use crate::project::Overrides;
 use crate::spec::{self, Mode, Names, Settings, Target};
@@ -277,25 +279,62 @@ impl SeedFlags {
     }
 }
 
+impl Cli {
+    /// The configuration the command line asks for: every default and environment lookup is
+    /// settled here.
+    pub fn config(&self) -> Config {
+        match &self.command {
+            Command::Build(args) => Config::Build(config::Build {
+                project: args.project.inputs(),
+                dry_run: args.dry_run,
+                force: args.force,
+                allow_breaking: args.allow_breaking,
+            }),
+            Command::Plan(args) => Config::Plan(config::Plan {
+                project: args.project.inputs(),
+                format: match args.format {
+                    PlanFormat::Text => config::PlanFormat::Text,
+                    PlanFormat::Markdown => config::PlanFormat::Markdown,
+                    PlanFormat::Json => config::PlanFormat::Json,
+                },
+                detailed_exitcode: args.detailed_exitcode,
+                against: args.against.clone(),
+                allow_breaking: args.allow_breaking,
+                color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            }),
+            Command::Check(args) => Config::Check(args.project.inputs()),
+            Command::DiscoverSql(args) => Config::DiscoverSql(args.project.inputs()),
+            Command::Init(args) => Config::Init(config::Init {
+                dir: args.dir.clone().unwrap_or_else(|| Utf8PathBuf::from(".")),
+                catalog: args.catalog.clone(),
+            }),
+            Command::Schema(args) => Config::Schema(config::Schema {
+                out: args.out.clone(),
+            }),
+            Command::Completions(args) => Config::Completions(args.shell),
+        }
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    let result: Result<ExitCode, Diagnostics> = match &cli.command {
-        Command::Build(args) => commands::build::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Plan(args) => commands::plan::run(args).map(|changes| {
-            if changes && args.detailed_exitcode {
+    let config = Cli::parse().config();
+    let result: Result<ExitCode, Diagnostics> = match &config {
+        Config::Build(c) => commands::build::run(c).map(|()| ExitCode::SUCCESS),
+        Config::Plan(c) => commands::plan::run(c).map(|changes| {
+            if changes && c.detailed_exitcode {
                 ExitCode::from(commands::plan::CHANGES_EXIT_CODE)
             } else {
                 ExitCode::SUCCESS
             }
         }),
-        Command::Check(args) => commands::check::run(args).map(|()| ExitCode::SUCCESS),
-        Command::DiscoverSql(args) => commands::discover::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Schema(args) => commands::schema::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Completions(args) => {
+        Config::Check(inputs) => commands::check::run(inputs).map(|()| ExitCode::SUCCESS),
+        Config::DiscoverSql(inputs) => commands::discover::run(inputs).map(|()| ExitCode::SUCCESS),
+        Config::Init(c) => commands::init::run(c).map(|()| ExitCode::SUCCESS),
+        Config::Schema(c) => commands::schema::run(c).map(|()| ExitCode::SUCCESS),
+        Config::Completions(shell) => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(args.shell, &mut command, "bqflat", &mut std::io::stdout());
+            clap_complete::generate(*shell, &mut command, "bqflat", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     };

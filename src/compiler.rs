@@ -5,13 +5,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::model::Build;
-use crate::output::manifest::TableEntry;
-use crate::output::plan::{compare, Change, Impact, Previous};
 use crate::project::{Overrides, Project};
-use crate::render::bigquery::Migration;
 use crate::render::{self, Artifact, Renderer, Reuse};
-use crate::spec::{Mode, Target};
-use crate::{validate, verify};
+use crate::spec::Target;
+use crate::{reuse, validate, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
 
@@ -36,6 +33,19 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// What migrations render with: the build's templates, without reuse (a migration is new
+    /// text every time).
+    pub(crate) fn migration_renderer(&self) -> Renderer<'_> {
+        Renderer {
+            env: &self.env,
+            templates: self.templates.as_deref(),
+            run_prefix: &self.run_prefix,
+            templates_fingerprint: "",
+            seeds: &[],
+            reuse: None,
+        }
+    }
+
     /// Prints the build's warnings on stderr.
     pub fn warn(&self) {
         for warning in &self.build.warnings {
@@ -85,7 +95,7 @@ pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBu
 }
 
 /// [`output_folder`] from the project directory, `--out` and the project file's `output:`.
-fn output_folder_of(
+pub(crate) fn output_folder_of(
     dir: &Utf8Path,
     out: Option<&Utf8PathBuf>,
     output: Option<&str>,
@@ -110,8 +120,8 @@ pub fn compile_project(
     let run_prefix = run_prefix(&project.dir, &out);
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
-    let fingerprint = templates_fingerprint(templates);
-    let seeds = table_seeds(project, overrides, &run_prefix, &build);
+    let fingerprint = reuse::templates_fingerprint(templates);
+    let seeds = reuse::table_seeds(project, overrides, &run_prefix, &build);
     let renderer = Renderer {
         env: &env,
         templates,
@@ -141,264 +151,17 @@ pub fn compile_project(
     })
 }
 
-/// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
-/// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
-/// something cannot be read (the build then runs in full and reports it). Reading and hashing is
-/// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
-pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
-    use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
-    let dir = &inputs.dir;
-    // Paths relative to the project, so where bqflat runs from does not change the digest.
-    let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let project_file = inputs
-        .config
-        .clone()
-        .or_else(|| project::default_project_file(dir));
-    let mut settings = crate::spec::ProjectFile::default();
-    if let Some(path) = project_file {
-        let bytes = std::fs::read(&path).ok()?;
-        settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
-        files.push((PROJECT_FILE.to_string(), bytes));
-    }
-    let catalog = project::catalog_path(dir, settings.catalog.as_deref());
-    if catalog.is_file() {
-        files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
-    }
-    let mut problems = Diagnostics::default();
-    for path in project::spec_paths(dir, &mut problems) {
-        let bytes = std::fs::read(&path).ok()?;
-        files.push((relative(&path), bytes));
-    }
-    if !problems.is_empty() {
-        return None;
-    }
-    // The output folder as the scripts' headers name it.
-    let out = output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());
-    let context = format!(
-        "{}\n{:?}\n{}",
-        render::BQFLAT_VERSION,
-        inputs.overrides,
-        run_prefix(dir, &out)
-    );
-    let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
-    let fingerprint = templates_fingerprint(templates.as_deref());
-    let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
-    for (path, bytes) in &files {
-        parts.push(path.as_bytes());
-        parts.push(bytes);
-    }
-    Some((render::fingerprint_bytes(&parts), out))
-}
-
 /// The output folder as users see it from the project directory (`build/`), for the "Run:" line
 /// of each script's header; empty when the output is elsewhere.
-fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
+pub(crate) fn run_prefix(dir: &Utf8Path, out: &Utf8Path) -> String {
     match out.strip_prefix(dir) {
         Ok(rel) if !rel.as_str().is_empty() => format!("{rel}/"),
         _ => String::new(),
     }
 }
 
-/// Per table, a digest of the text its model is resolved from: the project file, the flags, the
-/// output prefix, the catalog and the table's spec (or, for an event built from defaults, its
-/// name). Hashing text is far cheaper than serializing each resolved model.
-fn table_seeds(
-    project: &Project,
-    overrides: &Overrides,
-    run_prefix: &str,
-    build: &Build,
-) -> Vec<String> {
-    let shared = render::fingerprint(&[
-        project.file.as_ref().map_or("", |f| f.text.as_str()),
-        &format!("{overrides:?}"),
-        run_prefix,
-        project.catalog.as_ref().map_or("", |c| c.digest.as_str()),
-    ]);
-    let specs: std::collections::BTreeMap<&str, &str> = project
-        .specs
-        .iter()
-        .map(|s| (project.relative(&s.path).as_str(), s.text.as_str()))
-        .collect();
-    build
-        .tables
-        .iter()
-        .map(|t| {
-            let file = t.spec_file.as_deref().unwrap_or("");
-            let text = specs.get(file).copied().unwrap_or("");
-            render::fingerprint(&[&shared, &t.event, file, text])
-        })
-        .collect()
-}
-
-/// One fingerprint of every template a build may use: the built-in ones and the project's.
-fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
-    let mut parts: Vec<String> = render::BUILTIN
-        .iter()
-        .flat_map(|(n, t)| [n.to_string(), t.to_string()])
-        .collect();
-    if let Some(dir) = project_templates {
-        for entry in walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                // Relative, so the fingerprint does not depend on where bqflat was run from.
-                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                parts.push(name.to_string_lossy().into_owned());
-                parts.push(
-                    String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default())
-                        .into_owned(),
-                );
-            }
-        }
-    }
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    render::fingerprint(&refs)
-}
-
-/// The build's files plus the migrations its changes need against the previous build.
-pub struct Evolution {
-    pub artifacts: Vec<Artifact>,
-    /// Breaking changes to existing incremental tables that the build refuses: their spec version
-    /// did not go up and `--allow-breaking` was not given.
-    pub refused: Diagnostics,
-}
-
-impl Evolution {
-    /// The files to write, or the refusals.
-    pub fn into_result(self) -> Result<Vec<Artifact>, Diagnostics> {
-        self.refused.into_result(self.artifacts)
-    }
-}
-
-/// Adds the migrations the build's changes need against `previous`; a breaking change to an
-/// existing incremental table is refused unless its spec version went up or `allow_breaking` is
-/// set. Migrations of earlier builds still on disk are kept.
-pub fn with_migrations(
-    compiled: &Compiled,
-    previous: &Previous,
-    allow_breaking: bool,
-) -> Result<Evolution, Diagnostics> {
-    let mut artifacts = compiled.artifacts.clone();
-    // Migrations are BigQuery scripts; dbt and Dataform add columns themselves, and breaking
-    // changes are refused for every target alike.
-    let bigquery = compiled.build.targets.contains(&Target::Bigquery);
-    let Some(old) = &previous.manifest else {
-        return Ok(Evolution {
-            artifacts,
-            refused: Diagnostics::default(),
-        });
-    };
-    let mut refused = Diagnostics::default();
-    let build_number = old.build + 1;
-    let mut diagnostics = Diagnostics::default();
-    let old_tables: std::collections::BTreeMap<&str, &TableEntry> = old
-        .artifacts
-        .iter()
-        .filter_map(|e| e.table.as_ref())
-        .map(|t| (t.table.as_str(), t))
-        .collect();
-    for (index, table) in compiled.build.tables.iter().enumerate() {
-        let Some(before) = old_tables.get(table.full_name().as_str()).copied() else {
-            continue;
-        };
-        let name = &before.table;
-        if table.mode != Mode::Incremental {
-            continue;
-        }
-        let changes = compare(before, &TableEntry::of(table));
-        let breaking: Vec<&Change> = changes
-            .iter()
-            .filter(|c| c.impact == Impact::Breaking)
-            .collect();
-        let kind = if breaking.is_empty() {
-            let added: Vec<&str> = changes
-                .iter()
-                .filter(|c| c.kind == "column_added")
-                .filter_map(|c| c.column.as_deref())
-                .collect();
-            let options = changes
-                .iter()
-                .any(|c| c.kind == "options" || c.kind == "partition_options");
-            if added.is_empty() && !options {
-                continue;
-            }
-            Migration::Alter { added, options }
-        } else if allow_breaking || table.version > before.version {
-            Migration::Rebuild
-        } else {
-            let list: Vec<String> = breaking.iter().map(|c| c.detail.clone()).collect();
-            let location = table
-                .spec_file
-                .as_ref()
-                .map(|f| Location::file(project_path(&compiled.dir, f)));
-            let d = Diagnostic::new(format!(
-                "event `{}`: breaking change to the existing incremental table `{name}`: {}",
-                table.event,
-                list.join("; ")
-            ))
-            .hint(format!(
-                "bump `version` (to {}; with `{{version}}` in the table name the new table is built beside the old one), or pass --allow-breaking to emit a one-off full rebuild under bigquery/migrations/",
-                before.version + 1
-            ));
-            refused.push(match location {
-                Some(at) => d.at(at),
-                None => d,
-            });
-            continue;
-        };
-        if !bigquery {
-            continue;
-        }
-        let renderer = Renderer {
-            env: &compiled.env,
-            templates: compiled.templates.as_deref(),
-            run_prefix: &compiled.run_prefix,
-            templates_fingerprint: "",
-            seeds: &[],
-            reuse: None,
-        };
-        match render::bigquery::render_migration(
-            &compiled.build,
-            index,
-            &kind,
-            build_number,
-            &renderer,
-        ) {
-            Ok(artifact) => artifacts.push(artifact),
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    // Earlier migrations stay until their user deletes them: they may not have run yet.
-    for entry in &old.artifacts {
-        if entry.path.starts_with(render::bigquery::MIGRATIONS_DIR)
-            && !artifacts.iter().any(|a| a.path == entry.path)
-        {
-            if let Some(text) = previous.files.get(&entry.path) {
-                artifacts.push(Artifact::new(entry.path.clone(), text.clone()));
-            }
-        }
-    }
-    if !diagnostics.is_empty() {
-        return Err(diagnostics.sorted());
-    }
-    verify_all(&artifacts, &compiled.build)?;
-    Ok(Evolution { artifacts, refused })
-}
-
-/// `file` (relative to the project) as users see it: without a leading `./`.
-fn project_path(dir: &Utf8Path, file: &str) -> Utf8PathBuf {
-    if dir == "." {
-        file.into()
-    } else {
-        dir.join(file)
-    }
-}
-
 /// Parses every script; a failure names the event, the template and the position in the output.
-fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
+pub(crate) fn verify_all(artifacts: &[Artifact], build: &Build) -> Result<(), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     // A reused file was parsed by the build that wrote it.
     let parsed = crate::parallel::map(artifacts, |_, a| match a.reused {

@@ -1,95 +1,35 @@
 //! `bqflat build`: compile, then print the SQL (`--dry-run`) or write it.
 
-use crate::cli::BuildArgs;
-use crate::compiler;
+use crate::config::Build;
 use crate::diagnostics::Diagnostics;
-use crate::output::plan::Previous;
-use crate::output::{self, Status};
-use crate::project::Project;
-use crate::render::Reuse;
+use crate::pipeline::{self, Options, Ran, Source};
+use crate::report;
 
-pub fn run(args: &BuildArgs) -> Result<(), Diagnostics> {
-    let inputs = args.project.inputs();
-    // Before anything is parsed: a build whose inputs match the previous one's does nothing.
-    let digest = compiler::input_digest(&inputs);
-    if let Some((digest, out)) = digest.as_ref().filter(|_| !args.dry_run && !args.force) {
-        if out.join(output::manifest::FILE).is_file() {
-            let _lock = output::swap::lock(out)?;
-            if let Some(build) = output::unchanged(out, digest) {
-                println!("no changes: the inputs are those of build {build}; output in {out}");
-                return Ok(());
-            }
+pub fn run(config: &Build) -> Result<(), Diagnostics> {
+    let options = Options {
+        previous: Source::ForBuild,
+        // --force rebuilds everything.
+        reuse: !config.dry_run && !config.force,
+        write: !config.dry_run,
+        allow_breaking: config.allow_breaking,
+        previous_last: false,
+    };
+    let mut run = match pipeline::run(&config.project, &options)? {
+        Ran::UpToDate { build, out } => {
+            print!("{}", report::up_to_date(build, &out));
+            return Ok(());
         }
-    }
-    let digest = digest.map(|(digest, _)| digest);
-    let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
-    let out = compiler::output_folder(&project, inputs.out.as_ref());
-    // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
-    let lock = (!args.dry_run)
-        .then(|| output::swap::lock(&out))
-        .transpose()?;
-    let previous = Previous::for_build(&out)?;
-    // A table whose inputs match the previous build's, with its file still there as written, is
-    // kept as it is: no render, no parse, no write. --force rebuilds everything.
-    let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
-    let reuse: Option<Reuse<'_>> = (!args.dry_run && !args.force).then_some(&keep as Reuse<'_>);
-    let compiled = compiler::compile_project(&project, &inputs.overrides, out.clone(), reuse)?;
-    compiled.warn();
-    let artifacts =
-        compiler::with_migrations(&compiled, &previous, args.allow_breaking)?.into_result()?;
-    if args.dry_run {
-        for artifact in &artifacts {
-            println!("-- ==> {} <==", artifact.path);
-            print!("{}", artifact.contents);
-            println!();
-        }
+        Ran::Compiled(run) => run,
+    };
+    run.refusals()?;
+    if config.dry_run {
+        print!("{}", report::dry_run(&run.evolution.artifacts));
         return Ok(());
     }
-    let outcomes = output::emit(
-        &out,
-        previous.manifest.as_ref(),
-        &artifacts,
-        &compiled.build.tables,
-        digest.as_deref(),
-        args.force,
-        lock.as_ref().expect("a writing build holds the lock"),
-    )?;
-    let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
-    let mut counts = [0usize; 4];
-    for outcome in &outcomes {
-        let detail = match outcome.table.map(|i| &compiled.build.tables[i]) {
-            Some(t) => {
-                counts[outcome.status as usize] += 1;
-                format!("  {} ({})", t.full_name(), mode_word(t.mode))
-            }
-            None => String::new(),
-        };
-        println!(
-            "{:<9} {:<width$}{detail}",
-            outcome.status.word(),
-            outcome.path
-        );
-    }
-    let removed = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Removed)
-        .count();
-    let tables = compiled.build.tables.len();
-    println!(
-        "{tables} table{}; their files: {} created, {} changed, {} unchanged; {removed} file{} removed; output in {}",
-        if tables == 1 { "" } else { "s" },
-        counts[Status::Created as usize],
-        counts[Status::Changed as usize],
-        counts[Status::Unchanged as usize],
-        if removed == 1 { "" } else { "s" },
-        out,
+    let outcomes = run.emit(config.force)?;
+    print!(
+        "{}",
+        report::built(&outcomes, &run.compiled.build.tables, &run.compiled.out)
     );
     Ok(())
-}
-
-fn mode_word(mode: crate::spec::Mode) -> &'static str {
-    match mode {
-        crate::spec::Mode::Full => "full",
-        crate::spec::Mode::Incremental => "incremental",
-    }
 }

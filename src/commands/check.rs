@@ -1,66 +1,25 @@
 //! `bqflat check`: the CI gate. Like `cargo fmt --check`, it compiles in memory, compares with the
 //! output folder, and writes nothing.
 
-use crate::cli::CheckArgs;
-use crate::compiler;
-use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::output::plan::Previous;
-use crate::output::{self, Status};
+use crate::config::Inputs;
+use crate::diagnostics::Diagnostics;
+use crate::pipeline::{self, Options, Ran, Source};
+use crate::report;
 
-pub fn run(args: &CheckArgs) -> Result<(), Diagnostics> {
-    let inputs = args.project.inputs();
-    let compiled = compiler::compile(&inputs)?;
-    compiled.warn();
-    let previous = Previous::from_dir(&compiled.out)?;
-    let artifacts = compiler::with_migrations(&compiled, &previous, false)?.into_result()?;
-    let comparison = output::compare(
-        &compiled.out,
-        previous.manifest.as_ref(),
-        &artifacts,
-        &compiled.build.tables,
-        compiler::input_digest(&inputs).map(|(d, _)| d).as_deref(),
-    )?;
-    let mut problems = Diagnostics::default();
-    for (path, problem) in &comparison.foreign {
-        problems.push(
-            Diagnostic::new(format!("{path} {problem}"))
-                .at(Location::file(path))
-                .hint("move the change into the spec or a template override; `bqflat build --force` restores the file"),
-        );
-    }
-    for outcome in comparison
-        .outcomes
-        .iter()
-        .filter(|o| o.status != Status::Unchanged)
-    {
-        let path = compiled.out.join(&outcome.path);
-        if comparison.foreign.iter().any(|(p, _)| *p == path) {
-            continue;
-        }
-        let what = match outcome.status {
-            Status::Created => "is missing",
-            Status::Removed => "is left from an event that no longer exists",
-            _ => "is out of date",
-        };
-        problems.push(
-            Diagnostic::new(format!("{path} {what}"))
-                .hint("run `bqflat build` and commit the result"),
-        );
-    }
-    if problems.is_empty() && comparison.is_stale() {
-        let path = compiled.out.join(output::manifest::FILE);
-        problems.push(
-            Diagnostic::new(format!("{path} is out of date"))
-                .hint("run `bqflat build` and commit the result"),
-        );
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    println!(
-        "ok: {} files in {} are up to date",
-        comparison.outcomes.len(),
-        compiled.out
-    );
+pub fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
+    let options = Options {
+        previous: Source::Dir,
+        // Every file is rendered, so a hand edit cannot pass for the build's output.
+        reuse: false,
+        write: false,
+        allow_breaking: false,
+        previous_last: true,
+    };
+    let Ran::Compiled(mut run) = pipeline::run(inputs, &options)? else {
+        unreachable!("only a writing run stops early");
+    };
+    run.refusals()?;
+    let comparison = run.compare()?;
+    print!("{}", report::checked(&comparison, &run.compiled.out)?);
     Ok(())
 }

@@ -1,13 +1,12 @@
 //! `bqflat discover-sql`: the query users run once in BigQuery to list events, param keys and
 //! value types, so specs need not be typed from memory.
 
-use crate::cli::DiscoverArgs;
+use crate::config::Inputs;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
 use crate::{model, render, validate, verify};
 
-pub fn run(args: &DiscoverArgs) -> Result<(), Diagnostics> {
-    let inputs = args.project.inputs();
+pub fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let source = validate::resolve_source(&project, &inputs.overrides)?;
     let window = inputs.overrides.settings.window.clone().unwrap_or_default();

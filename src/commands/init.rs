@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::InitArgs;
+use crate::config::Init;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::emit::write_atomic;
 use crate::ga4::{DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
 use crate::names;
-use crate::output::write_atomic;
 use crate::project::{catalog, Catalog, EVENTS_DIR, PROJECT_FILE};
 use crate::spec::{EventSpec, Items, Param, ParamType, Params};
 
@@ -17,10 +17,10 @@ const PROJECT: &str = include_str!("../../templates/init/bqflat.yaml");
 const PURCHASE: &str = include_str!("../../templates/init/purchase.yaml");
 const PAGE_VIEW: &str = include_str!("../../templates/init/page_view.yaml");
 
-pub fn run(args: &InitArgs) -> Result<(), Diagnostics> {
-    let dir = args.dir.clone().unwrap_or_else(|| Utf8PathBuf::from("."));
+pub fn run(config: &Init) -> Result<(), Diagnostics> {
+    let dir = config.dir.clone();
     let mut files: Vec<(Utf8PathBuf, String)> = vec![(dir.join(PROJECT_FILE), PROJECT.into())];
-    match &args.catalog {
+    match &config.catalog {
         None => {
             files.push((dir.join(EVENTS_DIR).join("purchase.yaml"), PURCHASE.into()));
             files.push((

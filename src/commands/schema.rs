@@ -1,12 +1,12 @@
 //! `bqflat schema`: the JSON schemas of bqflat.yaml and of event specs.
 
-use crate::cli::SchemaArgs;
+use crate::config::Schema;
 use crate::diagnostics::Diagnostics;
-use crate::output::write_atomic;
+use crate::emit::write_atomic;
 use crate::schema::schemas;
 
-pub fn run(args: &SchemaArgs) -> Result<(), Diagnostics> {
-    match &args.out {
+pub fn run(config: &Schema) -> Result<(), Diagnostics> {
+    match &config.out {
         Some(dir) => {
             for (name, text) in schemas() {
                 let path = dir.join(name);

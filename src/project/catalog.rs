@@ -99,7 +99,7 @@ impl Catalog {
         }
         Ok(Catalog {
             path: path.to_owned(),
-            digest: crate::render::fingerprint(&[text]),
+            digest: crate::reuse::fingerprint(&[text]),
             keys,
         })
     }

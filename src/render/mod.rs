@@ -12,8 +12,8 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::model::{Build, Table};
-
-pub const BQFLAT_VERSION: &str = env!("CARGO_PKG_VERSION");
+use crate::reuse::fingerprint;
+use crate::BQFLAT_VERSION;
 
 /// Template instructions one render may run: finite for a template stuck in a loop, ample for any
 /// table (the built-in templates use under 1,000 per column, and BigQuery allows 10,000 columns).
@@ -265,25 +265,4 @@ pub fn collect(
         }
     }
     diagnostics.into_result(artifacts)
-}
-
-/// A sha256 over the parts, each length-prefixed so no two lists hash alike.
-pub fn fingerprint(parts: &[&str]) -> String {
-    let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
-    fingerprint_bytes(&bytes)
-}
-
-/// [`fingerprint`] over bytes.
-pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

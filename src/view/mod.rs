@@ -36,7 +36,7 @@ pub struct Globals {
 impl Default for Globals {
     fn default() -> Globals {
         Globals {
-            bqflat_version: crate::render::BQFLAT_VERSION,
+            bqflat_version: crate::BQFLAT_VERSION,
             context_version: CONTEXT_VERSION,
         }
     }

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Dedupe, Partition, Table};
 use crate::render::Artifact;
-use crate::render::BQFLAT_VERSION;
 use crate::spec::Mode;
+use crate::BQFLAT_VERSION;
 
 pub const FILE: &str = "manifest.json";
 
@@ -147,7 +147,7 @@ pub fn outputs_digest<'a>(files: impl Iterator<Item = (&'a str, u64)>) -> String
         parts.push(path.as_bytes());
         parts.push(size);
     }
-    crate::render::fingerprint_bytes(&parts)
+    crate::reuse::fingerprint_bytes(&parts)
 }
 
 /// The fields of a manifest that come before its artifacts: read without reading the rest, which

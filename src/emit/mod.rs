@@ -3,7 +3,6 @@
 //! unchanged files are left alone; only files the previous manifest lists are ever deleted.
 
 pub mod manifest;
-pub mod plan;
 pub mod swap;
 
 use std::io::Write;
@@ -40,31 +39,6 @@ pub struct Outcome {
     pub path: String,
     pub status: Status,
     pub table: Option<usize>,
-}
-
-/// When the build in `out` was made from inputs with digest `inputs` and the folder holds exactly
-/// the files it wrote, at their sizes: its build number. Nothing then needs compiling. Only the
-/// manifest's first lines are read. (A file of yours in the folder, or a missing or resized one,
-/// means a full build; a hand edit that keeps a file's size is left alone, as a build that renders
-/// would leave it; `check` and `--force` compare contents.)
-pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
-    let head = manifest::Head::read(&out.join(manifest::FILE))?;
-    if head.inputs.as_deref() != Some(inputs) {
-        return None;
-    }
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(out).min_depth(1) {
-        let entry = entry.ok()?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let path = entry.path().strip_prefix(out).ok()?.to_str()?.to_string();
-        if path != manifest::FILE {
-            files.push((path, entry.metadata().ok()?.len()));
-        }
-    }
-    let on_disk = manifest::outputs_digest(files.iter().map(|(p, n)| (p.as_str(), *n)));
-    (head.outputs.as_deref() == Some(on_disk.as_str())).then_some(head.build)
 }
 
 /// The previous build's manifest in `out`, if there is one.

@@ -1,0 +1,151 @@
+//! The one sequence build, check and plan run: load → resolve → render → verify → migrations,
+//! then emit, compare or plan. The commands differ only in their [`Options`], so the order of the
+//! steps (and which one reports first) cannot drift between them.
+
+use camino::Utf8PathBuf;
+
+use crate::compiler::{self, Compiled, Inputs};
+use crate::diagnostics::Diagnostics;
+use crate::emit::{self, swap, Comparison, Manifest, Outcome};
+use crate::plan::migrate::{self, Evolution};
+use crate::plan::{self, Plan, Previous};
+use crate::project::Project;
+use crate::render::Reuse;
+use crate::reuse;
+
+/// Where the previous build is read from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The output folder, reading only what a build needs (the manifest and migrations).
+    ForBuild,
+    /// The output folder, every file it lists.
+    Dir,
+    /// The output folder as committed at a git revision.
+    Git(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub previous: Source,
+    /// Keep table files whose inputs are unchanged instead of rendering them again.
+    pub reuse: bool,
+    /// The run writes the output folder: it holds the folder's lock throughout, and stops early
+    /// when the inputs are those of the build already there (with `reuse`).
+    pub write: bool,
+    pub allow_breaking: bool,
+    /// Read the previous build only after compiling, so the project's own errors and warnings are
+    /// reported before any problem with the output folder (`check`).
+    pub previous_last: bool,
+}
+
+/// A compiled project with the previous build it is compared with.
+pub struct Run {
+    pub compiled: Compiled,
+    pub previous: Previous,
+    pub evolution: Evolution,
+    /// The digest of the inputs, recorded in the manifest.
+    pub digest: Option<String>,
+    lock: Option<swap::Lock>,
+}
+
+/// How a run ended: with nothing to do, or with a compiled project.
+pub enum Ran {
+    /// The output folder already holds what these inputs make, as build `build`.
+    UpToDate {
+        build: u64,
+        out: Utf8PathBuf,
+    },
+    Compiled(Box<Run>),
+}
+
+pub fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
+    // Before anything is parsed: a build whose inputs match the previous one's does nothing.
+    let digest = reuse::input_digest(inputs);
+    if let Some((digest, out)) = digest.as_ref().filter(|_| options.write && options.reuse) {
+        if out.join(emit::manifest::FILE).is_file() {
+            let _lock = swap::lock(out)?;
+            if let Some(build) = reuse::unchanged(out, digest) {
+                return Ok(Ran::UpToDate {
+                    build,
+                    out: out.clone(),
+                });
+            }
+        }
+    }
+    let digest = digest.map(|(digest, _)| digest);
+    let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
+    let out = compiler::output_folder(&project, inputs.out.as_ref());
+    // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
+    let lock = options.write.then(|| swap::lock(&out)).transpose()?;
+    let read = |out: &camino::Utf8Path| match &options.previous {
+        Source::ForBuild => Previous::for_build(out),
+        Source::Dir => Previous::from_dir(out),
+        Source::Git(rev) => Previous::from_git(out, rev),
+    };
+    let (compiled, previous) = if options.previous_last {
+        let compiled = compiler::compile_project(&project, &inputs.overrides, out, None)?;
+        compiled.warn();
+        let previous = read(&compiled.out)?;
+        (compiled, previous)
+    } else {
+        let previous = read(&out)?;
+        // A table whose inputs match the previous build's, with its file still there as written,
+        // is kept as it is: no render, no parse, no write.
+        let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
+        let reuse: Option<Reuse<'_>> = options.reuse.then_some(&keep as Reuse<'_>);
+        let compiled = compiler::compile_project(&project, &inputs.overrides, out, reuse)?;
+        compiled.warn();
+        (compiled, previous)
+    };
+    let evolution = migrate::with_migrations(&compiled, &previous, options.allow_breaking)?;
+    Ok(Ran::Compiled(Box::new(Run {
+        compiled,
+        previous,
+        evolution,
+        digest,
+        lock,
+    })))
+}
+
+impl Run {
+    /// The breaking changes the build refuses, taken out of the run.
+    pub fn refusals(&mut self) -> Result<(), Diagnostics> {
+        std::mem::take(&mut self.evolution.refused).into_result(())
+    }
+
+    /// Writes the build into the output folder.
+    pub fn emit(&self, force: bool) -> Result<Vec<Outcome>, Diagnostics> {
+        emit::emit(
+            &self.compiled.out,
+            self.previous.manifest.as_ref(),
+            &self.evolution.artifacts,
+            &self.compiled.build.tables,
+            self.digest.as_deref(),
+            force,
+            self.lock.as_ref().expect("a writing run holds the lock"),
+        )
+    }
+
+    /// How the output folder differs from what the build would write.
+    pub fn compare(&self) -> Result<Comparison, Diagnostics> {
+        emit::compare(
+            &self.compiled.out,
+            self.previous.manifest.as_ref(),
+            &self.evolution.artifacts,
+            &self.compiled.build.tables,
+            self.digest.as_deref(),
+        )
+    }
+
+    /// What the build would change, table by table and file by file.
+    pub fn plan(&mut self) -> Plan {
+        reuse::restore(&mut self.evolution.artifacts, &self.previous);
+        let manifest = Manifest::new(
+            &self.evolution.artifacts,
+            &self.compiled.build.tables,
+            self.previous.manifest.as_ref(),
+            self.digest.as_deref(),
+        );
+        plan::plan(&self.previous, &self.evolution.artifacts, &manifest)
+    }
+}

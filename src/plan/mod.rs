@@ -1,0 +1,182 @@
+//! What a build would change, compared with a previous build: per table the structural changes
+//! (from the manifests' typed columns, never from the SQL text), each classified by what it means
+//! for an existing table; per file the old and new text for diffs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub mod change;
+pub mod compare;
+pub mod migrate;
+pub mod previous;
+
+use crate::emit::manifest::{Manifest, TableEntry};
+use crate::render::Artifact;
+use crate::spec::Mode;
+pub use change::{Change, ChangeKind, Impact};
+pub use compare::compare;
+pub use previous::Previous;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Add,
+    Change,
+    Remove,
+    Unchanged,
+}
+
+impl Action {
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Change => "change",
+            Action::Remove => "remove",
+            Action::Unchanged => "unchanged",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TablePlan {
+    pub table: String,
+    pub event: String,
+    pub action: Action,
+    pub mode: Mode,
+    pub version: u32,
+    pub changes: Vec<Change>,
+}
+
+impl TablePlan {
+    pub fn breaking(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.impact == Impact::Breaking)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePlan {
+    pub path: String,
+    pub action: Action,
+    #[serde(skip)]
+    pub before: Option<String>,
+    #[serde(skip)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub tables: Vec<TablePlan>,
+    pub files: Vec<FilePlan>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.files.iter().any(|f| f.action != Action::Unchanged)
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.tables.iter().filter(|t| t.action == action).count()
+    }
+}
+
+/// Compares the new build (`artifacts` and the manifest they make) with `previous`.
+pub fn plan(previous: &Previous, artifacts: &[Artifact], manifest: &Manifest) -> Plan {
+    let old_tables = tables_of(previous.manifest.as_ref());
+    let new_tables = tables_of(Some(manifest));
+    let mut tables = Vec::new();
+    for (name, (new, new_hash)) in &new_tables {
+        let (action, changes) = match old_tables.get(name) {
+            None => (Action::Add, Vec::new()),
+            Some((old, old_hash)) => {
+                let changes = compare(old, new);
+                let action = if changes.is_empty() && old_hash == new_hash {
+                    Action::Unchanged
+                } else {
+                    Action::Change
+                };
+                (action, changes)
+            }
+        };
+        tables.push(TablePlan {
+            table: name.to_string(),
+            event: new.event.clone(),
+            action,
+            mode: new.mode,
+            version: new.version,
+            changes,
+        });
+    }
+    for (name, (old, _)) in &old_tables {
+        if !new_tables.contains_key(name) {
+            tables.push(TablePlan {
+                table: name.to_string(),
+                event: old.event.clone(),
+                action: Action::Remove,
+                mode: old.mode,
+                version: old.version,
+                changes: vec![Change {
+                    kind: ChangeKind::TableRemoved,
+                    detail: "script removed; the table stays in BigQuery until you drop it".into(),
+                    impact: ChangeKind::TableRemoved.impact(old.mode),
+                    column: None,
+                    before: None,
+                    after: None,
+                }],
+            });
+        }
+    }
+    tables.sort_by(|a, b| a.table.cmp(&b.table));
+
+    let mut files: BTreeMap<&str, FilePlan> = BTreeMap::new();
+    for artifact in artifacts {
+        let before = previous.files.get(&artifact.path).cloned();
+        let action = match &before {
+            None => Action::Add,
+            Some(text) if *text == artifact.contents => Action::Unchanged,
+            Some(_) => Action::Change,
+        };
+        let after = Some(artifact.contents.clone());
+        files.insert(
+            &artifact.path,
+            FilePlan {
+                path: artifact.path.clone(),
+                action,
+                before,
+                after,
+            },
+        );
+    }
+    for (path, text) in &previous.files {
+        files.entry(path).or_insert_with(|| FilePlan {
+            path: path.clone(),
+            action: Action::Remove,
+            before: Some(text.clone()),
+            after: None,
+        });
+    }
+    Plan {
+        tables,
+        files: files.into_values().collect(),
+    }
+}
+
+/// Table name → (table entry, hash of its script).
+fn tables_of(manifest: Option<&Manifest>) -> BTreeMap<&str, (&TableEntry, &str)> {
+    manifest
+        .into_iter()
+        .flat_map(|m| &m.artifacts)
+        .filter_map(|e| {
+            e.table
+                .as_ref()
+                .map(|t| (t.table.as_str(), (t, e.sha256.as_str())))
+        })
+        .collect()
+}
+
+pub fn mode_word(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Full => "full",
+        Mode::Incremental => "incremental",
+    }
+}

@@ -1,0 +1,268 @@
+//! `plan`'s three renderings of a [`Plan`]: text for a terminal (ANSI colours when asked),
+//! markdown for a pull-request comment, JSON for tools. All three show the same facts, so they
+//! share the summary and the diffs.
+
+use std::fmt::Write as _;
+
+use similar::{Algorithm, ChangeTag, TextDiff};
+
+use crate::plan::{mode_word, Action, FilePlan, Impact, Plan};
+use crate::BQFLAT_VERSION;
+
+fn summary(plan: &Plan) -> String {
+    let breaking: usize = plan.tables.iter().map(|t| t.breaking().count()).sum();
+    let mut line = format!(
+        "{} to add, {} to change, {} to remove, {} unchanged",
+        plan.count(Action::Add),
+        plan.count(Action::Change),
+        plan.count(Action::Remove),
+        plan.count(Action::Unchanged)
+    );
+    if breaking > 0 {
+        let _ = write!(
+            line,
+            " ({breaking} breaking change{})",
+            if breaking == 1 { "" } else { "s" }
+        );
+    }
+    line
+}
+
+fn sign(action: Action) -> char {
+    match action {
+        Action::Add => '+',
+        Action::Change => '~',
+        Action::Remove => '-',
+        Action::Unchanged => ' ',
+    }
+}
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+const EDITED: &str =
+    "was edited by hand since the last build; `bqflat build` keeps it unless run with --force";
+
+pub fn text(plan: &Plan, edited: &[String], color: bool) -> String {
+    let mut out = format!("Plan: {}\n", summary(plan));
+    for path in edited {
+        let _ = writeln!(out, "{} {path} {EDITED}", paint("warning:", "1;33", color));
+    }
+    for t in plan.tables.iter().filter(|t| t.action != Action::Unchanged) {
+        let code = match t.action {
+            Action::Add => "32",
+            Action::Remove => "31",
+            _ => "33",
+        };
+        let head = format!("{} {}", sign(t.action), t.table);
+        let _ = writeln!(
+            out,
+            "\n{} ({}, version {})",
+            paint(&head, code, color),
+            mode_word(t.mode),
+            t.version
+        );
+        let width = t
+            .changes
+            .iter()
+            .map(|c| c.detail.chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &t.changes {
+            let impact = match c.impact {
+                Impact::Breaking => paint("breaking", "1;31", color),
+                other => other.word().to_string(),
+            };
+            let _ = writeln!(out, "    {:<width$}  {impact}", c.detail);
+        }
+    }
+    for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
+        out.push('\n');
+        out.push_str(&unified_diff(file, color));
+    }
+    out
+}
+
+fn unified_diff(file: &FilePlan, color: bool) -> String {
+    let before = file.before.as_deref().unwrap_or("");
+    let after = file.after.as_deref().unwrap_or("");
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .diff_lines(before, after);
+    let old_name = if file.before.is_some() {
+        format!("a/{}", file.path)
+    } else {
+        "/dev/null".into()
+    };
+    let new_name = if file.after.is_some() {
+        format!("b/{}", file.path)
+    } else {
+        "/dev/null".into()
+    };
+    if !color {
+        return diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string();
+    }
+    let mut out = paint(&format!("--- {old_name}\n+++ {new_name}"), "1", true);
+    out.push('\n');
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&paint(&hunk.header().to_string(), "36", true));
+        out.push('\n');
+        for change in hunk.iter_changes() {
+            let (prefix, code) = match change.tag() {
+                ChangeTag::Delete => ('-', "31"),
+                ChangeTag::Insert => ('+', "32"),
+                ChangeTag::Equal => (' ', ""),
+            };
+            let line = format!("{prefix}{}", change.value().trim_end_matches('\n'));
+            out.push_str(&if code.is_empty() {
+                line
+            } else {
+                paint(&line, code, true)
+            });
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn markdown(plan: &Plan, edited: &[String]) -> String {
+    let mut out = format!("### bqflat plan: {}\n\n", summary(plan));
+    for path in edited {
+        let _ = writeln!(out, "> **Warning:** `{path}` {}\n", EDITED.replace('`', ""));
+    }
+    let changed: Vec<_> = plan
+        .tables
+        .iter()
+        .filter(|t| t.action != Action::Unchanged)
+        .collect();
+    if changed.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    out.push_str("| table | action | mode | changes |\n|---|---|---|---|\n");
+    for t in changed {
+        let changes: Vec<String> = t
+            .changes
+            .iter()
+            .map(|c| {
+                let detail = c.detail.replace('|', "\\|");
+                match c.impact {
+                    Impact::Breaking => format!("**breaking**: {detail}"),
+                    other => format!("{}: {detail}", other.word()),
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            t.table,
+            t.action.word(),
+            mode_word(t.mode),
+            changes.join("<br>")
+        );
+    }
+    for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
+        let diff = unified_diff(file, false);
+        // A fence longer than any backtick run inside keeps the diff intact.
+        let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
+        let _ = write!(out, "\n<details><summary>{} <code>{}</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>\n", file.action.word(), file.path);
+    }
+    out
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+pub fn json(plan: &Plan, edited: &[String]) -> String {
+    let files: Vec<serde_json::Value> = plan
+        .files
+        .iter()
+        .map(|f| {
+            let diff = (f.action != Action::Unchanged).then(|| unified_diff(f, false));
+            serde_json::json!({ "path": f.path, "action": f.action, "diff": diff })
+        })
+        .collect();
+    let document = serde_json::json!({
+        "format": 1,
+        "bqflat_version": BQFLAT_VERSION,
+        "changes": plan.has_changes(),
+        "summary": {
+            "add": plan.count(Action::Add),
+            "change": plan.count(Action::Change),
+            "remove": plan.count(Action::Remove),
+            "unchanged": plan.count(Action::Unchanged),
+            "breaking": plan.tables.iter().map(|t| t.breaking().count()).sum::<usize>(),
+        },
+        "tables": plan.tables,
+        "files": files,
+        "edited_by_hand": edited,
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("the plan serializes");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_file(action: Action, before: Option<&str>, after: Option<&str>) -> Plan {
+        Plan {
+            tables: Vec::new(),
+            files: vec![FilePlan {
+                path: "bigquery/a.sql".into(),
+                action,
+                before: before.map(String::from),
+                after: after.map(String::from),
+            }],
+        }
+    }
+
+    #[test]
+    fn an_empty_plan_reads_as_no_changes() {
+        let plan = Plan {
+            tables: Vec::new(),
+            files: Vec::new(),
+        };
+        assert_eq!(
+            text(&plan, &[], false),
+            "Plan: 0 to add, 0 to change, 0 to remove, 0 unchanged\n"
+        );
+        assert!(markdown(&plan, &[]).ends_with("\n\nNo changes.\n"));
+        let doc: serde_json::Value = serde_json::from_str(&json(&plan, &[])).unwrap();
+        assert_eq!(doc["changes"], false);
+        assert_eq!(doc["format"], 1);
+    }
+
+    #[test]
+    fn diffs_are_plain_without_colour_and_painted_with_it() {
+        let plan = one_file(Action::Change, Some("a\n"), Some("b\n"));
+        let plain = text(&plan, &[], false);
+        assert!(plain.contains("--- a/bigquery/a.sql\n+++ b/bigquery/a.sql\n"));
+        assert!(plain.contains("-a\n+b\n"));
+        assert!(!plain.contains('\x1b'));
+        let painted = text(&plan, &[], true);
+        assert!(painted.contains("\x1b[31m-a\x1b[0m\n\x1b[32m+b\x1b[0m\n"));
+    }
+
+    #[test]
+    fn a_new_file_diffs_against_dev_null() {
+        let plan = one_file(Action::Add, None, Some("x\n"));
+        assert!(unified_diff(&plan.files[0], false).starts_with("--- /dev/null\n+++ b/"));
+    }
+
+    #[test]
+    fn markdown_fences_outlast_backticks_in_the_diff() {
+        assert_eq!(longest_backtick_run("a ``` b ` c"), 3);
+    }
+}

@@ -1,0 +1,198 @@
+//! Doing no more work than the inputs require. A build whose inputs match the previous one's
+//! stops before parsing anything; a table whose inputs match keeps its file unrendered. Every
+//! digest those decisions compare is made here, so what counts as "the same inputs" is decided
+//! in one place.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::compiler::Inputs;
+use crate::diagnostics::Diagnostics;
+use crate::model::Build;
+use crate::plan::Previous;
+use crate::project::{Overrides, Project};
+
+/// A sha256 over the parts, each length-prefixed so no two lists hash alike.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+    fingerprint_bytes(&bytes)
+}
+
+/// [`fingerprint`] over bytes.
+pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
+/// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
+/// something cannot be read (the build then runs in full and reports it). Reading and hashing is
+/// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
+pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
+    use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
+    let dir = &inputs.dir;
+    // Paths relative to the project, so where bqflat runs from does not change the digest.
+    let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let project_file = inputs
+        .config
+        .clone()
+        .or_else(|| project::default_project_file(dir));
+    let mut settings = crate::spec::ProjectFile::default();
+    if let Some(path) = project_file {
+        let bytes = std::fs::read(&path).ok()?;
+        settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
+        files.push((PROJECT_FILE.to_string(), bytes));
+    }
+    let catalog = project::catalog_path(dir, settings.catalog.as_deref());
+    if catalog.is_file() {
+        files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
+    }
+    let mut problems = Diagnostics::default();
+    for path in project::spec_paths(dir, &mut problems) {
+        let bytes = std::fs::read(&path).ok()?;
+        files.push((relative(&path), bytes));
+    }
+    if !problems.is_empty() {
+        return None;
+    }
+    // The output folder as the scripts' headers name it.
+    let out =
+        crate::compiler::output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());
+    let context = format!(
+        "{}\n{:?}\n{}",
+        crate::BQFLAT_VERSION,
+        inputs.overrides,
+        crate::compiler::run_prefix(dir, &out)
+    );
+    let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
+    let fingerprint = templates_fingerprint(templates.as_deref());
+    let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
+    for (path, bytes) in &files {
+        parts.push(path.as_bytes());
+        parts.push(bytes);
+    }
+    Some((fingerprint_bytes(&parts), out))
+}
+
+/// Per table, a digest of the text its model is resolved from: the project file, the flags, the
+/// output prefix, the catalog and the table's spec (or, for an event built from defaults, its
+/// name). Hashing text is far cheaper than serializing each resolved model.
+pub(crate) fn table_seeds(
+    project: &Project,
+    overrides: &Overrides,
+    run_prefix: &str,
+    build: &Build,
+) -> Vec<String> {
+    let shared = fingerprint(&[
+        project.file.as_ref().map_or("", |f| f.text.as_str()),
+        &format!("{overrides:?}"),
+        run_prefix,
+        project.catalog.as_ref().map_or("", |c| c.digest.as_str()),
+    ]);
+    let specs: std::collections::BTreeMap<&str, &str> = project
+        .specs
+        .iter()
+        .map(|s| (project.relative(&s.path).as_str(), s.text.as_str()))
+        .collect();
+    build
+        .tables
+        .iter()
+        .map(|t| {
+            let file = t.spec_file.as_deref().unwrap_or("");
+            let text = specs.get(file).copied().unwrap_or("");
+            fingerprint(&[&shared, &t.event, file, text])
+        })
+        .collect()
+}
+
+/// One fingerprint of every template a build may use: the built-in ones and the project's.
+pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> String {
+    let mut parts: Vec<String> = crate::render::BUILTIN
+        .iter()
+        .flat_map(|(n, t)| [n.to_string(), t.to_string()])
+        .collect();
+    if let Some(dir) = project_templates {
+        for entry in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() {
+                // Relative, so the fingerprint does not depend on where bqflat was run from.
+                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                parts.push(name.to_string_lossy().into_owned());
+                parts.push(
+                    String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default())
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    fingerprint(&refs)
+}
+
+/// When the build in `out` was made from inputs with digest `inputs` and the folder holds exactly
+/// the files it wrote, at their sizes: its build number. Nothing then needs compiling. Only the
+/// manifest's first lines are read. (A file of yours in the folder, or a missing or resized one,
+/// means a full build; a hand edit that keeps a file's size is left alone, as a build that renders
+/// would leave it; `check` and `--force` compare contents.)
+pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
+    let head = crate::emit::manifest::Head::read(&out.join(crate::emit::manifest::FILE))?;
+    if head.inputs.as_deref() != Some(inputs) {
+        return None;
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(out).min_depth(1) {
+        let entry = entry.ok()?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.path().strip_prefix(out).ok()?.to_str()?.to_string();
+        if path != crate::emit::manifest::FILE {
+            files.push((path, entry.metadata().ok()?.len()));
+        }
+    }
+    let on_disk =
+        crate::emit::manifest::outputs_digest(files.iter().map(|(p, n)| (p.as_str(), *n)));
+    (head.outputs.as_deref() == Some(on_disk.as_str())).then_some(head.build)
+}
+
+impl Previous {
+    /// Whether the file at `path` can be kept without rendering it again: the previous build made
+    /// it from the same `inputs`, and it is still as written (its text intact where it was read,
+    /// else its size unchanged on disk). Gives its sha256 and size.
+    pub fn keep(&self, path: &str, inputs: &str) -> Option<(String, u64)> {
+        // Manifests list their files sorted by path; an unsorted one only costs the reuse.
+        let artifacts = &self.manifest.as_ref()?.artifacts;
+        let entry = &artifacts[artifacts
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()?];
+        if entry.inputs.as_deref() != Some(inputs) || self.edited.iter().any(|e| e == path) {
+            return None;
+        }
+        let size = match (self.files.get(path), &self.out) {
+            (Some(text), _) => text.len() as u64,
+            (None, Some(out)) => std::fs::metadata(out.join(path)).ok()?.len(),
+            (None, None) => return None,
+        };
+        (size == entry.bytes).then(|| (entry.sha256.clone(), size))
+    }
+}
+
+/// Gives kept files back the text the previous build wrote, for a plan's diffs: a kept file is
+/// what the build would write.
+pub(crate) fn restore(artifacts: &mut [crate::render::Artifact], previous: &Previous) {
+    for artifact in artifacts.iter_mut().filter(|a| a.reused.is_some()) {
+        artifact.contents = previous.files[&artifact.path].clone();
+    }
+}
