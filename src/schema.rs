@@ -1,4 +1,5 @@
-//! The JSON schemas of the YAML files, generated from the Rust types in `spec.rs`.
+//! The JSON schemas of the YAML files, generated from the Rust types in `spec.rs`, and of the
+//! template context, generated from `view/`.
 
 use schemars::schema_for;
 
@@ -17,5 +18,6 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     vec![
         (PROJECT_SCHEMA_FILE, render(schema_for!(ProjectFile))),
         (EVENT_SCHEMA_FILE, render(schema_for!(EventSpec))),
+        (crate::view::SCHEMA_FILE, crate::view::schema()),
     ]
 }

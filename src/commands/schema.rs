@@ -13,6 +13,9 @@ pub fn run(config: &Schema) -> Result<(), Diagnostics> {
                 write_atomic(&path, text.as_bytes())?;
                 println!("wrote {path}");
             }
+            let path = dir.join(crate::view::REFERENCE_FILE);
+            write_atomic(&path, crate::view::reference_page().as_bytes())?;
+            println!("wrote {path}");
         }
         None => {
             // One JSON document, keyed by the file name each schema is committed under.

@@ -29,7 +29,7 @@ pub const REFERENCE_FILE: &str = "template-context.md";
 pub struct Globals {
     /// bqflat's version (`0.1.0`): print with `comment` or `json`.
     pub bqflat_version: &'static str,
-    /// [`CONTEXT_VERSION`].
+    /// The template context's version: 1.
     pub context_version: u32,
 }
 
@@ -57,6 +57,7 @@ pub enum Embed {
 /// per-event templates), `dbt/model.sql`, `dataform/table.sqlx`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TableContext {
+    /// The table the file builds.
     pub t: TableView,
     /// The script's path as users run it (`build/bigquery/x.sql`), BigQuery target only: print
     /// with `comment`.
@@ -72,6 +73,7 @@ pub struct TableContext {
 /// Context of `bigquery/setup.sql`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SetupContext {
+    /// What the script creates.
     pub setup: SetupView,
     /// The script's path as users run it: print with `comment`.
     pub run_path: String,
@@ -92,6 +94,7 @@ pub struct SetupView {
 /// Context of `bigquery/migration.sql`: bring an existing table to this build in place.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MigrationContext {
+    /// The table as this build has it.
     pub t: TableView,
     /// The columns this build adds, in table order.
     pub added: Vec<ColumnView>,
@@ -99,6 +102,7 @@ pub struct MigrationContext {
     pub options: bool,
     /// Build number of the migration (`0003`).
     pub build: u64,
+    /// The script's path as users run it: print with `comment`.
     pub run_path: String,
     #[serde(flatten)]
     pub globals: Globals,
@@ -107,7 +111,9 @@ pub struct MigrationContext {
 /// Context of `bigquery/discover.sql`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DiscoveryContext {
+    /// The export to list.
     pub source: SourceView,
+    /// The days to list; without a start, the last 30 days.
     pub window: WindowView,
     #[serde(flatten)]
     pub globals: Globals,
@@ -118,6 +124,7 @@ pub struct DiscoveryContext {
 /// `declaration.sqlx`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProjectContext {
+    /// The project's target and export.
     pub project: ProjectView,
     /// Every table, sorted by name (dbt files only; empty for Dataform).
     pub models: Vec<TableView>,
@@ -132,6 +139,7 @@ pub struct ProjectView {
     pub gcp_project: String,
     /// The default target dataset.
     pub dataset: String,
+    /// BigQuery location of new datasets, when the project names one.
     pub location: Option<String>,
     /// The GA4 export the tables read (the first table's).
     pub source: Option<SourceView>,
@@ -143,10 +151,15 @@ pub struct ProjectView {
 /// Every context, by kind of template: the root of the JSON schema.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TemplateContexts {
+    /// A table's file.
     pub table: TableContext,
+    /// `bigquery/setup.sql`.
     pub setup: SetupContext,
+    /// `bigquery/migration.sql`.
     pub migration: MigrationContext,
+    /// `bigquery/discover.sql`.
     pub discovery: DiscoveryContext,
+    /// The dbt and Dataform project files.
     pub project: ProjectContext,
 }
 
@@ -233,6 +246,21 @@ impl ProjectContext {
             globals: Globals::default(),
         }
     }
+}
+
+/// What the templates of a build see, in one document: each table's `t`, and the setup and project
+/// contexts. Snapshotted per fixture project, so a change to the contract shows in review.
+pub fn contexts(build: &Build) -> serde_json::Value {
+    let tables: serde_json::Map<String, serde_json::Value> = build
+        .tables
+        .iter()
+        .map(|t| (t.full_name(), to_value(&TableView::new(t, build))))
+        .collect();
+    serde_json::json!({
+        "tables": tables,
+        "setup": to_value(&SetupContext::new(build, String::new()).setup),
+        "project": to_value(&ProjectContext::new(build, false, None).project),
+    })
 }
 
 /// A context as the value templates render with.

@@ -67,10 +67,10 @@ fn text(schema: &Value) -> String {
 
 fn type_name(schema: &Value, defs: &Value) -> String {
     let def = resolve(schema, defs);
-    let base = if let Some(values) = def["enum"].as_array() {
+    let base = if let Some(values) = constants(def) {
         values
             .iter()
-            .map(|v| format!("`{}`", v.as_str().unwrap_or_default()))
+            .map(|(v, _)| format!("`{v}`"))
             .collect::<Vec<_>>()
             .join(" \\| ")
     } else if def["oneOf"].is_array() {
@@ -100,8 +100,26 @@ fn type_name(schema: &Value, defs: &Value) -> String {
     }
 }
 
+/// The values of an enum of plain strings, each with its meaning.
+fn constants(def: &Value) -> Option<Vec<(String, String)>> {
+    if let Some(values) = def["enum"].as_array() {
+        let values = values
+            .iter()
+            .map(|v| Some((v.as_str()?.to_string(), String::new())));
+        return values.collect();
+    }
+    let variants = def["oneOf"].as_array()?;
+    variants
+        .iter()
+        .map(|v| Some((v["const"].as_str()?.to_string(), text(v))))
+        .collect()
+}
+
 fn rows(def: &Value, prefix: &str, defs: &Value, out: &mut String, depth: usize) {
     if depth > 8 {
+        return;
+    }
+    if constants(def).is_some() {
         return;
     }
     if let Some(variants) = def["oneOf"].as_array() {
@@ -139,7 +157,11 @@ fn row(name: &str, field: &Value, prefix: &str, defs: &Value, out: &mut String, 
         type_name(field, defs)
     ));
     let element = resolve(&def["items"], defs);
-    if def["properties"].is_object() || def["oneOf"].is_array() {
+    if let Some(values) = constants(def) {
+        for (value, meaning) in values.iter().filter(|(_, m)| !m.is_empty()) {
+            out.push_str(&format!("| `{path} == \"{value}\"` | | {meaning} |\n"));
+        }
+    } else if def["properties"].is_object() || def["oneOf"].is_array() {
         rows(def, &format!("{path}."), defs, out, depth + 1);
     } else if element["properties"].is_object() || element["oneOf"].is_array() {
         rows(element, &format!("{path}[]."), defs, out, depth + 1);

@@ -33,8 +33,11 @@ pub struct TableView {
     pub description: Option<String>,
     /// `full` or `incremental`.
     pub mode: Mode,
+    /// The export the table reads.
     pub source: SourceView,
+    /// The shard dates the table reads.
     pub window: WindowView,
+    /// How far back an incremental run reads again.
     pub lookback: LookbackView,
     /// Whole days that cover the lookback.
     pub lookback_days: u32,
@@ -44,10 +47,13 @@ pub struct TableView {
     pub columns: Vec<ColumnView>,
     /// Each column with a sentence on where its value comes from (dbt and Dataform docs).
     pub column_docs: Vec<ColumnDoc>,
+    /// How the table is partitioned.
     pub partition: PartitionView,
     /// Cluster columns, in order (up to 4).
     pub cluster_by: Vec<String>,
+    /// Which rows count as the same event, and which is kept.
     pub dedupe: DedupeView,
+    /// What dbt and Dataform merge on.
     pub merge_key: MergeKeyView,
     /// One row per item (`items: explode`): the rows come from `LEFT JOIN UNNEST(e.items)`.
     pub explode_items: bool,
@@ -57,6 +63,7 @@ pub struct TableView {
     pub daily_batches: bool,
     /// The template this table is rendered with, under the target's folder.
     pub template: String,
+    /// bqflat's own tables (watermarks, runs).
     pub metadata: MetadataView,
     /// BigQuery location of new datasets, when the project names one.
     pub location: Option<String>,
@@ -67,7 +74,9 @@ pub struct TableView {
 /// The GA4 export a table reads.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourceView {
+    /// GCP project of the export.
     pub project: String,
+    /// Dataset of the export (`analytics_123456`).
     pub dataset: String,
     /// `events_*` for the sharded export, else one partitioned table.
     pub table: String,
@@ -93,6 +102,7 @@ pub struct WindowView {
 /// How far before the newest loaded event an incremental run reads again.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LookbackView {
+    /// How many units.
     pub amount: u32,
     /// `MINUTE`, `HOUR` or `DAY`: print with `keyword`.
     pub unit: String,
@@ -108,6 +118,7 @@ pub struct ColumnView {
     /// GoogleSQL type (`STRING`, `ARRAY<STRUCT<…>>`): print with `sql_type`.
     #[serde(rename = "type")]
     pub ty: String,
+    /// Where the value comes from.
     pub origin: OriginView,
 }
 
@@ -122,16 +133,25 @@ pub enum OriginView {
     EventTs,
     /// A hash of the export fields that identify one event.
     EventKey,
-    /// A scalar export field: print `path` with `path`.
-    Field { path: String },
-    /// A typed value from a key/value array; `key` is free text: print with `literal`.
+    /// A scalar export field.
+    Field {
+        /// Dotted path in the export row (`geo.country`): print with `path`.
+        path: String,
+    },
+    /// A typed value from a key/value array.
     Param {
+        /// The array the key is looked up in.
         array: ParamArray,
+        /// The key, free text: print with `literal`.
         key: String,
+        /// Which value columns are read, and how.
         param_type: ParamType,
     },
-    /// A scalar field of the exploded item: print `field` with `ident`.
-    ItemField { field: String },
+    /// A scalar field of the exploded item.
+    ItemField {
+        /// The item field (`price`): print with `ident`.
+        field: String,
+    },
     /// The position of the exploded item in `items`, from 0.
     ItemIndex,
     /// The whole `items` array.
@@ -142,7 +162,9 @@ pub enum OriginView {
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamArray {
+    /// `event_params` of the event.
     EventParams,
+    /// `user_properties` of the event.
     UserProperties,
     /// `items.item_params` of the exploded item.
     ItemParams,
@@ -151,7 +173,9 @@ pub enum ParamArray {
 /// A column and where it comes from, in words.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ColumnDoc {
+    /// Column name.
     pub name: String,
+    /// GoogleSQL type.
     #[serde(rename = "type")]
     pub ty: String,
     /// Free text: print with `jinja_text` (dbt YAML) or `js_string`.
@@ -161,11 +185,14 @@ pub struct ColumnDoc {
 /// How the table is partitioned.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PartitionView {
+    /// The partition column: print with `ident`.
     pub column: String,
     /// `DATE` or `TIMESTAMP`: print with `keyword`.
     #[serde(rename = "type")]
     pub ty: String,
+    /// Days a partition is kept, when set.
     pub expiration_days: Option<u32>,
+    /// Queries of the table must filter on the partition column.
     pub require_filter: bool,
 }
 
@@ -177,6 +204,7 @@ pub struct DedupeView {
     /// Key columns that may be NULL: rows with a NULL in any of them are told apart by
     /// `event_key` instead of collapsing.
     pub nullable: Vec<String>,
+    /// `keep_latest` or `keep_first`.
     pub strategy: Strategy,
     /// The column the strategy orders by.
     pub order_by: String,
@@ -186,6 +214,7 @@ pub struct DedupeView {
 /// so any key but `event_key` is spelled as one column, `row_key`, added to their tables.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MergeKeyView {
+    /// The columns of the merge's `unique_key`.
     pub columns: Vec<String>,
     /// Null when the table merges on `event_key`.
     pub row_key: Option<String>,
@@ -194,7 +223,9 @@ pub struct MergeKeyView {
 /// bqflat's own tables, fully qualified: print with `ident`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MetadataView {
+    /// The watermarks table, `project.dataset.table`.
     pub watermarks_full: String,
+    /// The runs table, `project.dataset.table`.
     pub runs_full: String,
 }
 

@@ -13,9 +13,10 @@ use crate::names;
 use crate::project::{catalog, Catalog, EVENTS_DIR, PROJECT_FILE};
 use crate::spec::{EventSpec, Items, Param, ParamType, Params};
 
-const PROJECT: &str = include_str!("../../templates/init/bqflat.yaml");
-const PURCHASE: &str = include_str!("../../templates/init/purchase.yaml");
-const PAGE_VIEW: &str = include_str!("../../templates/init/page_view.yaml");
+/// What `bqflat init` writes: plain YAML beside this file, not templates (nothing is rendered).
+const PROJECT: &str = include_str!("bqflat.yaml");
+const PURCHASE: &str = include_str!("purchase.yaml");
+const PAGE_VIEW: &str = include_str!("page_view.yaml");
 
 pub fn run(config: &Init) -> Result<(), Diagnostics> {
     let dir = config.dir.clone();
