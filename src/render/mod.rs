@@ -340,12 +340,7 @@ pub fn merge_key(table: &Table) -> serde_json::Value {
 
 /// Whole days that cover a table's lookback.
 pub fn lookback_days(table: &Table) -> u32 {
-    let minutes_per_unit = match table.lookback.unit {
-        "MINUTE" => 1,
-        "HOUR" => 60,
-        _ => 24 * 60,
-    };
-    (table.lookback.amount * minutes_per_unit).div_ceil(24 * 60)
+    (table.lookback.amount * table.lookback.unit.minutes()).div_ceil(24 * 60)
 }
 
 /// Each column with a description of where its value comes from, for the documentation that
