@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::model::SqlType;
+
 /// The GA4 BigQuery export schema, as BigQuery's schema JSON.
 pub const EXPORT_SCHEMA: &str = include_str!("../schemas/ga4_export_schema.json");
 
@@ -24,8 +26,8 @@ struct SchemaField {
 pub struct Field {
     /// Dotted path in the export row (`device.web_info.browser`).
     pub path: String,
-    /// GoogleSQL type (`STRING`, `INT64`, `FLOAT64`, `BOOL`).
-    pub ty: &'static str,
+    /// A scalar type (`STRING`, `INT64`, `FLOAT64`, `BOOL`, `DATE`, `TIMESTAMP`).
+    pub ty: SqlType,
 }
 
 impl Field {
@@ -36,12 +38,12 @@ impl Field {
 }
 
 /// Columns bqflat computes; their names shadow export fields of the same name.
-pub const COMPUTED: &[(&str, &str)] = &[
+pub const COMPUTED: &[(&str, SqlType)] = &[
     // Partition date: the export's `event_date`, or the event time in the spec's time zone.
-    ("event_date", "DATE"),
-    ("event_ts", "TIMESTAMP"),
+    ("event_date", SqlType::Date),
+    ("event_ts", SqlType::Timestamp),
     // Hash of the fields that identify one event in the export: the default dedupe key.
-    ("event_key", "STRING"),
+    ("event_key", SqlType::String),
 ];
 
 /// The standard columns a spec gets when it does not list its own.
@@ -77,7 +79,7 @@ pub struct Catalog {
     /// Scalar fields of one `items` entry (without `item_params`).
     pub item_fields: Vec<Field>,
     /// The GoogleSQL type of the whole `items` array, for `items: keep`.
-    pub items_type: String,
+    pub items_type: SqlType,
 }
 
 /// The catalog, parsed once from the embedded schema.
@@ -138,30 +140,30 @@ fn collect_scalars(fields: &[SchemaField], prefix: &str, out: &mut Vec<Field>) {
     }
 }
 
-fn scalar_type(legacy: &str) -> &'static str {
+fn scalar_type(legacy: &str) -> SqlType {
     match legacy {
-        "INTEGER" | "INT64" => "INT64",
-        "FLOAT" | "FLOAT64" => "FLOAT64",
-        "BOOLEAN" | "BOOL" => "BOOL",
-        "TIMESTAMP" => "TIMESTAMP",
-        "DATE" => "DATE",
-        _ => "STRING",
+        "INTEGER" | "INT64" => SqlType::Int64,
+        "FLOAT" | "FLOAT64" => SqlType::Float64,
+        "BOOLEAN" | "BOOL" => SqlType::Bool,
+        "TIMESTAMP" => SqlType::Timestamp,
+        "DATE" => SqlType::Date,
+        _ => SqlType::String,
     }
 }
 
-fn sql_type(f: &SchemaField) -> String {
+fn sql_type(f: &SchemaField) -> SqlType {
     let base = if f.ty == "RECORD" {
-        let inner: Vec<String> = f
-            .fields
-            .iter()
-            .map(|c| format!("{} {}", c.name, sql_type(c)))
-            .collect();
-        format!("STRUCT<{}>", inner.join(", "))
+        SqlType::Struct(
+            f.fields
+                .iter()
+                .map(|c| (c.name.clone(), sql_type(c)))
+                .collect(),
+        )
     } else {
-        scalar_type(&f.ty).to_string()
+        scalar_type(&f.ty)
     };
     if f.mode == "REPEATED" {
-        format!("ARRAY<{base}>")
+        SqlType::Array(Box::new(base))
     } else {
         base
     }
@@ -174,24 +176,24 @@ mod tests {
     #[test]
     fn nested_fields_become_paths() {
         let c = catalog();
-        assert_eq!(c.field("device.category").unwrap().ty, "STRING");
+        assert_eq!(c.field("device.category").unwrap().ty, SqlType::String);
         assert_eq!(
             c.field("device.web_info.hostname").unwrap().column_name(),
             "device_web_info_hostname"
         );
-        assert_eq!(c.field("event_timestamp").unwrap().ty, "INT64");
-        assert_eq!(c.field("is_active_user").unwrap().ty, "BOOL");
+        assert_eq!(c.field("event_timestamp").unwrap().ty, SqlType::Int64);
+        assert_eq!(c.field("is_active_user").unwrap().ty, SqlType::Bool);
         assert!(
             c.field("event_params").is_none(),
             "repeated records are not scalar columns"
         );
-        assert_eq!(c.item_field("price").unwrap().ty, "FLOAT64");
+        assert_eq!(c.item_field("price").unwrap().ty, SqlType::Float64);
         assert!(c.item_field("item_params").is_none());
     }
 
     #[test]
     fn items_type_is_a_full_struct_array() {
-        let t = &catalog().items_type;
+        let t = catalog().items_type.to_string();
         assert!(t.starts_with("ARRAY<STRUCT<item_id STRING, "), "{t}");
         assert!(t.contains("item_params ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64"), "{t}");
     }

@@ -103,8 +103,7 @@ pub struct Window {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lookback {
     pub amount: u32,
-    /// GoogleSQL interval part: `MINUTE`, `HOUR` or `DAY`.
-    pub unit: &'static str,
+    pub unit: IntervalUnit,
     /// As written (`3d`).
     pub text: String,
 }
@@ -112,10 +111,82 @@ pub struct Lookback {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
     pub name: String,
-    /// GoogleSQL type.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: SqlType,
     pub origin: Origin,
+}
+
+/// A GoogleSQL column type. Templates and the manifest see it as GoogleSQL writes it
+/// (`ARRAY<STRUCT<item_id STRING, ...>>`), so it serializes to that text; inside the compiler it
+/// stays structured, so rules such as "no clustering on arrays" are matches, not string prefixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlType {
+    String,
+    Int64,
+    Float64,
+    Bool,
+    Date,
+    Timestamp,
+    Array(Box<SqlType>),
+    /// Fields in declaration order, as the export schema lists them.
+    Struct(Vec<(String, SqlType)>),
+}
+
+impl std::fmt::Display for SqlType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlType::String => f.write_str("STRING"),
+            SqlType::Int64 => f.write_str("INT64"),
+            SqlType::Float64 => f.write_str("FLOAT64"),
+            SqlType::Bool => f.write_str("BOOL"),
+            SqlType::Date => f.write_str("DATE"),
+            SqlType::Timestamp => f.write_str("TIMESTAMP"),
+            SqlType::Array(inner) => write!(f, "ARRAY<{inner}>"),
+            SqlType::Struct(fields) => {
+                f.write_str("STRUCT<")?;
+                for (i, (name, ty)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name} {ty}")?;
+                }
+                f.write_str(">")
+            }
+        }
+    }
+}
+
+impl Serialize for SqlType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The GoogleSQL interval part a lookback is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IntervalUnit {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl IntervalUnit {
+    pub fn minutes(self) -> u32 {
+        match self {
+            IntervalUnit::Minute => 1,
+            IntervalUnit::Hour => 60,
+            IntervalUnit::Day => 24 * 60,
+        }
+    }
+}
+
+/// The column types BigQuery partitions a table by (in the manifest too, hence `Deserialize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PartitionType {
+    Date,
+    Timestamp,
 }
 
 /// Where a column's value comes from; the templates turn each kind into an expression.
@@ -158,9 +229,8 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partition {
     pub column: String,
-    /// `DATE` or `TIMESTAMP`.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: PartitionType,
     pub expiration_days: Option<u32>,
     pub require_filter: bool,
 }

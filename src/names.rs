@@ -3,6 +3,8 @@
 
 use std::str::FromStr;
 
+use crate::model::IntervalUnit;
+
 pub fn check_event(name: &str) -> Result<(), String> {
     let ok = name.len() <= 40
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -177,23 +179,19 @@ pub fn check_date(text: &str) -> Result<(), String> {
 }
 
 /// `90m`, `6h`, `3d` → (amount, GoogleSQL interval unit).
-pub fn parse_lookback(text: &str) -> Result<(u32, &'static str), String> {
+pub fn parse_lookback(text: &str) -> Result<(u32, IntervalUnit), String> {
     let bad = || format!("invalid lookback {text:?}: expected a number and a unit (m, h or d)");
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (number, unit) = text.split_at(split);
     let amount: u32 = number.parse().map_err(|_| bad())?;
     let unit = match unit.trim() {
-        "m" | "min" | "minute" | "minutes" => "MINUTE",
-        "h" | "hour" | "hours" => "HOUR",
-        "d" | "day" | "days" => "DAY",
+        "m" | "min" | "minute" | "minutes" => IntervalUnit::Minute,
+        "h" | "hour" | "hours" => IntervalUnit::Hour,
+        "d" | "day" | "days" => IntervalUnit::Day,
         _ => return Err(bad()),
     };
-    let days = match unit {
-        "MINUTE" => amount / (24 * 60),
-        "HOUR" => amount / 24,
-        _ => amount,
-    };
+    let days = amount / (24 * 60 / unit.minutes());
     if days > 366 {
         return Err(format!(
             "lookback {text:?} is over a year; an incremental run would reread most of the table"
@@ -335,9 +333,9 @@ mod tests {
 
     #[test]
     fn lookbacks() {
-        assert_eq!(parse_lookback("6h"), Ok((6, "HOUR")));
-        assert_eq!(parse_lookback("3d"), Ok((3, "DAY")));
-        assert_eq!(parse_lookback("90m"), Ok((90, "MINUTE")));
+        assert_eq!(parse_lookback("6h"), Ok((6, IntervalUnit::Hour)));
+        assert_eq!(parse_lookback("3d"), Ok((3, IntervalUnit::Day)));
+        assert_eq!(parse_lookback("90m"), Ok((90, IntervalUnit::Minute)));
         for bad in ["", "h", "6", "6w", "-1d", "1.5h", "400d"] {
             assert!(parse_lookback(bad).is_err(), "{bad}");
         }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
 use crate::ga4::{self, COMPUTED, DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
 use crate::model::{
-    self, Build, Column, Lookback, Metadata, Origin, Partition, Setup, Source, Table,
+    self, Build, Column, IntervalUnit, Lookback, Metadata, Origin, Partition, PartitionType, Setup,
+    Source, SqlType, Table,
 };
 use crate::names;
 use crate::project::{Catalog, Loaded, Overrides, Project};
@@ -664,7 +665,7 @@ impl EventCtx<'_> {
                 );
                 Lookback {
                     amount: 0,
-                    unit: "DAY",
+                    unit: IntervalUnit::Day,
                     text: text.to_string(),
                 }
             }
@@ -736,7 +737,7 @@ impl EventCtx<'_> {
                 .unwrap_or_else(|| names::column_from_key(&param.key));
             let column = Column {
                 name,
-                ty: param_sql_type(param.ty.unwrap_or(ParamType::String)).into(),
+                ty: param_sql_type(param.ty.unwrap_or(ParamType::String)),
                 origin: Origin::Param {
                     array: array.into(),
                     key: param.key.clone(),
@@ -847,7 +848,7 @@ impl EventCtx<'_> {
             }
             let column = Column {
                 name: names::column_from_key(&key.key),
-                ty: param_sql_type(param_type).into(),
+                ty: param_sql_type(param_type),
                 origin: Origin::Param {
                     array: array.into(),
                     key: key.key.clone(),
@@ -893,7 +894,7 @@ impl EventCtx<'_> {
         }
         let index = Column {
             name: "item_index".into(),
-            ty: "INT64".into(),
+            ty: SqlType::Int64,
             origin: Origin::ItemIndex,
         };
         self.add(columns, index, "items", "the item position".into());
@@ -909,7 +910,7 @@ impl EventCtx<'_> {
                     };
                     let column = Column {
                         name,
-                        ty: f.ty.into(),
+                        ty: f.ty.clone(),
                         origin: Origin::ItemField {
                             field: field.clone(),
                         },
@@ -938,7 +939,13 @@ impl EventCtx<'_> {
             .clone()
             .unwrap_or_else(|| DEFAULT_PARTITION.into());
         let ty = match self.require_column(&column, columns) {
-            Some(c) if c.ty == "DATE" || c.ty == "TIMESTAMP" => c.ty.clone(),
+            Some(Column {
+                ty: SqlType::Date, ..
+            }) => PartitionType::Date,
+            Some(Column {
+                ty: SqlType::Timestamp,
+                ..
+            }) => PartitionType::Timestamp,
             Some(c) => {
                 let ty = c.ty.clone();
                 self.error(
@@ -946,7 +953,7 @@ impl EventCtx<'_> {
                     format!("cannot partition by `{column}`: it is {ty}, not DATE or TIMESTAMP"),
                     "partition by `event_date` or `event_ts`",
                 );
-                String::new()
+                PartitionType::Date
             }
             None => {
                 self.error(
@@ -954,7 +961,7 @@ impl EventCtx<'_> {
                     format!("cannot partition by `{column}`: no such output column"),
                     missing_column_hint(&column, columns),
                 );
-                String::new()
+                PartitionType::Date
             }
         };
         if settings.partition_expiration_days == Some(0) {
@@ -1052,7 +1059,7 @@ impl EventCtx<'_> {
                     Ok(()) => {
                         let column = Column {
                             name: name.clone(),
-                            ty: "STRING".into(),
+                            ty: SqlType::String,
                             origin: Origin::Param {
                                 array: "event_params".into(),
                                 key: name.clone(),
@@ -1100,7 +1107,7 @@ impl EventCtx<'_> {
             .require_column(&order_by, columns)
             .map(|c| c.ty.clone())
         {
-            Some(ty) if !ty.starts_with("ARRAY") && !ty.starts_with("STRUCT") => {}
+            Some(ty) if is_scalar(&ty) => {}
             Some(ty) => self.error(
                 "dedupe.order_by",
                 format!("cannot order by `{order_by}`: it is {ty}"),
@@ -1180,7 +1187,7 @@ fn standard_column(name: &str) -> Option<Column> {
     if let Some((computed, ty)) = COMPUTED.iter().find(|(n, _)| *n == name) {
         return Some(Column {
             name: computed.to_string(),
-            ty: ty.to_string(),
+            ty: ty.clone(),
             origin: Origin::Computed {
                 name: computed.to_string(),
             },
@@ -1192,7 +1199,7 @@ fn standard_column(name: &str) -> Option<Column> {
         .or_else(|| catalog.fields.iter().find(|f| f.column_name() == name))?;
     Some(Column {
         name: field.column_name(),
-        ty: field.ty.into(),
+        ty: field.ty.clone(),
         origin: Origin::Field {
             path: field.path.clone(),
         },
@@ -1207,19 +1214,23 @@ fn missing_column_hint(name: &str, columns: &Columns) -> String {
     }
 }
 
-fn is_clusterable(ty: &str) -> bool {
+fn is_clusterable(ty: &SqlType) -> bool {
     matches!(
         ty,
-        "STRING" | "INT64" | "BOOL" | "DATE" | "TIMESTAMP" | "DATETIME" | "NUMERIC" | "BIGNUMERIC"
+        SqlType::String | SqlType::Int64 | SqlType::Bool | SqlType::Date | SqlType::Timestamp
     )
 }
 
-pub fn param_sql_type(ty: ParamType) -> &'static str {
+fn is_scalar(ty: &SqlType) -> bool {
+    !matches!(ty, SqlType::Array(_) | SqlType::Struct(_))
+}
+
+pub fn param_sql_type(ty: ParamType) -> SqlType {
     match ty {
-        ParamType::String | ParamType::Any => "STRING",
-        ParamType::Int64 => "INT64",
-        ParamType::Float64 | ParamType::Number => "FLOAT64",
-        ParamType::Bool => "BOOL",
+        ParamType::String | ParamType::Any => SqlType::String,
+        ParamType::Int64 => SqlType::Int64,
+        ParamType::Float64 | ParamType::Number => SqlType::Float64,
+        ParamType::Bool => SqlType::Bool,
     }
 }
 
@@ -1272,8 +1283,8 @@ mod tests {
         assert_eq!(t.full_name(), "my-gcp-project.flat.event_purchase_flat");
         assert_eq!(t.mode, Mode::Full);
         assert_eq!(
-            (t.partition.column.as_str(), t.partition.ty.as_str()),
-            ("event_date", "DATE")
+            (t.partition.column.as_str(), t.partition.ty),
+            ("event_date", PartitionType::Date)
         );
         assert_eq!(t.dedupe.key, ["event_key"]);
         assert!(t.dedupe.nullable.is_empty());
@@ -1281,7 +1292,7 @@ mod tests {
             t.lookback,
             Lookback {
                 amount: 3,
-                unit: "DAY",
+                unit: IntervalUnit::Day,
                 text: "3d".into()
             }
         );

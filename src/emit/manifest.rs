@@ -203,7 +203,7 @@ impl TableEntry {
                 .iter()
                 .map(|c| ColumnEntry {
                     name: c.name.clone(),
-                    ty: c.ty.clone(),
+                    ty: c.ty.to_string(),
                     source: c.origin.describe(),
                 })
                 .collect(),

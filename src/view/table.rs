@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{self, Build, Origin, Table};
+use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, Table};
 use crate::spec::{Mode, ParamType, Strategy};
 
 /// One flattened table.
@@ -104,8 +104,8 @@ pub struct WindowView {
 pub struct LookbackView {
     /// How many units.
     pub amount: u32,
-    /// `MINUTE`, `HOUR` or `DAY`: print with `keyword`.
-    pub unit: String,
+    /// Print with `keyword`.
+    pub unit: IntervalUnit,
     /// As written in the spec (`3d`): print with `comment`.
     pub text: String,
 }
@@ -187,9 +187,9 @@ pub struct ColumnDoc {
 pub struct PartitionView {
     /// The partition column: print with `ident`.
     pub column: String,
-    /// `DATE` or `TIMESTAMP`: print with `keyword`.
+    /// Print with `keyword`.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: PartitionType,
     /// Days a partition is kept, when set.
     pub expiration_days: Option<u32>,
     /// Queries of the table must filter on the partition column.
@@ -246,7 +246,7 @@ impl TableView {
             window: WindowView::new(&table.window),
             lookback: LookbackView {
                 amount: table.lookback.amount,
-                unit: table.lookback.unit.to_string(),
+                unit: table.lookback.unit,
                 text: table.lookback.text.clone(),
             },
             lookback_days: lookback_days(table),
@@ -255,7 +255,7 @@ impl TableView {
             column_docs: column_docs(table),
             partition: PartitionView {
                 column: table.partition.column.clone(),
-                ty: table.partition.ty.to_string(),
+                ty: table.partition.ty,
                 expiration_days: table.partition.expiration_days,
                 require_filter: table.partition.require_filter,
             },
@@ -382,12 +382,7 @@ fn merge_key(table: &Table) -> MergeKeyView {
 
 /// Whole days that cover a table's lookback.
 pub fn lookback_days(table: &Table) -> u32 {
-    let minutes_per_unit = match table.lookback.unit.to_string().as_str() {
-        "MINUTE" => 1,
-        "HOUR" => 60,
-        _ => 24 * 60,
-    };
-    (table.lookback.amount * minutes_per_unit).div_ceil(24 * 60)
+    (table.lookback.amount * table.lookback.unit.minutes()).div_ceil(24 * 60)
 }
 
 fn column_docs(table: &Table) -> Vec<ColumnDoc> {
