@@ -53,6 +53,10 @@ pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         files.push((PROJECT_FILE.to_string(), bytes));
     }
     let catalog = project::catalog_path(dir, settings.catalog.as_deref());
+    if settings.catalog.as_deref().is_some_and(project::escapes) {
+        // Refused by the full build; never read here.
+        return None;
+    }
     if catalog.is_file() {
         files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
     }

@@ -101,7 +101,14 @@ impl Project {
         {
             Some((file, named)) => {
                 let path = catalog_path(dir, Some(named));
-                if path.is_file() {
+                if escapes(named) || (path.exists() && !inside(dir, &path)) {
+                    // Never read (and so never quote) a file outside the project.
+                    diagnostics.push(
+                        file.error_at("catalog", format!("catalog {named} is outside the project folder"))
+                            .hint("move the catalog into the project folder and name it relative to bqflat.yaml, e.g. `catalog: catalog.json`"),
+                    );
+                    None
+                } else if path.is_file() {
                     Some(path)
                 } else {
                     diagnostics.push(
@@ -111,7 +118,21 @@ impl Project {
                     None
                 }
             }
-            None => Some(catalog_path(dir, None)).filter(|p| p.is_file()),
+            None => {
+                let path = catalog_path(dir, None);
+                if path.is_file() && !inside(dir, &path) {
+                    diagnostics.push(
+                        Diagnostic::new(format!(
+                            "{path} links to a file outside the project folder"
+                        ))
+                        .at(crate::diagnostics::Location::file(&path))
+                        .hint("replace the link with the catalog file itself"),
+                    );
+                    None
+                } else {
+                    Some(path).filter(|p| p.is_file())
+                }
+            }
         };
         let catalog =
             catalog.and_then(|path| Catalog::load(&path).map_err(|d| diagnostics.push(d)).ok());
@@ -138,6 +159,27 @@ pub(crate) fn default_project_file(dir: &Utf8Path) -> Option<Utf8PathBuf> {
 /// The catalog: the project file's `catalog:`, else `catalog.json`, in the project directory.
 pub(crate) fn catalog_path(dir: &Utf8Path, named: Option<&str>) -> Utf8PathBuf {
     within(dir, named.unwrap_or(catalog::FILE))
+}
+
+/// Whether a path written in the project file may leave the project folder: absolute, or with
+/// a `..` component.
+pub(crate) fn escapes(named: &str) -> bool {
+    let path = Utf8Path::new(named);
+    path.has_root()
+        || path.components().any(|c| {
+            !matches!(
+                c,
+                camino::Utf8Component::Normal(_) | camino::Utf8Component::CurDir
+            )
+        })
+}
+
+/// Whether `path`, with every link followed, is inside the project folder `dir`.
+pub(crate) fn inside(dir: &Utf8Path, path: &Utf8Path) -> bool {
+    match (dir.canonicalize(), path.canonicalize()) {
+        (Ok(dir), Ok(path)) => path.starts_with(dir),
+        _ => false,
+    }
 }
 
 /// `dir/name`, without a leading `./` when `dir` is the current folder, so messages show the
