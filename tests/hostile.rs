@@ -61,3 +61,124 @@ fn a_catalog_that_is_not_json_is_not_quoted() {
     );
     assert!(!run.stderr.contains("SECRET"), "{}", run.stderr);
 }
+
+/// Bytes and modification time of every file under `dir`, to show nothing there changed.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)> {
+    tree(dir)
+        .into_iter()
+        .map(|(rel, bytes)| {
+            let modified = std::fs::metadata(dir.join(&rel))
+                .unwrap()
+                .modified()
+                .unwrap();
+            (rel, bytes, modified)
+        })
+        .collect()
+}
+
+fn first_script(p: &TempProject) -> String {
+    let mut scripts: Vec<String> = std::fs::read_dir(p.path().join("build/bigquery"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    scripts.sort();
+    format!("build/bigquery/{}", scripts[0])
+}
+
+fn assert_refused_link(run: &Run, link: &str) {
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{link} is a symbolic link")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("remove the link (`rm ") && run.stderr.contains(&format!("{link}`)")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_output_file_that_is_a_link_is_not_written_through() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("precious.sql"), "keep me\n").unwrap();
+    let p = project();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let script = first_script(&p);
+    std::fs::remove_file(p.path().join(&script)).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("precious.sql"), p.path().join(&script))
+        .unwrap();
+    let before = snapshot(outside.path());
+    for args in [&["build"][..], &["build", "--force"]] {
+        let run = p.run(args);
+        assert_refused_link(&run, &script);
+        assert_eq!(snapshot(outside.path()), before);
+    }
+}
+
+#[test]
+fn an_output_subfolder_that_is_a_link_is_not_written_into() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("mine.txt"), "mine\n").unwrap();
+    let p = project();
+    std::fs::create_dir(p.path().join("build")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path().join("build/bigquery")).unwrap();
+    let before = snapshot(outside.path());
+    let run = p.run(&["build"]);
+    assert_refused_link(&run, "build/bigquery");
+    assert_eq!(snapshot(outside.path()), before);
+}
+
+#[test]
+fn a_linked_manifest_is_not_rewritten() {
+    let outside = tempfile::tempdir().unwrap();
+    let p = project();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let copy = outside.path().join("manifest.json");
+    std::fs::copy(p.path().join("build/manifest.json"), &copy).unwrap();
+    std::fs::remove_file(p.path().join("build/manifest.json")).unwrap();
+    std::os::unix::fs::symlink(&copy, p.path().join("build/manifest.json")).unwrap();
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\nparams:\n  - key: value\n    type: int64\n",
+    );
+    let before = snapshot(outside.path());
+    let run = p.run(&["build"]);
+    assert_refused_link(&run, "build/manifest.json");
+    assert_eq!(snapshot(outside.path()), before);
+}
+
+#[test]
+fn an_output_folder_that_is_a_link_is_refused_and_kept() {
+    let outside = tempfile::tempdir().unwrap();
+    let p = project();
+    assert_eq!(
+        p.run(&["build", "--out", outside.path().to_str().unwrap()])
+            .code,
+        0
+    );
+    std::os::unix::fs::symlink(outside.path(), p.path().join("build")).unwrap();
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\nparams:\n  - key: value\n    type: int64\n",
+    );
+    let before = snapshot(outside.path());
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("build is a symbolic link; bqflat does not write through links"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("build`) and build again"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot(outside.path()), before);
+    let link = std::fs::symlink_metadata(p.path().join("build")).unwrap();
+    assert!(link.file_type().is_symlink());
+}
