@@ -182,3 +182,77 @@ fn an_output_folder_that_is_a_link_is_refused_and_kept() {
     let link = std::fs::symlink_metadata(p.path().join("build")).unwrap();
     assert!(link.file_type().is_symlink());
 }
+
+#[test]
+fn a_spec_that_links_inside_the_project_is_read() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("shared/purchase.yaml", SPEC)
+        .file("events/.keep", "");
+    std::os::unix::fs::symlink(
+        "../shared/purchase.yaml",
+        p.path().join("events/purchase.yaml"),
+    )
+    .unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        p.path()
+            .join("build/bigquery/event_purchase_flat.sql")
+            .is_file(),
+        "{}",
+        run.stdout
+    );
+    // Run twice: the link keeps its table (it is not "removed" by the next build).
+    let again = p.run(&["build"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stdout.contains("removed"), "{}", again.stdout);
+}
+
+#[test]
+fn links_out_of_the_project_or_in_a_loop_are_errors_whatever_their_name() {
+    for (name, target) in [
+        ("passwd", "/etc/passwd"),
+        ("loop", "loop"),
+        ("loop.yaml", "loop.yaml"),
+    ] {
+        let p = project();
+        std::os::unix::fs::symlink(target, p.path().join("events").join(name)).unwrap();
+        let run = p.run(&["build"]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("events/{name}")),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("root:"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_project_file_that_links_out_of_the_project_is_not_quoted() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("secret.yaml");
+    std::fs::write(&target, "password: [hunter2\n").unwrap();
+    let p = TempProject::new().file("events/purchase.yaml", SPEC);
+    std::os::unix::fs::symlink(&target, p.path().join("bqflat.yaml")).unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("outside the project folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+}
+
+#[test]
+fn broken_and_looping_spec_links_are_reported() {
+    // Built here: such links cannot sit in the fixture tree, which the snapshot glob walks.
+    let p = project();
+    std::os::unix::fs::symlink("loop.yaml", p.path().join("events/loop.yaml")).unwrap();
+    std::os::unix::fs::symlink("missing.yaml", p.path().join("events/gone.yaml")).unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!(run.stderr);
+}

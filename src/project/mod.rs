@@ -79,6 +79,18 @@ impl Project {
             }
             None => default_project_file(dir),
         };
+        if let Some(path) = file_path
+            .as_deref()
+            .filter(|p| config.is_none() && !inside(dir, p))
+        {
+            // Its text would be quoted in errors: only the project's own file is read.
+            return Err(Diagnostic::new(format!(
+                "{path} links to a file outside the project folder"
+            ))
+            .at(crate::diagnostics::Location::file(path))
+            .hint("replace the link with the project file itself, or pass the file with --config")
+            .into());
+        }
         let file = file_path.and_then(|path| {
             load::load_yaml(&path, Some(ProjectFile::default()), "")
                 .map_err(|d| diagnostics.push(d))
@@ -192,6 +204,42 @@ pub(crate) fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
     }
 }
 
+/// Whether a link under `events/` is read as a spec (it names a file inside the project);
+/// an error naming the link when it is broken, loops, or leads out of the project or to a folder.
+fn spec_link(dir: &Utf8Path, link: &std::path::Path) -> Result<bool, Diagnostic> {
+    let shown = link.to_string_lossy();
+    let at = crate::diagnostics::Location::file(Utf8PathBuf::from(shown.as_ref()));
+    let target = std::fs::read_link(link)
+        .map(|t| t.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let meta = match std::fs::metadata(link) {
+        Ok(meta) => meta,
+        Err(err) => {
+            return Err(Diagnostic::new(format!(
+                "cannot follow the link {shown} (to {target}): {err}"
+            ))
+            .at(at)
+            .hint("remove the link, or make it point at a spec file inside the project"))
+        }
+    };
+    let inside_project = Utf8Path::from_path(link).is_some_and(|l| inside(dir, l));
+    if !inside_project {
+        return Err(Diagnostic::new(format!(
+            "{shown} links to {target}, outside the project folder; bqflat reads only the project's own files"
+        ))
+        .at(at)
+        .hint("copy the spec into events/ instead of linking to it, or remove the link"));
+    }
+    if meta.is_dir() {
+        return Err(Diagnostic::new(format!(
+            "{shown} links to the folder {target}; bqflat does not follow links to folders"
+        ))
+        .at(at)
+        .hint("move the specs into events/, or link each spec file on its own"));
+    }
+    Ok(meta.is_file())
+}
+
 /// Every `*.yaml` / `*.yml` under `dir/events`, sorted, so builds do not depend on directory order.
 pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<Utf8PathBuf> {
     let events = within(dir, EVENTS_DIR);
@@ -214,7 +262,16 @@ pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<U
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        if entry.file_type().is_symlink() {
+            match spec_link(dir, entry.path()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            }
+        } else if !entry.file_type().is_file() {
             continue;
         }
         let Some(path) = Utf8Path::from_path(entry.path()) else {
