@@ -68,6 +68,14 @@ pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     if !problems.is_empty() {
         return None;
     }
+    if settings
+        .output
+        .as_deref()
+        .is_some_and(|o| project::output_problem(dir, o).is_some())
+    {
+        // Refused by the full build.
+        return None;
+    }
     // The output folder as the scripts' headers name it.
     let out =
         crate::compiler::output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());

@@ -256,3 +256,28 @@ fn broken_and_looping_spec_links_are_reported() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stderr);
 }
+
+#[test]
+fn an_output_out_of_the_project_is_refused_at_once_and_out_still_goes_anywhere() {
+    let p = project().file("bqflat.yaml", &format!("{BASIC_PROJECT}output: ..\n"));
+    let before = std::fs::read_dir(p.path().parent().unwrap())
+        .unwrap()
+        .count();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("bqflat.yaml:4:9"), "{}", run.stderr);
+    assert!(run.stderr.len() < 1000, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_dir(p.path().parent().unwrap())
+            .unwrap()
+            .count(),
+        before
+    );
+    // The command line may write anywhere, even out of the project.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("out");
+    let p = project();
+    let run = p.run(&["build", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.join("manifest.json").is_file());
+}

@@ -106,6 +106,16 @@ impl Project {
                 Err(d) => diagnostics.push(d),
             }
         }
+        if let Some(file) = &file {
+            if let Some(output) = file.value.output.as_deref() {
+                if let Some(problem) = output_problem(dir, output) {
+                    diagnostics.push(
+                        file.error_at("output", problem)
+                            .hint("name a folder inside the project for the generated files, e.g. `output: build`; `--out` may point anywhere"),
+                    );
+                }
+            }
+        }
         let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
         let catalog = match file
             .as_ref()
@@ -184,6 +194,37 @@ pub(crate) fn escapes(named: &str) -> bool {
                 camino::Utf8Component::Normal(_) | camino::Utf8Component::CurDir
             )
         })
+}
+
+/// Why the project file's `output:` may not be the output folder: it must be a folder inside the
+/// project that holds nothing else of the project (a build replaces the whole folder).
+pub(crate) fn output_problem(dir: &Utf8Path, output: &str) -> Option<String> {
+    let parts: Vec<&str> = Utf8Path::new(output)
+        .components()
+        .filter(|c| !matches!(c, camino::Utf8Component::CurDir))
+        .map(|c| c.as_str())
+        .collect();
+    if escapes(output) {
+        return Some(format!(
+            "output `{output}` leads out of the project folder (an absolute path or `..`)"
+        ));
+    }
+    let Some(first) = parts.first() else {
+        let shown = if output.is_empty() { "\"\"" } else { output };
+        return Some(format!(
+            "output `{shown}` is the project folder itself; a build replaces its output folder whole"
+        ));
+    };
+    if [EVENTS_DIR, TEMPLATES_DIR].contains(first) {
+        return Some(format!(
+            "output `{output}` would replace the project's own `{first}/` folder or a folder in it"
+        ));
+    }
+    let path = within(dir, output);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir() && !m.file_type().is_symlink()) {
+        return Some(format!("output `{output}` is a file, not a folder"));
+    }
+    None
 }
 
 /// Whether `path`, with every link followed, is inside the project folder `dir`.
