@@ -259,20 +259,21 @@ fn broken_and_looping_spec_links_are_reported() {
 
 #[test]
 fn an_output_out_of_the_project_is_refused_at_once_and_out_still_goes_anywhere() {
-    let p = project().file("bqflat.yaml", &format!("{BASIC_PROJECT}output: ..\n"));
-    let before = std::fs::read_dir(p.path().parent().unwrap())
-        .unwrap()
-        .count();
-    let run = p.run(&["build"]);
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("project");
+    std::fs::create_dir_all(dir.join("events")).unwrap();
+    std::fs::write(
+        dir.join("bqflat.yaml"),
+        format!("{BASIC_PROJECT}output: ..\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("events/purchase.yaml"), SPEC).unwrap();
+    let run = bqflat(&dir, &["build"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("bqflat.yaml:4:9"), "{}", run.stderr);
     assert!(run.stderr.len() < 1000, "{}", run.stderr);
-    assert_eq!(
-        std::fs::read_dir(p.path().parent().unwrap())
-            .unwrap()
-            .count(),
-        before
-    );
+    // Nothing was made beside the project.
+    assert_eq!(std::fs::read_dir(outer.path()).unwrap().count(), 1);
     // The command line may write anywhere, even out of the project.
     let elsewhere = tempfile::tempdir().unwrap();
     let out = elsewhere.path().join("out");
@@ -280,4 +281,73 @@ fn an_output_out_of_the_project_is_refused_at_once_and_out_still_goes_anywhere()
     let run = p.run(&["build", "--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(out.join("manifest.json").is_file());
+}
+
+#[test]
+fn every_build_removes_staging_leftovers_of_killed_builds() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = project();
+    assert_eq!(p.run(&["build"]).code, 0);
+    // What a build killed right after its swap leaves: the old build, beside the output.
+    let plant = || {
+        for name in [".build.bqflat-staging-4242", ".build.bqflat-old-4243"] {
+            copy_tree(&p.path().join("build"), &p.path().join(name));
+        }
+    };
+    plant();
+    // Not ours: kept.
+    std::fs::create_dir(p.path().join(".build.bqflat-notes")).unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+    assert!(!p.path().join(".build.bqflat-staging-4242").exists());
+    assert!(!p.path().join(".build.bqflat-old-4243").exists());
+    assert!(p.path().join(".build.bqflat-notes").is_dir());
+    // A build that changes files removes them too, and keeps the output folder's mode.
+    plant();
+    std::fs::set_permissions(
+        p.path().join("build"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\nparams:\n  - key: value\n    type: int64\n",
+    );
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("changed"), "{}", run.stdout);
+    assert!(!p.path().join(".build.bqflat-staging-4242").exists());
+    let mode = std::fs::metadata(p.path().join("build"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+#[test]
+fn init_files_honour_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 022 && exec {} init new",
+            env!("CARGO_BIN_EXE_bqflat")
+        ))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for file in ["new/bqflat.yaml", "new/events/purchase.yaml"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{file}");
+    }
 }

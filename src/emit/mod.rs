@@ -268,8 +268,11 @@ fn refusal(path: &Utf8Path, problem: &str) -> Diagnostic {
 pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let dir = path.parent().unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
+    // 0666 less the umask, as any file a program creates (a temporary file alone would be 0600).
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o666);
     let mut file = tempfile::Builder::new()
         .prefix(".bqflat-")
+        .permissions(mode)
         .tempfile_in(dir)
         .map_err(|e| io_error(dir, "write in", &e))?;
     file.write_all(bytes)
