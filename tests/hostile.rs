@@ -351,3 +351,40 @@ fn init_files_honour_the_umask() {
         assert_eq!(mode & 0o777, 0o644, "{file}");
     }
 }
+
+#[test]
+fn usage_errors_exit_1_and_help_and_version_exit_0() {
+    let p = project();
+    for args in [
+        &["build", "--mode", "bogus"][..],
+        &["build", "--target="],
+        &["build", "--no-such-flag"],
+        &["no-such-command"],
+        &[],
+        &["plan", "--detailed-exitcode", "--format", "yaml"],
+    ] {
+        let run = p.run(args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error:") || run.stderr.contains("Usage:"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let run = p.run(&["build", "--mode", "bogus"]);
+    assert!(
+        run.stderr.contains("invalid value 'bogus' for '--mode"),
+        "{}",
+        run.stderr
+    );
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["build", "--help"],
+        &["-h"],
+    ] {
+        let run = p.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.is_empty(), "{args:?}");
+    }
+}
