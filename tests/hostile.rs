@@ -388,3 +388,19 @@ fn usage_errors_exit_1_and_help_and_version_exit_0() {
         assert!(!run.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn nothing_invisible_sits_inside_a_literal() {
+    let p = project().file(
+        "events/purchase.yaml",
+        "event: purchase\ndescription: \"paid \\u202eyrev\\u202c \\u200bok\"\nparams:\n  - key: \"va\\u2066lue\\u2069\"\n    as: value\n    type: float64\n",
+    );
+    let run = p.run(&["build", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.chars().any(|c| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(r"va\u2066lue\u2069"), "{}", run.stdout);
+}
