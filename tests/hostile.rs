@@ -404,3 +404,25 @@ fn nothing_invisible_sits_inside_a_literal() {
     );
     assert!(run.stdout.contains(r"va\u2066lue\u2069"), "{}", run.stdout);
 }
+
+#[test]
+fn a_hundred_thousand_nested_lists_are_refused_fast() {
+    let p = project().file(
+        "events/deep.yaml",
+        &format!("event: deep\nlabels: {}\n", "[".repeat(100_000)),
+    );
+    let start = std::time::Instant::now();
+    let run = p.run(&["build"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("more than 64 levels deep"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("events/deep.yaml:2:73"),
+        "{}",
+        run.stderr
+    );
+}
