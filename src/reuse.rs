@@ -138,7 +138,8 @@ pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> Str
             .into_iter()
             .flatten()
         {
-            if entry.file_type().is_file() {
+            // A link (to a template inside the project) is read as the file it names.
+            if entry.file_type().is_file() || entry.path_is_symlink() {
                 // Relative, so the fingerprint does not depend on where bqflat was run from.
                 let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
                 parts.push(name.to_string_lossy().into_owned());

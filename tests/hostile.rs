@@ -426,3 +426,36 @@ fn a_hundred_thousand_nested_lists_are_refused_fast() {
         run.stderr
     );
 }
+
+#[test]
+fn a_template_that_links_out_of_the_project_is_not_rendered() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("full.sql");
+    std::fs::write(&secret, "SELECT FROM hunter2 WHERE;\n").unwrap();
+    let p = project().file("templates/bigquery/.keep", "");
+    std::os::unix::fs::symlink(&secret, p.path().join("templates/bigquery/full.sql")).unwrap();
+    let run = p.run(&["build", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("links to a file outside the templates folder"),
+        "{}",
+        run.stderr
+    );
+    // The templates folder itself linking out of the project is refused too.
+    let p = project();
+    std::fs::create_dir(outside.path().join("bigquery")).unwrap();
+    std::fs::rename(&secret, outside.path().join("bigquery/full.sql")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path().join("templates")).unwrap();
+    let run = p.run(&["build", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("templates links to a folder outside the project folder"),
+        "{}",
+        run.stderr
+    );
+}

@@ -117,6 +117,15 @@ impl Project {
             }
         }
         let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
+        if let Some(path) = templates.as_deref().filter(|p| !inside(dir, p)) {
+            diagnostics.push(
+                Diagnostic::new(format!(
+                    "{path} links to a folder outside the project folder"
+                ))
+                .at(crate::diagnostics::Location::file(path))
+                .hint("replace the link with the templates folder itself"),
+            );
+        }
         let catalog = match file
             .as_ref()
             .and_then(|f| Some((f, f.value.catalog.as_ref()?)))
