@@ -459,3 +459,22 @@ fn a_template_that_links_out_of_the_project_is_not_rendered() {
         run.stderr
     );
 }
+
+#[test]
+fn an_output_through_a_linked_folder_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let p = project().file(
+        "bqflat.yaml",
+        &format!("{BASIC_PROJECT}output: gen/build\n"),
+    );
+    std::os::unix::fs::symlink(outside.path(), p.path().join("gen")).unwrap();
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("goes through the link"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("bqflat.yaml:4:9"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}

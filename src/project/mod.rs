@@ -229,6 +229,16 @@ pub(crate) fn output_problem(dir: &Utf8Path, output: &str) -> Option<String> {
             "output `{output}` would replace the project's own `{first}/` folder or a folder in it"
         ));
     }
+    // The last part may be a link (the build refuses it, naming it); a folder on the way may not.
+    let mut on_the_way = dir.to_owned();
+    for part in &parts[..parts.len() - 1] {
+        on_the_way.push(part);
+        if std::fs::symlink_metadata(&on_the_way).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(format!(
+                "output `{output}` goes through the link {on_the_way}; bqflat does not write through links"
+            ));
+        }
+    }
     let path = within(dir, output);
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir() && !m.file_type().is_symlink()) {
         return Some(format!("output `{output}` is a file, not a folder"));
