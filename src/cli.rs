@@ -318,7 +318,19 @@ impl Cli {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
-    let config = Cli::parse().config();
+    // Usage errors exit 1 like every other error (clap's own code, 2, is `plan
+    // --detailed-exitcode`'s "changes"); `--help` and `--version` exit 0.
+    let config = match Cli::try_parse() {
+        Ok(cli) => cli.config(),
+        Err(err) => {
+            let _ = err.print();
+            return if err.exit_code() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+    };
     let result: Result<ExitCode, Diagnostics> = match &config {
         Config::Build(c) => commands::build::run(c).map(|()| ExitCode::SUCCESS),
         Config::Plan(c) => commands::plan::run(c).map(|changes| {

@@ -85,6 +85,60 @@ pub fn compile_spec_bytes(bytes: &[u8]) -> Result<Compiled, Diagnostics> {
     compile_project(&project, &Overrides::default(), DEFAULT_OUTPUT.into(), None)
 }
 
+/// Compiles a project whose `bqflat.yaml` and `catalog.json` are given as bytes (either may be
+/// absent, for the built-in ones), with one fixed spec that takes typed params and every key the
+/// catalog lists: the paths the project and catalog fuzzers drive.
+pub fn compile_project_bytes(
+    project_file: Option<&[u8]>,
+    catalog: Option<&[u8]>,
+) -> Result<Compiled, Diagnostics> {
+    use crate::project::load::{parse_yaml, parse_yaml_bytes};
+    use crate::project::Catalog;
+    use crate::spec::{EventSpec, ProjectFile};
+    const PROJECT: &str =
+        "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
+    const SPEC: &str =
+        "event: purchase\nparams:\n  include: [\"*\"]\nuser_properties:\n  include: [\"*\"]\n";
+    const TYPED: &str =
+        "event: page_view\nparams:\n  - key: page_title\n  - key: value\n    type: float64\n";
+    let path = Utf8Path::new("bqflat.yaml");
+    let file = match project_file {
+        Some(bytes) => parse_yaml_bytes(path, bytes.to_vec(), Some(ProjectFile::default()), "")?,
+        None => parse_yaml(path, PROJECT.into(), Some(ProjectFile::default()), "")?,
+    };
+    let catalog = match catalog {
+        Some(bytes) => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                Diagnostic::new("catalog.json is not UTF-8 text").at(Location::file("catalog.json"))
+            })?;
+            Some(Catalog::parse(Utf8Path::new("catalog.json"), text)?)
+        }
+        None => None,
+    };
+    let mut specs = vec![parse_yaml::<EventSpec>(
+        Utf8Path::new("events/page_view.yaml"),
+        TYPED.into(),
+        None,
+        "",
+    )?];
+    if catalog.is_some() {
+        specs.push(parse_yaml::<EventSpec>(
+            Utf8Path::new("events/purchase.yaml"),
+            SPEC.into(),
+            None,
+            "",
+        )?);
+    }
+    let project = Project {
+        dir: ".".into(),
+        file: Some(file),
+        specs,
+        templates: None,
+        catalog,
+    };
+    compile_project(&project, &Overrides::default(), DEFAULT_OUTPUT.into(), None)
+}
+
 /// Where a project's build goes: `--out`, else the project file's `output:`, else `build/`.
 pub fn output_folder(project: &Project, out: Option<&Utf8PathBuf>) -> Utf8PathBuf {
     let output = project

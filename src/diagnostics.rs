@@ -70,7 +70,12 @@ impl Diagnostic {
     pub fn with_source(mut self, text: &str) -> Self {
         if let Some(loc) = &self.location {
             if let Some(line) = text.lines().nth(loc.line.saturating_sub(1)) {
-                let (shown, caret) = window(line, loc.col);
+                // Control characters (terminal escapes, NUL) are never printed as they are.
+                let line: String = line
+                    .chars()
+                    .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+                    .collect();
+                let (shown, caret) = window(&line, loc.col);
                 self.source_line = Some(shown);
                 // The caret follows the shown text; the reported column stays the real one.
                 self.caret = caret;

@@ -53,6 +53,10 @@ pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         files.push((PROJECT_FILE.to_string(), bytes));
     }
     let catalog = project::catalog_path(dir, settings.catalog.as_deref());
+    if settings.catalog.as_deref().is_some_and(project::escapes) {
+        // Refused by the full build; never read here.
+        return None;
+    }
     if catalog.is_file() {
         files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
     }
@@ -62,6 +66,14 @@ pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         files.push((relative(&path), bytes));
     }
     if !problems.is_empty() {
+        return None;
+    }
+    if settings
+        .output
+        .as_deref()
+        .is_some_and(|o| project::output_problem(dir, o).is_some())
+    {
+        // Refused by the full build.
         return None;
     }
     // The output folder as the scripts' headers name it.
@@ -126,7 +138,8 @@ pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> Str
             .into_iter()
             .flatten()
         {
-            if entry.file_type().is_file() {
+            // A link (to a template inside the project) is read as the file it names.
+            if entry.file_type().is_file() || entry.path_is_symlink() {
                 // Relative, so the fingerprint does not depend on where bqflat was run from.
                 let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
                 parts.push(name.to_string_lossy().into_owned());

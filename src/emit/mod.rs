@@ -174,6 +174,15 @@ pub fn emit(
     force: bool,
     lock: &swap::Lock,
 ) -> Result<Vec<Outcome>, Diagnostics> {
+    let written = artifacts.iter().map(|a| a.path.as_str());
+    let known = previous.map(Manifest::hashes).unwrap_or_default();
+    let removed = known.keys().map(|p| &**p);
+    links(
+        out,
+        written
+            .chain(removed)
+            .chain(std::iter::once(manifest::FILE)),
+    )?;
     let comparison = compare(out, previous, artifacts, tables, inputs)?;
     if !force && !comparison.foreign.is_empty() {
         return Err(Diagnostics(
@@ -202,6 +211,43 @@ pub fn emit(
     Ok(comparison.outcomes)
 }
 
+/// Refuses a build that would write or delete through a symbolic link: the output folder itself,
+/// a folder inside it, or a file bqflat writes or deletes (even with `--force`). Following the link
+/// would change files outside the output folder.
+pub fn links<'a>(out: &Utf8Path, paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostics> {
+    let is_link =
+        |path: &Utf8Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link(out) {
+        return Err(Diagnostic::new(format!(
+            "the output folder {out} is a symbolic link; bqflat does not write through links"
+        ))
+        .at(Location::file(out))
+        .hint(format!(
+            "remove the link (`rm {out}`) and build again, or pass the folder it points to with --out"
+        ))
+        .into());
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for rel in paths {
+        let mut at = out.to_owned();
+        for part in Utf8Path::new(rel).components() {
+            at.push(part);
+            if is_link(&at) {
+                found.insert(at);
+                break;
+            }
+        }
+    }
+    let diagnostics = found.into_iter().map(|path| {
+        Diagnostic::new(format!(
+            "{path} is a symbolic link; bqflat does not write through links, not even with --force"
+        ))
+        .at(Location::file(&path))
+        .hint(format!("remove the link (`rm {path}`) and build again"))
+    });
+    Diagnostics(diagnostics.collect()).into_result(())
+}
+
 /// Why a file on disk may not be replaced: edited since bqflat wrote it, or never written by it.
 fn foreign_edit(on_disk: &[u8], recorded: Option<&str>) -> Option<&'static str> {
     match recorded {
@@ -222,8 +268,11 @@ fn refusal(path: &Utf8Path, problem: &str) -> Diagnostic {
 pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let dir = path.parent().unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
+    // 0666 less the umask, as any file a program creates (a temporary file alone would be 0600).
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o666);
     let mut file = tempfile::Builder::new()
         .prefix(".bqflat-")
+        .permissions(mode)
         .tempfile_in(dir)
         .map_err(|e| io_error(dir, "write in", &e))?;
     file.write_all(bytes)

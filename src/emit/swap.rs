@@ -29,6 +29,9 @@ pub fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&parent, "lock", &e)),
     }
+    // Every writing build, a build with nothing to change included, clears what killed builds
+    // left beside the output; no other build is swapping while the lock is held.
+    clean_leftovers(out);
     Ok(Lock { _file: file })
 }
 
@@ -41,7 +44,6 @@ pub struct Staged<'a> {
 
 /// Replaces `out` by its staged new state in one step. Needs the lock.
 pub fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), Diagnostic> {
-    clean_leftovers(out);
     let staging = sibling(out, &format!("staging-{}", std::process::id()));
     let result = assemble(out, &staging, staged).and_then(|()| exchange(out, &staging));
     // After the exchange the staging path holds the old build; before it, a partial new one.
@@ -52,6 +54,7 @@ pub fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), 
 fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(), Diagnostic> {
     std::fs::create_dir_all(staging).map_err(|e| io_error(staging, "create", &e))?;
     if out.is_dir() {
+        keep_mode_and_owner(out, staging)?;
         let replaced: std::collections::BTreeSet<&str> = staged
             .removals
             .iter()
@@ -69,6 +72,7 @@ fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(
             let kind = entry.file_type();
             if kind.is_dir() {
                 std::fs::create_dir_all(&target).map_err(|e| io_error(&target, "create", &e))?;
+                keep_mode_and_owner(path, &target)?;
             } else if kind.is_symlink() {
                 let link = std::fs::read_link(path).map_err(|e| io_error(path, "read", &e))?;
                 std::os::unix::fs::symlink(&link, &target)
@@ -155,12 +159,33 @@ fn exchange(out: &Utf8Path, staging: &Utf8Path) -> Result<(), Diagnostic> {
     std::fs::rename(&aside, staging).map_err(|e| io_error(&aside, "move", &e))
 }
 
-/// Staging folders of builds that were killed.
+/// A folder of the new build gets the mode of the one it replaces, and its owner where the
+/// system allows (only a privileged user may give a folder away).
+fn keep_mode_and_owner(from: &Utf8Path, to: &Utf8Path) -> Result<(), Diagnostic> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(from).map_err(|e| io_error(from, "read", &e))?;
+    std::fs::set_permissions(to, meta.permissions()).map_err(|e| io_error(to, "write", &e))?;
+    let _ = std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid()));
+    Ok(())
+}
+
+/// Staging folders of builds that were killed: `.OUT.bqflat-staging-PID` and
+/// `.OUT.bqflat-old-PID`, nothing else.
 fn clean_leftovers(out: &Utf8Path) {
     let prefix = format!(".{}.bqflat-", out.file_name().unwrap_or("out"));
+    let ours = |name: &str| {
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            return false;
+        };
+        let pid = rest
+            .strip_prefix("staging-")
+            .or_else(|| rest.strip_prefix("old-"));
+        pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
     if let Ok(entries) = std::fs::read_dir(parent_of(out)) {
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && ours(&entry.file_name().to_string_lossy()) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }

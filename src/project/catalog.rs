@@ -82,10 +82,12 @@ impl Catalog {
 
     pub fn parse(path: &Utf8Path, text: &str) -> Result<Catalog, Diagnostic> {
         let rows: Vec<Row> = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::new(format!("{path} is not a bqflat catalog: {e}"))
-                .at(Location::new(path, e.line().max(1), e.column().max(1)))
-                .with_source(text)
-                .hint("save the output of `bq query --format=json` on the `bqflat discover-sql` query unchanged")
+            let d = Diagnostic::new(format!("{path} is not a bqflat catalog: {e}"))
+                .at(Location::new(path, e.line().max(1), e.column().max(1)));
+            // A line is quoted only from what is JSON text to begin with: never the start of
+            // some other file the path happens to name.
+            let d = if looks_like_json(text) { d.with_source(text) } else { d };
+            d.hint("save the output of `bq query --format=json` on the `bqflat discover-sql` query unchanged")
         })?;
         let mut keys: BTreeMap<(String, String), Vec<Key>> = BTreeMap::new();
         for row in rows {
@@ -118,6 +120,15 @@ impl Catalog {
         events.dedup();
         events
     }
+}
+
+/// Whether `text` starts as a JSON array or object and holds no control characters besides
+/// line breaks and tabs.
+fn looks_like_json(text: &str) -> bool {
+    text.trim_start().starts_with(['[', '{'])
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 impl Key {

@@ -112,6 +112,7 @@ pub fn parse_yaml<T: DeserializeOwned>(
     empty: Option<T>,
     empty_hint: &str,
 ) -> Result<Loaded<T>, Diagnostic> {
+    check_depth(path, &text)?;
     let value = if has_document(&text) {
         serde_yaml::from_str(&text)
             .map_err(|e| yaml_error(path, &text, &Positions::of(&text), &e))?
@@ -128,6 +129,69 @@ pub fn parse_yaml<T: DeserializeOwned>(
         value,
         positions: std::sync::OnceLock::new(),
     })
+}
+
+/// The deepest nesting of flow lists and mappings (`[`, `{`) bqflat parses. Real specs nest two
+/// or three levels; parsers spend time growing with the square of the depth.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses text whose `[`/`{` nesting goes deeper than [`MAX_DEPTH`], before any parser sees it:
+/// one pass over the bytes, skipping quoted strings and comments.
+fn check_depth(path: &Utf8Path, text: &str) -> Result<(), Diagnostic> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let mut quote: Option<u8> = None;
+    let mut comment = false;
+    let mut previous = b'\n';
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if b == b'\n' {
+            (line, col, comment) = (line + 1, 0, false);
+            previous = b;
+            continue;
+        }
+        // Columns count characters, not bytes.
+        if b & 0xc0 != 0x80 {
+            col += 1;
+        }
+        let starts_token = previous.is_ascii_whitespace() || b"[{,:".contains(&previous);
+        match quote {
+            _ if comment => {}
+            Some(b'\'') if b == b'\'' => {
+                if bytes.peek() == Some(&b'\'') {
+                    bytes.next();
+                    col += 1;
+                } else {
+                    quote = None;
+                }
+            }
+            Some(b'"') if b == b'\\' => {
+                if bytes.next_if(|&n| n != b'\n').is_some() {
+                    col += 1;
+                }
+            }
+            Some(b'"') if b == b'"' => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'#' if previous.is_ascii_whitespace() => comment = true,
+                b'\'' | b'"' if starts_token => quote = Some(b),
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(Diagnostic::new(format!(
+                            "{path} nests lists and mappings more than {MAX_DEPTH} levels deep"
+                        ))
+                        .at(Location::new(path, line, col))
+                        .with_source(text)
+                        .hint("no spec needs more than a few levels: flatten the value, or remove what is not a spec from the project"));
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = b;
+    }
+    Ok(())
 }
 
 /// Whether the text holds anything besides comments, blank lines and document markers.
@@ -373,6 +437,28 @@ mod tests {
         assert_eq!(p["cluster_by[1]"], (2, 17));
         assert_eq!(p["dedupe.key"], (4, 8));
         assert_eq!(p["params[0].type"], (7, 11));
+    }
+
+    #[test]
+    fn depth_is_counted_outside_strings_and_comments() {
+        let at = |text: &str| check_depth(Utf8Path::new("a.yaml"), text).map_err(|d| d.location);
+        let deep = |n: usize| "[".repeat(n);
+        assert!(at(&deep(MAX_DEPTH)).is_ok());
+        let err = at(&format!("a: 1\nb: {}", deep(MAX_DEPTH + 1))).unwrap_err();
+        assert_eq!(err, Some(Location::new("a.yaml", 2, 4 + MAX_DEPTH)));
+        for hidden in [
+            format!("a: '{}'", deep(100)),
+            format!("a: \"\\\"{}\"", deep(100)),
+            format!("a: 1 # {}", deep(100)),
+            format!("a: 'it''s {}'", deep(100)),
+        ] {
+            assert!(at(&hidden).is_ok(), "{hidden}");
+        }
+        // A quote inside a plain scalar starts no string.
+        assert!(at(&format!("a: it's\nb: {}", deep(100))).is_err());
+        let start = std::time::Instant::now();
+        assert!(at(&deep(100_000)).is_err());
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -79,6 +79,18 @@ impl Project {
             }
             None => default_project_file(dir),
         };
+        if let Some(path) = file_path
+            .as_deref()
+            .filter(|p| config.is_none() && !inside(dir, p))
+        {
+            // Its text would be quoted in errors: only the project's own file is read.
+            return Err(Diagnostic::new(format!(
+                "{path} links to a file outside the project folder"
+            ))
+            .at(crate::diagnostics::Location::file(path))
+            .hint("replace the link with the project file itself, or pass the file with --config")
+            .into());
+        }
         let file = file_path.and_then(|path| {
             load::load_yaml(&path, Some(ProjectFile::default()), "")
                 .map_err(|d| diagnostics.push(d))
@@ -94,14 +106,40 @@ impl Project {
                 Err(d) => diagnostics.push(d),
             }
         }
+        if let Some(file) = &file {
+            if let Some(output) = file.value.output.as_deref() {
+                if let Some(problem) = output_problem(dir, output) {
+                    diagnostics.push(
+                        file.error_at("output", problem)
+                            .hint("name a folder inside the project for the generated files, e.g. `output: build`; `--out` may point anywhere"),
+                    );
+                }
+            }
+        }
         let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
+        if let Some(path) = templates.as_deref().filter(|p| !inside(dir, p)) {
+            diagnostics.push(
+                Diagnostic::new(format!(
+                    "{path} links to a folder outside the project folder"
+                ))
+                .at(crate::diagnostics::Location::file(path))
+                .hint("replace the link with the templates folder itself"),
+            );
+        }
         let catalog = match file
             .as_ref()
             .and_then(|f| Some((f, f.value.catalog.as_ref()?)))
         {
             Some((file, named)) => {
                 let path = catalog_path(dir, Some(named));
-                if path.is_file() {
+                if escapes(named) || (path.exists() && !inside(dir, &path)) {
+                    // Never read (and so never quote) a file outside the project.
+                    diagnostics.push(
+                        file.error_at("catalog", format!("catalog {named} is outside the project folder"))
+                            .hint("move the catalog into the project folder and name it relative to bqflat.yaml, e.g. `catalog: catalog.json`"),
+                    );
+                    None
+                } else if path.is_file() {
                     Some(path)
                 } else {
                     diagnostics.push(
@@ -111,7 +149,21 @@ impl Project {
                     None
                 }
             }
-            None => Some(catalog_path(dir, None)).filter(|p| p.is_file()),
+            None => {
+                let path = catalog_path(dir, None);
+                if path.is_file() && !inside(dir, &path) {
+                    diagnostics.push(
+                        Diagnostic::new(format!(
+                            "{path} links to a file outside the project folder"
+                        ))
+                        .at(crate::diagnostics::Location::file(&path))
+                        .hint("replace the link with the catalog file itself"),
+                    );
+                    None
+                } else {
+                    Some(path).filter(|p| p.is_file())
+                }
+            }
         };
         let catalog =
             catalog.and_then(|path| Catalog::load(&path).map_err(|d| diagnostics.push(d)).ok());
@@ -140,6 +192,68 @@ pub(crate) fn catalog_path(dir: &Utf8Path, named: Option<&str>) -> Utf8PathBuf {
     within(dir, named.unwrap_or(catalog::FILE))
 }
 
+/// Whether a path written in the project file may leave the project folder: absolute, or with
+/// a `..` component.
+pub(crate) fn escapes(named: &str) -> bool {
+    let path = Utf8Path::new(named);
+    path.has_root()
+        || path.components().any(|c| {
+            !matches!(
+                c,
+                camino::Utf8Component::Normal(_) | camino::Utf8Component::CurDir
+            )
+        })
+}
+
+/// Why the project file's `output:` may not be the output folder: it must be a folder inside the
+/// project that holds nothing else of the project (a build replaces the whole folder).
+pub(crate) fn output_problem(dir: &Utf8Path, output: &str) -> Option<String> {
+    let parts: Vec<&str> = Utf8Path::new(output)
+        .components()
+        .filter(|c| !matches!(c, camino::Utf8Component::CurDir))
+        .map(|c| c.as_str())
+        .collect();
+    if escapes(output) {
+        return Some(format!(
+            "output `{output}` leads out of the project folder (an absolute path or `..`)"
+        ));
+    }
+    let Some(first) = parts.first() else {
+        let shown = if output.is_empty() { "\"\"" } else { output };
+        return Some(format!(
+            "output `{shown}` is the project folder itself; a build replaces its output folder whole"
+        ));
+    };
+    if [EVENTS_DIR, TEMPLATES_DIR].contains(first) {
+        return Some(format!(
+            "output `{output}` would replace the project's own `{first}/` folder or a folder in it"
+        ));
+    }
+    // The last part may be a link (the build refuses it, naming it); a folder on the way may not.
+    let mut on_the_way = dir.to_owned();
+    for part in &parts[..parts.len() - 1] {
+        on_the_way.push(part);
+        if std::fs::symlink_metadata(&on_the_way).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(format!(
+                "output `{output}` goes through the link {on_the_way}; bqflat does not write through links"
+            ));
+        }
+    }
+    let path = within(dir, output);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir() && !m.file_type().is_symlink()) {
+        return Some(format!("output `{output}` is a file, not a folder"));
+    }
+    None
+}
+
+/// Whether `path`, with every link followed, is inside the project folder `dir`.
+pub(crate) fn inside(dir: &Utf8Path, path: &Utf8Path) -> bool {
+    match (dir.canonicalize(), path.canonicalize()) {
+        (Ok(dir), Ok(path)) => path.starts_with(dir),
+        _ => false,
+    }
+}
+
 /// `dir/name`, without a leading `./` when `dir` is the current folder, so messages show the
 /// paths users typed.
 pub(crate) fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
@@ -148,6 +262,42 @@ pub(crate) fn within(dir: &Utf8Path, name: &str) -> Utf8PathBuf {
     } else {
         dir.join(name)
     }
+}
+
+/// Whether a link under `events/` is read as a spec (it names a file inside the project);
+/// an error naming the link when it is broken, loops, or leads out of the project or to a folder.
+fn spec_link(dir: &Utf8Path, link: &std::path::Path) -> Result<bool, Diagnostic> {
+    let shown = link.to_string_lossy();
+    let at = crate::diagnostics::Location::file(Utf8PathBuf::from(shown.as_ref()));
+    let target = std::fs::read_link(link)
+        .map(|t| t.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let meta = match std::fs::metadata(link) {
+        Ok(meta) => meta,
+        Err(err) => {
+            return Err(Diagnostic::new(format!(
+                "cannot follow the link {shown} (to {target}): {err}"
+            ))
+            .at(at)
+            .hint("remove the link, or make it point at a spec file inside the project"))
+        }
+    };
+    let inside_project = Utf8Path::from_path(link).is_some_and(|l| inside(dir, l));
+    if !inside_project {
+        return Err(Diagnostic::new(format!(
+            "{shown} links to {target}, outside the project folder; bqflat reads only the project's own files"
+        ))
+        .at(at)
+        .hint("copy the spec into events/ instead of linking to it, or remove the link"));
+    }
+    if meta.is_dir() {
+        return Err(Diagnostic::new(format!(
+            "{shown} links to the folder {target}; bqflat does not follow links to folders"
+        ))
+        .at(at)
+        .hint("move the specs into events/, or link each spec file on its own"));
+    }
+    Ok(meta.is_file())
 }
 
 /// Every `*.yaml` / `*.yml` under `dir/events`, sorted, so builds do not depend on directory order.
@@ -172,7 +322,16 @@ pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<U
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        if entry.file_type().is_symlink() {
+            match spec_link(dir, entry.path()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            }
+        } else if !entry.file_type().is_file() {
             continue;
         }
         let Some(path) = Utf8Path::from_path(entry.path()) else {

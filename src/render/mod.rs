@@ -67,10 +67,23 @@ pub fn environment(project_templates: Option<&Utf8Path>) -> Environment<'static>
     env.set_fuel(Some(TEMPLATE_FUEL));
     filters::install(&mut env);
     let dir: Option<Utf8PathBuf> = project_templates.map(Utf8Path::to_owned);
+    let real_dir = project_templates.and_then(|d| d.canonicalize_utf8().ok());
     env.set_loader(move |name| {
         if let Some(dir) = &dir {
             let path = dir.join(name);
             if crate::names::check_template_name(name).is_ok() && path.is_file() {
+                // A link out of the templates folder would render (and quote, in errors) a
+                // file that is not the project's.
+                let inside = match (&real_dir, path.canonicalize_utf8()) {
+                    (Some(real_dir), Ok(real)) => real.starts_with(real_dir),
+                    _ => false,
+                };
+                if !inside {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("template {path} links to a file outside the templates folder; replace the link with the template itself"),
+                    ));
+                }
                 return std::fs::read_to_string(&path).map(Some).map_err(|e| {
                     Error::new(
                         ErrorKind::InvalidOperation,

@@ -128,7 +128,9 @@ pub fn string_literal(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+            // Nothing invisible inside a literal: controls, line separators, bidi and
+            // zero-width characters are written as escapes a reviewer can see.
+            c if crate::names::is_hidden_or_breaking(c) => {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -149,6 +151,11 @@ mod tests {
         assert_eq!(string_literal("a\nb\r\t"), r"'a\nb\r\t'");
         assert_eq!(string_literal("x\u{0}y"), r"'x\u0000y'");
         assert_eq!(string_literal("`--/*;"), "'`--/*;'");
+        assert_eq!(
+            string_literal("a\u{202e}b\u{200b}c\u{2066}d\u{feff}e\u{2028}"),
+            r"'a\u202eb\u200bc\u2066d\ufeffe\u2028'"
+        );
+        assert_eq!(string_literal("é日本"), "'é日本'");
     }
 
     #[test]
