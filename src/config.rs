@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 
-pub use crate::compiler::Inputs;
+pub(crate) use crate::compiler::Inputs;
 
 /// One command and everything it needs.
 #[derive(Debug, Clone)]

@@ -92,7 +92,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A diagnostic that does not stop the run, shown as `warning:`.
-pub struct Warning<'a>(pub &'a Diagnostic);
+pub(crate) struct Warning<'a>(pub &'a Diagnostic);
 
 impl fmt::Display for Warning<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,12 +203,12 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// An I/O failure on a path, as a diagnostic.
-pub fn io_error(path: &Utf8Path, action: &str, err: &std::io::Error) -> Diagnostic {
+pub(crate) fn io_error(path: &Utf8Path, action: &str, err: &std::io::Error) -> Diagnostic {
     Diagnostic::new(format!("cannot {action} {path}: {err}")).at(Location::file(path))
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

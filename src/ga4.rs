@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::model::SqlType;
 
 /// The GA4 BigQuery export schema, as BigQuery's schema JSON.
-pub const EXPORT_SCHEMA: &str = include_str!("../schemas/ga4_export_schema.json");
+pub(crate) const EXPORT_SCHEMA: &str = include_str!("../schemas/ga4_export_schema.json");
 
 #[derive(Debug, Deserialize)]
 struct SchemaField {
@@ -23,7 +23,7 @@ struct SchemaField {
 
 /// A scalar export field usable as a standard column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub(crate) struct Field {
     /// Dotted path in the export row (`device.web_info.browser`).
     pub path: String,
     /// A scalar type (`STRING`, `INT64`, `FLOAT64`, `BOOL`, `DATE`, `TIMESTAMP`).
@@ -32,13 +32,13 @@ pub struct Field {
 
 impl Field {
     /// The default output column name: the path with dots turned into underscores.
-    pub fn column_name(&self) -> String {
+    pub(crate) fn column_name(&self) -> String {
         self.path.replace('.', "_")
     }
 }
 
 /// Columns bqflat computes; their names shadow export fields of the same name.
-pub const COMPUTED: &[(&str, SqlType)] = &[
+pub(crate) const COMPUTED: &[(&str, SqlType)] = &[
     // Partition date: the export's `event_date`, or the event time in the spec's time zone.
     ("event_date", SqlType::Date),
     ("event_ts", SqlType::Timestamp),
@@ -47,7 +47,7 @@ pub const COMPUTED: &[(&str, SqlType)] = &[
 ];
 
 /// The standard columns a spec gets when it does not list its own.
-pub const DEFAULT_COLUMNS: &[&str] = &[
+pub(crate) const DEFAULT_COLUMNS: &[&str] = &[
     "event_date",
     "event_ts",
     "event_name",
@@ -63,7 +63,7 @@ pub const DEFAULT_COLUMNS: &[&str] = &[
 ];
 
 /// Item fields kept by `items: explode` when a spec does not list its own.
-pub const DEFAULT_ITEM_FIELDS: &[&str] = &[
+pub(crate) const DEFAULT_ITEM_FIELDS: &[&str] = &[
     "item_id",
     "item_name",
     "item_brand",
@@ -73,7 +73,7 @@ pub const DEFAULT_ITEM_FIELDS: &[&str] = &[
     "item_revenue",
 ];
 
-pub struct Catalog {
+pub(crate) struct Catalog {
     /// Scalar fields of an event row, outside the repeated records.
     pub fields: Vec<Field>,
     /// Scalar fields of one `items` entry (without `item_params`).
@@ -83,7 +83,7 @@ pub struct Catalog {
 }
 
 /// The catalog, parsed once from the embedded schema.
-pub fn catalog() -> &'static Catalog {
+pub(crate) fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
         let schema: Vec<SchemaField> =
@@ -106,16 +106,16 @@ pub fn catalog() -> &'static Catalog {
 
 impl Catalog {
     /// The export field at `path`, if it is a scalar outside the repeated records.
-    pub fn field(&self, path: &str) -> Option<&Field> {
+    pub(crate) fn field(&self, path: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.path == path)
     }
 
-    pub fn item_field(&self, name: &str) -> Option<&Field> {
+    pub(crate) fn item_field(&self, name: &str) -> Option<&Field> {
         self.item_fields.iter().find(|f| f.path == name)
     }
 
     /// The paths a user may name as a column, for "did you mean" hints.
-    pub fn column_paths(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn column_paths(&self) -> impl Iterator<Item = &str> {
         COMPUTED
             .iter()
             .map(|(n, _)| *n)

@@ -1,26 +1,42 @@
 //! bqflat compiles declarative GA4 event specs into flattened, partitioned, clustered BigQuery
-//! tables: load → validate → model → render → verify → emit.
+//! tables. The stages, in the order a build runs them:
+//!
+//! | stage | where | hands on |
+//! |---|---|---|
+//! | load | `project/` (`load.rs`, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
+//! | resolve | `validate.rs` | one `model::Build`: every table's columns, types, keys, windows |
+//! | model | `model.rs`, `ga4.rs` | the resolved build (no SQL text) |
+//! | view | `view/` | the template context: typed, documented, versioned |
+//! | render | `render/`, `templates/` | the files of each target (BigQuery, dbt, Dataform) |
+//! | verify | `verify.rs` | every BigQuery script parsed before anything is written |
+//! | plan | `plan/` (`compare.rs`, `change.rs`, `migrate.rs`, `previous.rs`) | changes against the previous build and their policy |
+//! | emit | `emit/` (`manifest.rs`, `swap.rs`) | the output folder, swapped in at once |
+//!
+//! `pipeline.rs` runs the stages for `build`, `check` and `plan`; `reuse.rs` decides what is kept
+//! from the previous build; `report/` formats what a command prints; `cli.rs` turns arguments into
+//! a `config::Config` and `commands/` runs it; `diagnostics.rs` is the one error type, with file and
+//! position.
 
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod compiler;
-pub mod config;
-pub mod diagnostics;
-pub mod emit;
-pub mod ga4;
-pub mod model;
-pub mod names;
-pub mod parallel;
+pub(crate) mod config;
+pub(crate) mod diagnostics;
+pub(crate) mod emit;
+pub(crate) mod ga4;
+pub(crate) mod model;
+pub(crate) mod names;
+pub(crate) mod parallel;
 pub(crate) mod pipeline;
 pub(crate) mod plan;
 pub mod project;
 pub mod render;
 pub(crate) mod report;
 pub(crate) mod reuse;
-pub mod schema;
-pub mod spec;
-pub mod validate;
-pub mod verify;
+pub(crate) mod schema;
+pub(crate) mod spec;
+pub(crate) mod validate;
+pub(crate) mod verify;
 pub mod view;
 
 /// The version every generated file and manifest is stamped with; part of every reuse digest,

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::model::IntervalUnit;
 
-pub fn check_event(name: &str) -> Result<(), String> {
+pub(crate) fn check_event(name: &str) -> Result<(), String> {
     let ok = name.len() <= 40
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -20,7 +20,7 @@ pub fn check_event(name: &str) -> Result<(), String> {
 
 /// GCP project ids: 6–30 lowercase letters, digits and hyphens, starting with a letter; older
 /// domain-scoped ids (`example.com:project`) too.
-pub fn check_project(id: &str) -> Result<(), String> {
+pub(crate) fn check_project(id: &str) -> Result<(), String> {
     let (domain, id_part) = match id.rsplit_once(':') {
         Some((domain, rest)) => (Some(domain), rest),
         None => (None, id),
@@ -47,7 +47,7 @@ pub fn check_project(id: &str) -> Result<(), String> {
 }
 
 /// BigQuery locations: `US`, `EU`, or a region such as `europe-west3`.
-pub fn check_location(name: &str) -> Result<(), String> {
+pub(crate) fn check_location(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -61,11 +61,11 @@ pub fn check_location(name: &str) -> Result<(), String> {
     }
 }
 
-pub fn check_dataset(name: &str) -> Result<(), String> {
+pub(crate) fn check_dataset(name: &str) -> Result<(), String> {
     plain_name("dataset", name)
 }
 
-pub fn check_table(name: &str) -> Result<(), String> {
+pub(crate) fn check_table(name: &str) -> Result<(), String> {
     plain_name("table", name)
 }
 
@@ -85,18 +85,18 @@ fn plain_name(kind: &str, name: &str) -> Result<(), String> {
 }
 
 /// A source table: a name, or a wildcard prefix ending in `*` (`events_*`).
-pub fn check_source_table(name: &str) -> Result<(), String> {
+pub(crate) fn check_source_table(name: &str) -> Result<(), String> {
     check_table(name.strip_suffix('*').unwrap_or(name))
         .map_err(|_| format!("invalid source table {name:?}: a table name, or a prefix ending in `*` such as `events_*`"))
 }
 
 /// The column dbt and Dataform tables merge on when the dedupe key may be NULL: their merges
 /// compare keys with `=`, which never matches NULL.
-pub const ROW_KEY: &str = "bqflat_row_key";
+pub(crate) const ROW_KEY: &str = "bqflat_row_key";
 
 /// BigQuery column names: letters, digits, underscores, not starting with a digit, at most 300
 /// characters, and none of the prefixes BigQuery reserves.
-pub fn check_column(name: &str) -> Result<(), String> {
+pub(crate) fn check_column(name: &str) -> Result<(), String> {
     const RESERVED_PREFIXES: &[&str] = &[
         "_table_",
         "_file_",
@@ -130,7 +130,7 @@ pub fn check_column(name: &str) -> Result<(), String> {
 
 /// The column name derived from a param key: every character that is not an ASCII letter, digit
 /// or `_` becomes `_`; a leading digit gets a `_` in front.
-pub fn column_from_key(key: &str) -> String {
+pub(crate) fn column_from_key(key: &str) -> String {
     let name: String = key
         .chars()
         .map(|c| {
@@ -149,7 +149,7 @@ pub fn column_from_key(key: &str) -> String {
 }
 
 /// `YYYY-MM-DD`, a real calendar date.
-pub fn check_date(text: &str) -> Result<(), String> {
+pub(crate) fn check_date(text: &str) -> Result<(), String> {
     let bad = || Err(format!("invalid date {text:?}: expected YYYY-MM-DD"));
     let parts: Vec<&str> = text.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
@@ -179,7 +179,7 @@ pub fn check_date(text: &str) -> Result<(), String> {
 }
 
 /// `90m`, `6h`, `3d` → (amount, GoogleSQL interval unit).
-pub fn parse_lookback(text: &str) -> Result<(u32, IntervalUnit), String> {
+pub(crate) fn parse_lookback(text: &str) -> Result<(u32, IntervalUnit), String> {
     let bad = || format!("invalid lookback {text:?}: expected a number and a unit (m, h or d)");
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -201,7 +201,7 @@ pub fn parse_lookback(text: &str) -> Result<(u32, IntervalUnit), String> {
 }
 
 /// An IANA time zone name, `UTC`, or a fixed offset (`+05:30`).
-pub fn check_timezone(tz: &str) -> Result<(), String> {
+pub(crate) fn check_timezone(tz: &str) -> Result<(), String> {
     let offset = tz.strip_prefix(['+', '-']).is_some_and(|rest| {
         let (h, m) = rest.split_once(':').unwrap_or((rest, "00"));
         h.len() == 2
@@ -216,7 +216,7 @@ pub fn check_timezone(tz: &str) -> Result<(), String> {
     }
 }
 
-pub fn check_label(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_label(key: &str, value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
     if key.is_empty()
         || key.len() > 63
@@ -232,7 +232,7 @@ pub fn check_label(key: &str, value: &str) -> Result<(), String> {
 }
 
 /// A template file name: a relative path inside the templates folder.
-pub fn check_template_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_template_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && !name.starts_with('/')
         && !name.contains('\\')
@@ -249,7 +249,7 @@ pub fn check_template_name(name: &str) -> Result<(), String> {
 }
 
 /// Expands `{event}`, `{dataset}` and `{version}` in a table template.
-pub fn expand_table_template(
+pub(crate) fn expand_table_template(
     template: &str,
     event: &str,
     dataset: &str,
@@ -282,7 +282,7 @@ pub fn expand_table_template(
 /// Characters that end a line in some reader of the file, or that make text read differently
 /// from how it is stored (bidirectional overrides, zero-width marks): never written raw where
 /// they could hide code from a reviewer.
-pub fn is_hidden_or_breaking(c: char) -> bool {
+pub(crate) fn is_hidden_or_breaking(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

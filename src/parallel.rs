@@ -4,7 +4,7 @@
 use std::num::NonZeroUsize;
 
 /// `f` applied to every item, on up to one thread per core, results in the items' order.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     // Small inputs are not worth a thread.
     if threads == 1 || items.len() < 16 {

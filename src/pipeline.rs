@@ -15,7 +15,7 @@ use crate::reuse;
 
 /// Where the previous build is read from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// The output folder, reading only what a build needs (the manifest and migrations).
     ForBuild,
     /// The output folder, every file it lists.
@@ -25,7 +25,7 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub previous: Source,
     /// Keep table files whose inputs are unchanged instead of rendering them again.
     pub reuse: bool,
@@ -39,7 +39,7 @@ pub struct Options {
 }
 
 /// A compiled project with the previous build it is compared with.
-pub struct Run {
+pub(crate) struct Run {
     pub compiled: Compiled,
     pub previous: Previous,
     pub evolution: Evolution,
@@ -49,7 +49,7 @@ pub struct Run {
 }
 
 /// How a run ended: with nothing to do, or with a compiled project.
-pub enum Ran {
+pub(crate) enum Ran {
     /// The output folder already holds what these inputs make, as build `build`.
     UpToDate {
         build: u64,
@@ -58,7 +58,7 @@ pub enum Ran {
     Compiled(Box<Run>),
 }
 
-pub fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
+pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
     // Before anything is parsed: a build whose inputs match the previous one's does nothing.
     let digest = reuse::input_digest(inputs);
     if let Some((digest, out)) = digest.as_ref().filter(|_| options.write && options.reuse) {
@@ -109,12 +109,12 @@ pub fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
 
 impl Run {
     /// The breaking changes the build refuses, taken out of the run.
-    pub fn refusals(&mut self) -> Result<(), Diagnostics> {
+    pub(crate) fn refusals(&mut self) -> Result<(), Diagnostics> {
         std::mem::take(&mut self.evolution.refused).into_result(())
     }
 
     /// Writes the build into the output folder.
-    pub fn emit(&self, force: bool) -> Result<Vec<Outcome>, Diagnostics> {
+    pub(crate) fn emit(&self, force: bool) -> Result<Vec<Outcome>, Diagnostics> {
         emit::emit(
             &self.compiled.out,
             self.previous.manifest.as_ref(),
@@ -127,7 +127,7 @@ impl Run {
     }
 
     /// How the output folder differs from what the build would write.
-    pub fn compare(&self) -> Result<Comparison, Diagnostics> {
+    pub(crate) fn compare(&self) -> Result<Comparison, Diagnostics> {
         emit::compare(
             &self.compiled.out,
             self.previous.manifest.as_ref(),
@@ -138,7 +138,7 @@ impl Run {
     }
 
     /// What the build would change, table by table and file by file.
-    pub fn plan(&mut self) -> Plan {
+    pub(crate) fn plan(&mut self) -> Plan {
         reuse::restore(&mut self.evolution.artifacts, &self.previous);
         let manifest = Manifest::new(
             &self.evolution.artifacts,

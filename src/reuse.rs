@@ -12,13 +12,13 @@ use crate::plan::Previous;
 use crate::project::{Overrides, Project};
 
 /// A sha256 over the parts, each length-prefixed so no two lists hash alike.
-pub fn fingerprint(parts: &[&str]) -> String {
+pub(crate) fn fingerprint(parts: &[&str]) -> String {
     let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
     fingerprint_bytes(&bytes)
 }
 
 /// [`fingerprint`] over bytes.
-pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
+pub(crate) fn fingerprint_bytes(parts: &[&[u8]]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for part in parts {
@@ -36,7 +36,7 @@ pub fn fingerprint_bytes(parts: &[&[u8]]) -> String {
 /// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
 /// something cannot be read (the build then runs in full and reports it). Reading and hashing is
 /// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
-pub fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
+pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
     let dir = &inputs.dir;
     // Paths relative to the project, so where bqflat runs from does not change the digest.
@@ -159,7 +159,7 @@ pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> Str
 /// manifest's first lines are read. (A file of yours in the folder, or a missing or resized one,
 /// means a full build; a hand edit that keeps a file's size is left alone, as a build that renders
 /// would leave it; `check` and `--force` compare contents.)
-pub fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
+pub(crate) fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
     let head = crate::emit::manifest::Head::read(&out.join(crate::emit::manifest::FILE))?;
     if head.inputs.as_deref() != Some(inputs) {
         return None;
@@ -184,7 +184,7 @@ impl Previous {
     /// Whether the file at `path` can be kept without rendering it again: the previous build made
     /// it from the same `inputs`, and it is still as written (its text intact where it was read,
     /// else its size unchanged on disk). Gives its sha256 and size.
-    pub fn keep(&self, path: &str, inputs: &str) -> Option<(String, u64)> {
+    pub(crate) fn keep(&self, path: &str, inputs: &str) -> Option<(String, u64)> {
         // Manifests list their files sorted by path; an unsorted one only costs the reuse.
         let artifacts = &self.manifest.as_ref()?.artifacts;
         let entry = &artifacts[artifacts

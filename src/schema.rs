@@ -5,11 +5,11 @@ use schemars::schema_for;
 
 use crate::spec::{EventSpec, ProjectFile};
 
-pub const PROJECT_SCHEMA_FILE: &str = "bqflat.project.schema.json";
-pub const EVENT_SCHEMA_FILE: &str = "bqflat.event.schema.json";
+pub(crate) const PROJECT_SCHEMA_FILE: &str = "bqflat.project.schema.json";
+pub(crate) const EVENT_SCHEMA_FILE: &str = "bqflat.event.schema.json";
 
 /// (file name, contents) of every schema, as committed under `schemas/`.
-pub fn schemas() -> Vec<(&'static str, String)> {
+pub(crate) fn schemas() -> Vec<(&'static str, String)> {
     let render = |schema: schemars::Schema| {
         let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
         text.push('\n');

@@ -17,17 +17,17 @@ use crate::spec::{
     ProjectFile, Strategy, Target,
 };
 
-pub const DEFAULT_TABLE_TEMPLATE: &str = "event_{event}_flat";
-pub const DEFAULT_SOURCE_TABLE: &str = "events_*";
-pub const DEFAULT_LOOKBACK: &str = "3d";
-pub const DEFAULT_PARTITION: &str = "event_date";
-pub const DEFAULT_ORDER_BY: &str = "event_ts";
-pub const DEFAULT_KEY: &str = "event_key";
-pub const MAX_CLUSTER_COLUMNS: usize = 4;
+pub(crate) const DEFAULT_TABLE_TEMPLATE: &str = "event_{event}_flat";
+pub(crate) const DEFAULT_SOURCE_TABLE: &str = "events_*";
+pub(crate) const DEFAULT_LOOKBACK: &str = "3d";
+pub(crate) const DEFAULT_PARTITION: &str = "event_date";
+pub(crate) const DEFAULT_ORDER_BY: &str = "event_ts";
+pub(crate) const DEFAULT_KEY: &str = "event_key";
+pub(crate) const MAX_CLUSTER_COLUMNS: usize = 4;
 const EVENT_NAME_HINT: &str = "use the event's GA4 name, e.g. `purchase` or `level_up`";
 
 /// Checks the project and the flags together and resolves every table.
-pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
+pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let file = project.file.as_ref();
     let top = TopLevel::resolve(file, flags, true, &mut diagnostics);
@@ -169,7 +169,7 @@ pub fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostic
 
 /// Where the project's GA4 export is, from the project file and flags alone (no events needed):
 /// what `discover-sql` reads.
-pub fn resolve_source(project: &Project, flags: &Overrides) -> Result<Source, Diagnostics> {
+pub(crate) fn resolve_source(project: &Project, flags: &Overrides) -> Result<Source, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let top = TopLevel::resolve(project.file.as_ref(), flags, false, &mut diagnostics);
     match top {
@@ -1225,7 +1225,7 @@ fn is_scalar(ty: &SqlType) -> bool {
     !matches!(ty, SqlType::Array(_) | SqlType::Struct(_))
 }
 
-pub fn param_sql_type(ty: ParamType) -> SqlType {
+pub(crate) fn param_sql_type(ty: ParamType) -> SqlType {
     match ty {
         ParamType::String | ParamType::Any => SqlType::String,
         ParamType::Int64 => SqlType::Int64,

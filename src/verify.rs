@@ -7,7 +7,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 /// Parses `sql` as a BigQuery script; the error names the line and column of the fault.
-pub fn parse_script(sql: &str) -> Result<usize, String> {
+pub(crate) fn parse_script(sql: &str) -> Result<usize, String> {
     let dialect = BigQueryDialect {};
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()

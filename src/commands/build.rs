@@ -5,7 +5,7 @@ use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
 
-pub fn run(config: &Build) -> Result<(), Diagnostics> {
+pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
     let options = Options {
         previous: Source::ForBuild,
         // --force rebuilds everything.

@@ -6,7 +6,7 @@ use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
 
-pub fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
+pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     let options = Options {
         previous: Source::Dir,
         // Every file is rendered, so a hand edit cannot pass for the build's output.

@@ -6,7 +6,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
 use crate::{model, render, validate, verify};
 
-pub fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
+pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let source = validate::resolve_source(&project, &inputs.overrides)?;
     let window = inputs.overrides.settings.window.clone().unwrap_or_default();

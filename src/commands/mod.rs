@@ -1,8 +1,8 @@
 //! One module per subcommand.
 
-pub mod build;
-pub mod check;
-pub mod discover;
-pub mod init;
-pub mod plan;
-pub mod schema;
+pub(crate) mod build;
+pub(crate) mod check;
+pub(crate) mod discover;
+pub(crate) mod init;
+pub(crate) mod plan;
+pub(crate) mod schema;

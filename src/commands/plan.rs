@@ -7,10 +7,10 @@ use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
 
 /// Exit code of `--detailed-exitcode` when the plan has changes (Terraform's convention).
-pub const CHANGES_EXIT_CODE: u8 = 2;
+pub(crate) const CHANGES_EXIT_CODE: u8 = 2;
 
 /// Returns whether the plan has changes.
-pub fn run(config: &Plan) -> Result<bool, Diagnostics> {
+pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
     let options = Options {
         previous: match &config.against {
             Some(rev) => Source::Git(rev.clone()),

@@ -5,7 +5,7 @@ use crate::diagnostics::Diagnostics;
 use crate::emit::write_atomic;
 use crate::schema::schemas;
 
-pub fn run(config: &Schema) -> Result<(), Diagnostics> {
+pub(crate) fn run(config: &Schema) -> Result<(), Diagnostics> {
     match &config.out {
         Some(dir) => {
             for (name, text) in schemas() {

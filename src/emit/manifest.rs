@@ -11,10 +11,10 @@ use crate::render::Artifact;
 use crate::spec::Mode;
 use crate::BQFLAT_VERSION;
 
-pub const FILE: &str = "manifest.json";
+pub(crate) const FILE: &str = "manifest.json";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub bqflat_version: String,
     /// Goes up by one with every build that changes some output.
     pub build: u64,
@@ -31,7 +31,7 @@ pub struct Manifest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Relative to the output folder, with `/` separators.
     pub path: String,
     pub sha256: String,
@@ -47,7 +47,7 @@ pub struct Entry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TableEntry {
+pub(crate) struct TableEntry {
     pub event: String,
     /// `project.dataset.table`.
     pub table: String,
@@ -66,7 +66,7 @@ pub struct TableEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColumnEntry {
+pub(crate) struct ColumnEntry {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: String,
@@ -78,7 +78,7 @@ pub struct ColumnEntry {
 
 impl Manifest {
     /// The manifest of `artifacts`, numbered after `previous`.
-    pub fn new(
+    pub(crate) fn new(
         artifacts: &[Artifact],
         tables: &[Table],
         previous: Option<&Manifest>,
@@ -122,14 +122,14 @@ impl Manifest {
         }
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("the manifest serializes");
         text.push('\n');
         text
     }
 
     /// Hashes by path.
-    pub fn hashes(&self) -> BTreeMap<&str, &str> {
+    pub(crate) fn hashes(&self) -> BTreeMap<&str, &str> {
         self.artifacts
             .iter()
             .map(|e| (e.path.as_str(), e.sha256.as_str()))
@@ -138,7 +138,7 @@ impl Manifest {
 }
 
 /// A digest of an output folder's files, by path (sorted) and size.
-pub fn outputs_digest<'a>(files: impl Iterator<Item = (&'a str, u64)>) -> String {
+pub(crate) fn outputs_digest<'a>(files: impl Iterator<Item = (&'a str, u64)>) -> String {
     let mut files: Vec<(&str, u64)> = files.collect();
     files.sort();
     let sizes: Vec<[u8; 8]> = files.iter().map(|(_, n)| n.to_le_bytes()).collect();
@@ -153,7 +153,7 @@ pub fn outputs_digest<'a>(files: impl Iterator<Item = (&'a str, u64)>) -> String
 /// The fields of a manifest that come before its artifacts: read without reading the rest, which
 /// for thousands of tables is tens of megabytes.
 #[derive(Debug, Default, Deserialize)]
-pub struct Head {
+pub(crate) struct Head {
     pub build: u64,
     #[serde(default)]
     pub inputs: Option<String>,
@@ -162,7 +162,7 @@ pub struct Head {
 }
 
 impl Head {
-    pub fn read(path: &camino::Utf8Path) -> Option<Head> {
+    pub(crate) fn read(path: &camino::Utf8Path) -> Option<Head> {
         use std::io::Read;
         const KEY: &[u8] = b"\n  \"artifacts\":";
         let mut file = std::fs::File::open(path).ok()?;
@@ -191,7 +191,7 @@ impl Head {
 }
 
 impl TableEntry {
-    pub fn of(t: &Table) -> TableEntry {
+    pub(crate) fn of(t: &Table) -> TableEntry {
         TableEntry {
             event: t.event.clone(),
             table: t.full_name(),
@@ -217,7 +217,7 @@ impl TableEntry {
     }
 }
 
-pub fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

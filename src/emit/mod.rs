@@ -2,8 +2,8 @@
 //! refused build changes nothing; each file is written atomically (temporary file, then rename);
 //! unchanged files are left alone; only files the previous manifest lists are ever deleted.
 
-pub mod manifest;
-pub mod swap;
+pub(crate) mod manifest;
+pub(crate) mod swap;
 
 use std::io::Write;
 
@@ -12,10 +12,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::diagnostics::{io_error, Diagnostic, Diagnostics, Location};
 use crate::model::Table;
 use crate::render::Artifact;
-pub use manifest::Manifest;
+pub(crate) use manifest::Manifest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Created,
     Changed,
     Unchanged,
@@ -23,7 +23,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Status::Created => "created",
             Status::Changed => "changed",
@@ -35,14 +35,14 @@ impl Status {
 
 /// What a build did to one file.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub path: String,
     pub status: Status,
     pub table: Option<usize>,
 }
 
 /// The previous build's manifest in `out`, if there is one.
-pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
+pub(crate) fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
     let path = out.join(manifest::FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -58,7 +58,7 @@ pub fn read_manifest(out: &Utf8Path) -> Result<Option<Manifest>, Diagnostic> {
 
 /// How the output folder differs from what a build would write. Nothing is written to compute it.
 #[derive(Debug)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// One per generated file, in order, then one per file the previous build wrote that is no
     /// longer made.
     pub outcomes: Vec<Outcome>,
@@ -73,13 +73,13 @@ pub struct Comparison {
 
 impl Comparison {
     /// Whether writing the build would change any file, the manifest included.
-    pub fn is_stale(&self) -> bool {
+    pub(crate) fn is_stale(&self) -> bool {
         self.outcomes.iter().any(|o| o.status != Status::Unchanged) || self.manifest_changed
     }
 }
 
 /// Compares `artifacts` with the files in `out` and the previous manifest.
-pub fn compare(
+pub(crate) fn compare(
     out: &Utf8Path,
     previous: Option<&Manifest>,
     artifacts: &[Artifact],
@@ -165,7 +165,7 @@ pub fn compare(
 
 /// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
 /// differs from the manifest) and files bqflat did not write are refused unless `force`.
-pub fn emit(
+pub(crate) fn emit(
     out: &Utf8Path,
     previous: Option<&Manifest>,
     artifacts: &[Artifact],
@@ -214,7 +214,10 @@ pub fn emit(
 /// Refuses a build that would write or delete through a symbolic link: the output folder itself,
 /// a folder inside it, or a file bqflat writes or deletes (even with `--force`). Following the link
 /// would change files outside the output folder.
-pub fn links<'a>(out: &Utf8Path, paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostics> {
+pub(crate) fn links<'a>(
+    out: &Utf8Path,
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<(), Diagnostics> {
     let is_link =
         |path: &Utf8Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if is_link(out) {
@@ -265,7 +268,7 @@ fn refusal(path: &Utf8Path, problem: &str) -> Diagnostic {
 
 /// Writes through a temporary file in the same folder and renames it over `path`, so readers see
 /// the old file or the new one, never a part.
-pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+pub(crate) fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let dir = path.parent().unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
     // 0666 less the umask, as any file a program creates (a temporary file alone would be 0600).

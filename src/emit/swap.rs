@@ -12,12 +12,12 @@ use walkdir::WalkDir;
 use crate::diagnostics::{io_error, Diagnostic};
 
 /// Held while a build writes: an exclusive lock on the output folder's parent.
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
 }
 
 /// Waits for any other bqflat build writing into the same parent folder, then locks it.
-pub fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
+pub(crate) fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
     let parent = parent_of(out);
     std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, "create", &e))?;
     let file = File::open(&parent).map_err(|e| io_error(&parent, "open", &e))?;
@@ -37,13 +37,13 @@ pub fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
 
 /// The new contents of the output folder: files written, files removed; everything else in the
 /// folder (unchanged output, the user's own files) is carried over as it is.
-pub struct Staged<'a> {
+pub(crate) struct Staged<'a> {
     pub writes: Vec<(&'a str, &'a [u8])>,
     pub removals: Vec<&'a str>,
 }
 
 /// Replaces `out` by its staged new state in one step. Needs the lock.
-pub fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), Diagnostic> {
+pub(crate) fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Result<(), Diagnostic> {
     let staging = sibling(out, &format!("staging-{}", std::process::id()));
     let result = assemble(out, &staging, staged).and_then(|()| exchange(out, &staging));
     // After the exchange the staging path holds the old build; before it, a partial new one.

@@ -10,7 +10,7 @@ use crate::spec::Mode;
 /// have always used (`column_added`, `cluster_by`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// The spec's `version` changed.
     Version,
     /// Full ↔ incremental.
@@ -42,7 +42,7 @@ pub enum ChangeKind {
 /// What a change means for the table that already exists in BigQuery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Impact {
+pub(crate) enum Impact {
     /// The next run of a full-mode script replaces the table anyway.
     Rebuilt,
     /// An existing incremental table takes it in place (new nullable column, new options).
@@ -52,7 +52,7 @@ pub enum Impact {
 }
 
 impl Impact {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Impact::Rebuilt => "rebuilt",
             Impact::Additive => "additive",
@@ -63,7 +63,7 @@ impl Impact {
 
 impl ChangeKind {
     #[cfg(test)]
-    pub const ALL: [ChangeKind; 15] = [
+    pub(crate) const ALL: [ChangeKind; 15] = [
         ChangeKind::Version,
         ChangeKind::Mode,
         ChangeKind::ColumnAdded,
@@ -82,7 +82,7 @@ impl ChangeKind {
     ];
 
     /// The name plan documents use for the kind.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ChangeKind::Version => "version",
             ChangeKind::Mode => "mode",
@@ -103,7 +103,7 @@ impl ChangeKind {
     }
 
     /// What the change means for an existing incremental table.
-    pub fn policy(self) -> Impact {
+    pub(crate) fn policy(self) -> Impact {
         match self {
             // Rows already written cannot be retyped, refilled, renamed, repartitioned,
             // reclustered or deduplicated on another key in place.
@@ -128,7 +128,7 @@ impl ChangeKind {
     }
 
     /// What the change means for a table whose script now has `mode`.
-    pub fn impact(self, mode: Mode) -> Impact {
+    pub(crate) fn impact(self, mode: Mode) -> Impact {
         match (self, mode) {
             // The table stays in BigQuery untouched, whatever its mode was.
             (ChangeKind::TableRemoved, _) => Impact::Additive,
@@ -140,7 +140,7 @@ impl ChangeKind {
 
     /// Whether an additive change of this kind is applied to the existing table by an `ALTER`
     /// migration (a new column, new table or partition options); the rest need no migration.
-    pub fn alters_table(self) -> bool {
+    pub(crate) fn alters_table(self) -> bool {
         matches!(
             self,
             ChangeKind::ColumnAdded | ChangeKind::Options | ChangeKind::PartitionOptions
@@ -155,7 +155,7 @@ impl std::fmt::Display for ChangeKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub(crate) struct Change {
     pub kind: ChangeKind,
     /// One line for people: "column `value` FLOAT64 → STRING".
     pub detail: String,

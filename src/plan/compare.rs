@@ -11,7 +11,7 @@ fn find_column<'a>(columns: &'a [ColumnEntry], name: &str) -> Option<&'a ColumnE
 }
 
 /// The structural changes from `old` to `new` of one table.
-pub fn compare(old: &TableEntry, new: &TableEntry) -> Vec<Change> {
+pub(crate) fn compare(old: &TableEntry, new: &TableEntry) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut push = |kind: ChangeKind,
                     detail: String,

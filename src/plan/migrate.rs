@@ -16,7 +16,7 @@ use crate::render::{self, Artifact};
 use crate::spec::{Mode, Target};
 
 /// The build's files plus the migrations its changes need against the previous build.
-pub struct Evolution {
+pub(crate) struct Evolution {
     pub artifacts: Vec<Artifact>,
     /// Breaking changes to existing incremental tables that the build refuses: their spec version
     /// did not go up and `--allow-breaking` was not given.
@@ -26,7 +26,7 @@ pub struct Evolution {
 /// Adds the migrations the build's changes need against `previous`; a breaking change to an
 /// existing incremental table is refused unless its spec version went up or `allow_breaking` is
 /// set. Migrations of earlier builds still on disk are kept.
-pub fn with_migrations(
+pub(crate) fn with_migrations(
     compiled: &Compiled,
     previous: &Previous,
     allow_breaking: bool,

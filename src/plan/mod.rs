@@ -6,21 +6,21 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub mod change;
-pub mod compare;
-pub mod migrate;
-pub mod previous;
+pub(crate) mod change;
+pub(crate) mod compare;
+pub(crate) mod migrate;
+pub(crate) mod previous;
 
 use crate::emit::manifest::{Manifest, TableEntry};
 use crate::render::Artifact;
 use crate::spec::Mode;
-pub use change::{Change, ChangeKind, Impact};
-pub use compare::compare;
-pub use previous::Previous;
+pub(crate) use change::{Change, ChangeKind, Impact};
+pub(crate) use compare::compare;
+pub(crate) use previous::Previous;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub(crate) enum Action {
     Add,
     Change,
     Remove,
@@ -28,7 +28,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Action::Add => "add",
             Action::Change => "change",
@@ -39,7 +39,7 @@ impl Action {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TablePlan {
+pub(crate) struct TablePlan {
     pub table: String,
     pub event: String,
     pub action: Action,
@@ -49,13 +49,13 @@ pub struct TablePlan {
 }
 
 impl TablePlan {
-    pub fn breaking(&self) -> impl Iterator<Item = &Change> {
+    pub(crate) fn breaking(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.impact == Impact::Breaking)
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct FilePlan {
+pub(crate) struct FilePlan {
     pub path: String,
     pub action: Action,
     #[serde(skip)]
@@ -65,23 +65,23 @@ pub struct FilePlan {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub tables: Vec<TablePlan>,
     pub files: Vec<FilePlan>,
 }
 
 impl Plan {
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         self.files.iter().any(|f| f.action != Action::Unchanged)
     }
 
-    pub fn count(&self, action: Action) -> usize {
+    pub(crate) fn count(&self, action: Action) -> usize {
         self.tables.iter().filter(|t| t.action == action).count()
     }
 }
 
 /// Compares the new build (`artifacts` and the manifest they make) with `previous`.
-pub fn plan(previous: &Previous, artifacts: &[Artifact], manifest: &Manifest) -> Plan {
+pub(crate) fn plan(previous: &Previous, artifacts: &[Artifact], manifest: &Manifest) -> Plan {
     let old_tables = tables_of(previous.manifest.as_ref());
     let new_tables = tables_of(Some(manifest));
     let mut tables = Vec::new();
@@ -174,7 +174,7 @@ fn tables_of(manifest: Option<&Manifest>) -> BTreeMap<&str, (&TableEntry, &str)>
         .collect()
 }
 
-pub fn mode_word(mode: Mode) -> &'static str {
+pub(crate) fn mode_word(mode: Mode) -> &'static str {
     match mode {
         Mode::Full => "full",
         Mode::Incremental => "incremental",

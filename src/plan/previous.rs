@@ -7,7 +7,7 @@ use crate::emit::Manifest;
 
 /// The previous build: its manifest and the text of the files it lists.
 #[derive(Debug, Default)]
-pub struct Previous {
+pub(crate) struct Previous {
     pub manifest: Option<Manifest>,
     pub files: BTreeMap<String, String>,
     /// Files whose text differs from what the manifest recorded: edited by hand.
@@ -18,13 +18,17 @@ pub struct Previous {
 
 impl Previous {
     /// The build in the output folder `out`, as it is on disk.
-    pub fn from_dir(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
+    pub(crate) fn from_dir(
+        out: &camino::Utf8Path,
+    ) -> Result<Previous, crate::diagnostics::Diagnostic> {
         Previous::read(out, |_| true)
     }
 
     /// The previous manifest, and the text of the files a build needs (its migrations); the
     /// table scripts are compared as the build writes.
-    pub fn for_build(out: &camino::Utf8Path) -> Result<Previous, crate::diagnostics::Diagnostic> {
+    pub(crate) fn for_build(
+        out: &camino::Utf8Path,
+    ) -> Result<Previous, crate::diagnostics::Diagnostic> {
         Previous::read(out, |path| {
             path.starts_with(crate::render::bigquery::MIGRATIONS_DIR)
         })
@@ -59,7 +63,7 @@ impl Previous {
 
     /// The build in the output folder `out` as committed at git revision `rev`, read through
     /// `git show` without touching the working tree.
-    pub fn from_git(
+    pub(crate) fn from_git(
         out: &camino::Utf8Path,
         rev: &str,
     ) -> Result<Previous, crate::diagnostics::Diagnostic> {

@@ -2,7 +2,7 @@
 //! decides how it reads, so wording and layout change in one place and can be tested without
 //! running a command.
 
-pub mod plan;
+pub(crate) mod plan;
 
 use std::fmt::Write as _;
 
@@ -14,12 +14,12 @@ use crate::model::Table;
 use crate::plan::mode_word;
 
 /// The line of a build that found its inputs unchanged and did nothing.
-pub fn up_to_date(build: u64, out: &Utf8Path) -> String {
+pub(crate) fn up_to_date(build: u64, out: &Utf8Path) -> String {
     format!("no changes: the inputs are those of build {build}; output in {out}\n")
 }
 
 /// `--dry-run`: every file, headed by its path.
-pub fn dry_run(artifacts: &[crate::render::Artifact]) -> String {
+pub(crate) fn dry_run(artifacts: &[crate::render::Artifact]) -> String {
     let mut text = String::new();
     for artifact in artifacts {
         let _ = writeln!(text, "-- ==> {} <==", artifact.path);
@@ -30,7 +30,7 @@ pub fn dry_run(artifacts: &[crate::render::Artifact]) -> String {
 }
 
 /// One line per file the build wrote or kept, then the totals.
-pub fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> String {
+pub(crate) fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> String {
     let mut text = String::new();
     let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
     let mut counts = [0usize; 4];
@@ -69,7 +69,7 @@ pub fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> String {
 
 /// `check`'s verdict on the output folder `out`: the "ok" line, or one problem per file out of
 /// step with the specs.
-pub fn checked(comparison: &Comparison, out: &Utf8Path) -> Result<String, Diagnostics> {
+pub(crate) fn checked(comparison: &Comparison, out: &Utf8Path) -> Result<String, Diagnostics> {
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {
         problems.push(

@@ -48,7 +48,7 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 const EDITED: &str =
     "was edited by hand since the last build; `bqflat build` keeps it unless run with --force";
 
-pub fn text(plan: &Plan, edited: &[String], color: bool) -> String {
+pub(crate) fn text(plan: &Plan, edited: &[String], color: bool) -> String {
     let mut out = format!("Plan: {}\n", summary(plan));
     for path in edited {
         let _ = writeln!(out, "{} {path} {EDITED}", paint("warning:", "1;33", color));
@@ -134,7 +134,7 @@ fn unified_diff(file: &FilePlan, color: bool) -> String {
     out
 }
 
-pub fn markdown(plan: &Plan, edited: &[String]) -> String {
+pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
     let mut out = format!("### bqflat plan: {}\n\n", summary(plan));
     for path in edited {
         let _ = writeln!(out, "> **Warning:** `{path}` {}\n", EDITED.replace('`', ""));
@@ -183,7 +183,7 @@ fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-pub fn json(plan: &Plan, edited: &[String]) -> String {
+pub(crate) fn json(plan: &Plan, edited: &[String]) -> String {
     let files: Vec<serde_json::Value> = plan
         .files
         .iter()

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -21,7 +21,7 @@ impl From<Output> for Run {
 }
 
 /// `bqflat ARGS` with `dir` as the working directory.
-pub fn bqflat(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn bqflat(dir: &Path, args: &[&str]) -> Run {
     Command::new(env!("CARGO_BIN_EXE_bqflat"))
         .args(args)
         .current_dir(dir)
@@ -32,39 +32,39 @@ pub fn bqflat(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// A temporary project directory, filled file by file.
-pub struct TempProject {
+pub(crate) struct TempProject {
     pub dir: tempfile::TempDir,
 }
 
 impl TempProject {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         TempProject {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
-    pub fn file(self, path: &str, text: &str) -> Self {
+    pub(crate) fn file(self, path: &str, text: &str) -> Self {
         let path = self.dir.path().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
         self
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         bqflat(self.path(), args)
     }
 
-    pub fn read(&self, path: &str) -> String {
+    pub(crate) fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 }
 
 /// Every file under `dir`, relative and sorted, with its bytes.
-pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
         .into_iter()
         .map(|e| e.unwrap())
@@ -81,7 +81,7 @@ pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// Copies the tree `from` into `to` (created as needed), files overwriting files.
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let target = to.join(entry.path().strip_prefix(from).unwrap());
@@ -93,9 +93,9 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-pub const BASIC_PROJECT: &str =
+pub(crate) const BASIC_PROJECT: &str =
     "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
 
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

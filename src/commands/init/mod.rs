@@ -18,7 +18,7 @@ const PROJECT: &str = include_str!("bqflat.yaml");
 const PURCHASE: &str = include_str!("purchase.yaml");
 const PAGE_VIEW: &str = include_str!("page_view.yaml");
 
-pub fn run(config: &Init) -> Result<(), Diagnostics> {
+pub(crate) fn run(config: &Init) -> Result<(), Diagnostics> {
     let dir = config.dir.clone();
     let mut files: Vec<(Utf8PathBuf, String)> = vec![(dir.join(PROJECT_FILE), PROJECT.into())];
     match &config.catalog {
