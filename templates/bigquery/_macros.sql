@@ -5,4 +5,4 @@
 {% from "bigquery/_window.sql" import window_start, window_end, source_days, set_shards, partition_lower_bound, epoch %}
 {% from "bigquery/_rows.sql" import flat_rows, row_key, keyed_rows, stored_is_preferred, merge %}
 {% from "bigquery/_ddl.sql" import column_list, table_options, options_list, location_option, metadata_tables %}
-{% from "bigquery/_state.sql" import header, declare_bounds, read_stored_watermark, read_watermark, set_watermark_after, record_run %}
+{% from "bigquery/_state.sql" import prelude, header, declare_bounds, read_stored_watermark, read_watermark, set_watermark_after, record_run %}

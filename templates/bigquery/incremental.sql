@@ -2,13 +2,7 @@
 {% import "bigquery/_ddl.sql" as ddl %}
 {% import "bigquery/_rows.sql" as rows %}
 {% import "bigquery/_window.sql" as win %}
-{{ state.header(t, run_path) }}
-
-{{ state.declare_bounds(t) }}
-
-CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ ddl.location_option(t.location) }};
-
-{{ ddl.metadata_tables(t.metadata) }}
+{{ state.prelude(t, run_path) }}
 
 CREATE TABLE IF NOT EXISTS {{ t.full_name|ident }} (
 {{ ddl.column_list(t) }}
