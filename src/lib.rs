@@ -16,10 +16,10 @@ pub(crate) mod plan;
 pub mod project;
 pub mod render;
 pub(crate) mod report;
+pub(crate) mod resolve;
 pub(crate) mod reuse;
 pub mod schema;
 pub mod spec;
-pub mod validate;
 pub mod verify;
 pub mod view;
 

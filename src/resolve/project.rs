@@ -1,0 +1,193 @@
+//! Project-wide values from `bqflat.yaml` and the flags: where data comes from and goes to.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::model::{Metadata, Source};
+use crate::names;
+use crate::project::{Loaded, Overrides};
+use crate::spec::ProjectFile;
+
+use super::{DEFAULT_SOURCE_TABLE, DEFAULT_TABLE_TEMPLATE};
+
+/// Project-wide values: where data comes from and goes to.
+pub(super) struct TopLevel {
+    pub(super) location: Option<String>,
+    pub(super) project: String,
+    pub(super) target_dataset: String,
+    pub(super) source: Source,
+    pub(super) table_template: String,
+    pub(super) metadata: Metadata,
+}
+
+impl TopLevel {
+    /// `need_target`: whether a target dataset is required (not for reading the source alone).
+    pub(super) fn resolve(
+        file: Option<&Loaded<ProjectFile>>,
+        flags: &Overrides,
+        need_target: bool,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<TopLevel> {
+        let value = file.map(|f| &f.value);
+        let mut pick = |key: &str,
+                        flag: &str,
+                        from_flag: &Option<String>,
+                        from_file: Option<&String>,
+                        required: bool,
+                        check: fn(&str) -> Result<(), String>| {
+            let (text, at) = match (from_flag, from_file) {
+                (Some(v), _) => (v.clone(), None),
+                (None, Some(v)) => (v.clone(), file),
+                (None, None) => {
+                    if required {
+                        let d = Diagnostic::new(format!("no `{key}` given"));
+                        let d = match file {
+                            Some(file) => d.at(Location::file(file.path.clone())),
+                            None => d,
+                        };
+                        diagnostics
+                            .push(d.hint(format!("set `{key}:` in bqflat.yaml or pass {flag}")));
+                    }
+                    return None;
+                }
+            };
+            match check(&text) {
+                Ok(()) => Some(text),
+                Err(problem) => {
+                    let d = match at {
+                        Some(file) => file.error_at(key, problem),
+                        None => Diagnostic::new(format!("{problem} (in {flag})")),
+                    };
+                    let hint = match key {
+                        "project" | "source_project" => "use the project id the Google Cloud console shows, e.g. `my-gcp-project`",
+                        "source_table" => "use `events_*` for the GA4 export, or the name of one date-partitioned table",
+                        "source_date_column" => "name the DATE column the source table is partitioned by",
+                        _ => "BigQuery dataset and table names use letters, digits and underscores",
+                    };
+                    diagnostics.push(d.hint(hint));
+                    None
+                }
+            }
+        };
+        let project = pick(
+            "project",
+            "--project",
+            &flags.project,
+            value.and_then(|v| v.project.as_ref()),
+            true,
+            names::check_project,
+        );
+        let source_project = pick(
+            "source_project",
+            "",
+            &None,
+            value.and_then(|v| v.source_project.as_ref()),
+            false,
+            names::check_project,
+        );
+        let source_dataset = pick(
+            "source_dataset",
+            "--source-dataset",
+            &flags.source_dataset,
+            value.and_then(|v| v.source_dataset.as_ref()),
+            true,
+            names::check_dataset,
+        );
+        let target_dataset = pick(
+            "target_dataset",
+            "--target-dataset",
+            &flags.target_dataset,
+            value.and_then(|v| v.target_dataset.as_ref()),
+            need_target,
+            names::check_dataset,
+        );
+        let source_table = pick(
+            "source_table",
+            "",
+            &None,
+            value.and_then(|v| v.source_table.as_ref()),
+            false,
+            names::check_source_table,
+        )
+        .unwrap_or_else(|| DEFAULT_SOURCE_TABLE.to_string());
+        let date_column = pick(
+            "source_date_column",
+            "",
+            &None,
+            value.and_then(|v| v.source_date_column.as_ref()),
+            false,
+            names::check_column,
+        );
+        let location = pick(
+            "location",
+            "",
+            &None,
+            value.and_then(|v| v.location.as_ref()),
+            false,
+            names::check_location,
+        );
+        let table_template = flags
+            .table_template
+            .clone()
+            .or_else(|| value.and_then(|v| v.table_template.clone()))
+            .unwrap_or_else(|| DEFAULT_TABLE_TEMPLATE.to_string());
+        let metadata_names = value.and_then(|v| v.metadata.clone());
+        let watermarks = pick(
+            "metadata.watermarks",
+            "",
+            &None,
+            metadata_names.as_ref().and_then(|m| m.watermarks.as_ref()),
+            false,
+            names::check_table,
+        )
+        .unwrap_or_else(|| "_metadata".into());
+        let runs = pick(
+            "metadata.runs",
+            "",
+            &None,
+            metadata_names.as_ref().and_then(|m| m.runs.as_ref()),
+            false,
+            names::check_table,
+        )
+        .unwrap_or_else(|| "_runs".into());
+
+        let sharded = source_table.ends_with('*');
+        if let (true, Some(file)) = (sharded, file) {
+            if file.has("source_date_column") {
+                diagnostics.push(
+                    file.error_at(
+                        "source_date_column",
+                        "`source_date_column` applies to a partitioned source table only",
+                    )
+                    .hint(
+                        "the sharded export is pruned by shard date; remove `source_date_column`",
+                    ),
+                );
+            }
+        }
+        let target_dataset = match target_dataset {
+            Some(dataset) => dataset,
+            None if !need_target => String::new(),
+            None => return None,
+        };
+        let (project, source_dataset) = (project?, source_dataset?);
+        Some(TopLevel {
+            source: Source {
+                project: source_project.unwrap_or_else(|| project.clone()),
+                dataset: source_dataset,
+                table: source_table,
+                sharded,
+                intraday: false,
+                date_column,
+            },
+            metadata: Metadata {
+                project: project.clone(),
+                dataset: target_dataset.clone(),
+                watermarks,
+                runs,
+            },
+            project,
+            target_dataset,
+            table_template,
+            location,
+        })
+    }
+}
