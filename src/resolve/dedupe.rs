@@ -116,6 +116,7 @@ impl EventCtx<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::resolve;
+    use super::super::test_support::error;
     use super::super::test_support::{project, FILE};
     use crate::model::Origin;
     use crate::project::Overrides;
@@ -139,5 +140,15 @@ mod tests {
                 param_type: ParamType::Any
             }
         );
+    }
+
+    #[test]
+    fn ordering_by_an_unknown_column_suggests_a_close_one() {
+        let d = error(FILE, "event: a\ndedupe: {order_by: event_tss}\n");
+        assert_eq!(
+            d.message,
+            "cannot order by `event_tss`: no such output column"
+        );
+        assert_eq!(d.hint.as_deref(), Some("did you mean `event_ts`?"));
     }
 }

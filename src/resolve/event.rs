@@ -177,6 +177,7 @@ impl EventCtx<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::resolve;
+    use super::super::test_support::error;
     use super::super::test_support::{project, FILE};
     use crate::project::Overrides;
     use crate::spec::{self, Mode};
@@ -200,5 +201,15 @@ mod tests {
         };
         let build = resolve(&p, &flags).unwrap();
         assert!(build.tables.iter().all(|t| t.cluster_by == ["event_name"]));
+    }
+
+    #[test]
+    fn a_template_must_exist_and_daily_batches_need_a_start() {
+        let d = error(FILE, "event: a\ntemplate: missing.sql\n");
+        assert_eq!(d.message, "template `missing.sql` not found");
+        let d = error(FILE, "event: a\nbatch: daily\n");
+        assert_eq!(d.message, "`batch: daily` needs `window.start`");
+        let d = error(FILE, "event: a\nversion: 0\n");
+        assert_eq!(d.message, "`version` starts at 1");
     }
 }

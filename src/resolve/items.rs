@@ -83,3 +83,41 @@ impl EventCtx<'_> {
         self.params("item_params", "item_params", params, event, columns);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, table, FILE};
+    use crate::model::{Origin, SqlType};
+
+    #[test]
+    fn exploded_items_get_an_index_and_item_columns() {
+        let t = table(
+            FILE,
+            "event: a\nitems: explode\nitem_fields: [price, item_id]\n",
+        );
+        assert_eq!(t.column("item_index").unwrap().origin, Origin::ItemIndex);
+        let price = t.column("item_price").unwrap();
+        assert_eq!(
+            price.origin,
+            Origin::ItemField {
+                field: "price".into()
+            }
+        );
+        assert!(t.column("item_id").is_some());
+        assert!(t.column("item_name").is_none());
+        assert!(t.explode_items);
+        let d = error(FILE, "event: a\nitems: explode\nitem_fields: [prize]\n");
+        assert_eq!(d.message, "unknown item field `prize`");
+    }
+
+    #[test]
+    fn item_settings_need_explode_and_keep_keeps_the_array() {
+        let d = error(FILE, "event: a\nitem_fields: [price]\n");
+        assert_eq!(d.message, "`item_fields` needs `items: explode`");
+        let t = table(FILE, "event: a\nitems: keep\n");
+        let items = t.column("items").unwrap();
+        assert_eq!(items.origin, Origin::Items);
+        assert!(matches!(items.ty, SqlType::Array(_)));
+        assert!(t.column("item_index").is_none());
+    }
+}

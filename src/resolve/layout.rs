@@ -115,3 +115,52 @@ pub(super) fn is_clusterable(ty: &SqlType) -> bool {
         SqlType::String | SqlType::Int64 | SqlType::Bool | SqlType::Date | SqlType::Timestamp
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, errors, table, FILE};
+    use super::is_clusterable;
+    use crate::model::{PartitionType, SqlType};
+
+    #[test]
+    fn a_cluster_on_a_float_column_is_an_error_naming_it() {
+        let d = error(
+            FILE,
+            "event: a\nparams: [{key: value, type: float64}]\ncluster_by: [value]\n",
+        );
+        assert_eq!(
+            d.message,
+            "cannot cluster by `value`: BigQuery cannot cluster on FLOAT64 columns"
+        );
+        assert!(!is_clusterable(&SqlType::Float64));
+        assert!(is_clusterable(&SqlType::Timestamp));
+    }
+
+    #[test]
+    fn at_most_four_cluster_columns_and_no_repeats() {
+        let spec = "event: a\ncluster_by: [event_name, platform, user_id, stream_id, event_date]\n";
+        let messages: Vec<String> = errors(FILE, spec).into_iter().map(|d| d.message).collect();
+        assert_eq!(
+            messages,
+            ["cluster_by has 5 columns; BigQuery allows at most 4"]
+        );
+        let d = error(FILE, "event: a\ncluster_by: [platform, platform]\n");
+        assert_eq!(d.message, "`platform` appears twice in cluster_by");
+    }
+
+    #[test]
+    fn partitions_are_by_a_date_or_timestamp_column() {
+        let t = table(
+            FILE,
+            "event: a\npartition_by: event_ts\npartition_expiration_days: 30\n",
+        );
+        assert_eq!(t.partition.column, "event_ts");
+        assert_eq!(t.partition.ty, PartitionType::Timestamp);
+        assert_eq!(t.partition.expiration_days, Some(30));
+        let d = error(FILE, "event: a\npartition_by: platform\n");
+        assert_eq!(
+            d.message,
+            "cannot partition by `platform`: it is STRING, not DATE or TIMESTAMP"
+        );
+    }
+}

@@ -202,8 +202,10 @@ pub(crate) fn resolve_source(project: &Project, flags: &Overrides) -> Result<Sou
 
 #[cfg(test)]
 pub(crate) mod test_support {
+    use crate::diagnostics::Diagnostic;
+    use crate::model::Table;
     use crate::project::load::parse_yaml;
-    use crate::project::Project;
+    use crate::project::{Overrides, Project};
     use crate::spec::ProjectFile;
     use camino::Utf8Path;
 
@@ -235,6 +237,25 @@ pub(crate) mod test_support {
             templates: None,
             catalog: None,
         }
+    }
+
+    /// The one table `spec` resolves to under the project file `file`, with no flags.
+    pub(crate) fn table(file: &str, spec: &str) -> Table {
+        let build = super::resolve(&project(file, &[spec]), &Overrides::default());
+        build.unwrap().tables.remove(0)
+    }
+
+    /// The errors resolving `spec` under `file` reports, with no flags.
+    pub(crate) fn errors(file: &str, spec: &str) -> Vec<Diagnostic> {
+        let result = super::resolve(&project(file, &[spec]), &Overrides::default());
+        result.unwrap_err().0
+    }
+
+    /// The one error resolving `spec` reports.
+    pub(crate) fn error(file: &str, spec: &str) -> Diagnostic {
+        let mut errors = errors(file, spec);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors.remove(0)
     }
 
     pub(crate) const FILE: &str =

@@ -73,3 +73,32 @@ impl EventCtx<'_> {
         (project, dataset, name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, table, FILE};
+
+    #[test]
+    fn table_template_placeholders_are_replaced() {
+        let file = format!("{FILE}table_template: \"{{dataset}}_v{{version}}.{{event}}_flat\"\n");
+        let t = table(&file, "event: purchase\nversion: 2\n");
+        assert_eq!(t.full_name(), "my-gcp-project.flat_v2.purchase_flat");
+        let t = table(FILE, "event: refund\ntable: other-project.sales.refunds\n");
+        assert_eq!(t.full_name(), "other-project.sales.refunds");
+    }
+
+    #[test]
+    fn a_name_with_too_many_dots_or_an_unknown_placeholder_is_an_error() {
+        let d = error(FILE, "event: a\ntable: p.d.t.x\n");
+        assert_eq!(d.message, "table name `p.d.t.x` has too many dots");
+        let d = error(
+            &format!("{FILE}table_template: \"{{nope}}\"\n"),
+            "event: a\n",
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("placeholders are {event}, {dataset} and {version}")
+        );
+        assert_eq!(d.location.unwrap().file.as_str(), "bqflat.yaml");
+    }
+}

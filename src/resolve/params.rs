@@ -173,3 +173,85 @@ impl EventCtx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::resolve;
+    use super::super::test_support::{error, project, table, FILE};
+    use crate::model::{Origin, SqlType};
+    use crate::project::{Catalog, Overrides};
+    use crate::spec::ParamType;
+
+    const CATALOG: &str = r#"[
+{"event_name":"a","array_name":"event_params","key":"ga_session_id","occurrences":"5","string_values":"0","int_values":"5","float_values":"0","double_values":"0"},
+{"event_name":"a","array_name":"event_params","key":"ga_session_number","occurrences":"5","string_values":"0","int_values":"5","float_values":"0","double_values":"0"},
+{"event_name":"a","array_name":"event_params","key":"page-location","occurrences":"5","string_values":"5","int_values":"0","float_values":"0","double_values":"0"}
+]"#;
+
+    fn with_catalog(spec: &str) -> Vec<(String, SqlType)> {
+        let mut p = project(FILE, &[spec]);
+        p.catalog = Some(Catalog::parse("catalog.json".into(), CATALOG).unwrap());
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        let t = &build.tables[0];
+        t.columns
+            .iter()
+            .filter(|c| matches!(c.origin, Origin::Param { .. }))
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_listed_param_takes_its_type_and_alias() {
+        let t = table(
+            FILE,
+            "event: a\nparams: [{key: page-location}, {key: n, type: int64, as: count}]\n",
+        );
+        let page = t.column("page_location").unwrap();
+        assert_eq!(page.ty, SqlType::String);
+        let count = t.column("count").unwrap();
+        assert_eq!(count.ty, SqlType::Int64);
+        assert_eq!(
+            count.origin,
+            Origin::Param {
+                array: "event_params".into(),
+                key: "n".into(),
+                param_type: ParamType::Int64
+            }
+        );
+        let d = error(FILE, "event: a\nparams: [{key: \"\"}]\n");
+        assert_eq!(d.message, "a param `key` cannot be empty");
+    }
+
+    #[test]
+    fn a_glob_picks_catalog_keys() {
+        let chosen = with_catalog(
+            "event: a\nparams: {include: [\"ga_*\", \"page*\"], exclude: [\"*_number\"]}\n",
+        );
+        assert_eq!(
+            chosen,
+            [
+                ("ga_session_id".to_string(), SqlType::Int64),
+                ("page_location".to_string(), SqlType::String)
+            ]
+        );
+        let typed = with_catalog(
+            "event: a\nparams: {include: [\"ga_*\"], typed: [{key: ga_session_id, type: string}]}\n",
+        );
+        assert_eq!(
+            typed,
+            [
+                ("ga_session_id".to_string(), SqlType::String),
+                ("ga_session_number".to_string(), SqlType::Int64)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_glob_needs_a_catalog() {
+        let d = error(FILE, "event: a\nparams: {include: [\"*\"]}\n");
+        assert_eq!(
+            d.message,
+            "`params` chooses keys by glob, but the project has no catalog"
+        );
+    }
+}

@@ -191,3 +191,58 @@ impl TopLevel {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, project, table, FILE};
+    use super::super::{resolve, resolve_source};
+    use crate::project::Overrides;
+
+    #[test]
+    fn a_missing_project_points_at_the_file_and_names_the_flag() {
+        let d = error("source_dataset: raw\ntarget_dataset: flat\n", "event: a\n");
+        assert_eq!(d.message, "no `project` given");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("set `project:` in bqflat.yaml or pass --project")
+        );
+        assert_eq!(d.location.unwrap().file.as_str(), "bqflat.yaml");
+    }
+
+    #[test]
+    fn the_project_flag_beats_the_file_and_the_source_follows_it() {
+        let flags = Overrides {
+            project: Some("other-project".into()),
+            ..Overrides::default()
+        };
+        let build = resolve(&project(FILE, &["event: a\n"]), &flags).unwrap();
+        let t = &build.tables[0];
+        assert_eq!(t.project, "other-project");
+        assert_eq!(t.source.project, "other-project");
+        assert_eq!(t.metadata.project, "other-project");
+        let t = table(
+            &format!("{FILE}source_project: export-project\n"),
+            "event: a\n",
+        );
+        assert_eq!(
+            (t.project.as_str(), t.source.project.as_str()),
+            ("my-gcp-project", "export-project")
+        );
+    }
+
+    #[test]
+    fn the_source_needs_no_target_dataset_but_a_sharded_one_takes_no_date_column() {
+        let p = project("project: my-gcp-project\nsource_dataset: raw\n", &[]);
+        let source = resolve_source(&p, &Overrides::default()).unwrap();
+        assert_eq!(
+            (source.dataset.as_str(), source.table.as_str()),
+            ("raw", "events_*")
+        );
+        assert!(source.sharded);
+        let d = error(&format!("{FILE}source_date_column: day\n"), "event: a\n");
+        assert_eq!(
+            d.message,
+            "`source_date_column` applies to a partitioned source table only"
+        );
+    }
+}

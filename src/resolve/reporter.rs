@@ -43,3 +43,58 @@ impl EventCtx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::resolve;
+    use super::super::test_support::{error, project, FILE};
+    use crate::diagnostics::{Diagnostic, Diagnostics};
+    use crate::project::Overrides;
+    use crate::spec::Settings;
+
+    #[test]
+    fn a_value_set_by_a_flag_is_blamed_on_the_flag() {
+        let flags = Overrides {
+            settings: Settings {
+                lookback: Some("soon".into()),
+                ..Settings::default()
+            },
+            flags: [("lookback", "--lookback")].into(),
+            ..Overrides::default()
+        };
+        let p = project(&format!("{FILE}lookback: 2d\n"), &["event: a\n"]);
+        let errors = resolve(&p, &flags).unwrap_err().0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.ends_with("(in --lookback)"), "{errors:?}");
+        assert_eq!(errors[0].location, None);
+    }
+
+    #[test]
+    fn a_value_is_blamed_on_the_spec_before_the_project_file() {
+        let in_spec = error(FILE, "event: a\nlookback: soon\n");
+        let in_spec = in_spec.location.unwrap();
+        assert_eq!((in_spec.file.as_str(), in_spec.line), ("events/0.yaml", 2));
+        let in_file = error(&format!("{FILE}lookback: soon\n"), "event: a\n");
+        let in_file = in_file.location.unwrap();
+        assert_eq!((in_file.file.as_str(), in_file.line), ("bqflat.yaml", 4));
+    }
+
+    #[test]
+    fn an_empty_hint_is_left_out_and_warnings_are_kept_apart() {
+        let flags = Overrides::default();
+        let (mut diagnostics, mut warnings) = (Diagnostics::default(), Vec::<Diagnostic>::new());
+        let mut ctx = super::EventCtx {
+            templates: None,
+            catalog: None,
+            warnings: &mut warnings,
+            spec: None,
+            file: None,
+            flags: &flags,
+            diagnostics: &mut diagnostics,
+        };
+        ctx.error("window.start", "bad", "");
+        ctx.warn("window.end", "odd".into(), "look".into());
+        assert_eq!(diagnostics.0, [Diagnostic::new("bad")]);
+        assert_eq!(warnings, [Diagnostic::new("odd").hint("look")]);
+    }
+}

@@ -15,3 +15,29 @@ pub(crate) fn param_sql_type(ty: ParamType) -> SqlType {
         ParamType::Bool => SqlType::Bool,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_scalar, param_sql_type};
+    use crate::model::SqlType;
+    use crate::spec::ParamType;
+
+    #[test]
+    fn param_types_map_to_sql_types() {
+        assert_eq!(param_sql_type(ParamType::Any), SqlType::String);
+        assert_eq!(param_sql_type(ParamType::Number), SqlType::Float64);
+        assert_eq!(param_sql_type(ParamType::Float64), SqlType::Float64);
+        assert_eq!(param_sql_type(ParamType::Int64), SqlType::Int64);
+        assert_eq!(param_sql_type(ParamType::Bool), SqlType::Bool);
+    }
+
+    #[test]
+    fn arrays_and_structs_are_not_scalar() {
+        assert!(is_scalar(&SqlType::Timestamp));
+        assert!(!is_scalar(&SqlType::Array(Box::new(SqlType::String))));
+        assert!(!is_scalar(&SqlType::Struct(vec![(
+            "a".into(),
+            SqlType::Int64
+        )])));
+    }
+}

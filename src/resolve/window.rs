@@ -57,3 +57,48 @@ impl EventCtx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, table, FILE};
+    use crate::model::{IntervalUnit, Lookback};
+
+    #[test]
+    fn lookbacks_keep_their_unit() {
+        let t = table(FILE, "event: a\nlookback: 90m\n");
+        let expected = Lookback {
+            amount: 90,
+            unit: IntervalUnit::Minute,
+            text: "90m".into(),
+        };
+        assert_eq!(t.lookback, expected);
+        let t = table(FILE, "event: a\nlookback: 6h\n");
+        assert_eq!(
+            (t.lookback.amount, t.lookback.unit),
+            (6, IntervalUnit::Hour)
+        );
+        let d = error(FILE, "event: a\nlookback: 3w\n");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("write a number and a unit: `90m`, `6h` or `3d`")
+        );
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_starts_is_an_error() {
+        let t = table(
+            FILE,
+            "event: a\nwindow: {start: 2025-01-01, end: 2025-02-01}\n",
+        );
+        assert_eq!(t.window.start.as_deref(), Some("2025-01-01"));
+        assert_eq!(t.window.end.as_deref(), Some("2025-02-01"));
+        let d = error(
+            FILE,
+            "event: a\nwindow: {start: 2025-02-01, end: 2025-01-01}\n",
+        );
+        assert_eq!(
+            d.message,
+            "window ends (2025-01-01) before it starts (2025-02-01)"
+        );
+    }
+}
