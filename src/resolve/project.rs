@@ -1,11 +1,12 @@
 //! Project-wide values from `bqflat.yaml` and the flags: where data comes from and goes to.
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::diagnostics::Diagnostics;
 use crate::model::{Metadata, Source};
 use crate::names;
 use crate::project::{Loaded, Overrides};
 use crate::spec::ProjectFile;
 
+use super::reporter;
 use super::{DEFAULT_SOURCE_TABLE, DEFAULT_TABLE_TEMPLATE};
 
 /// Project-wide values: where data comes from and goes to.
@@ -38,13 +39,7 @@ impl TopLevel {
                 (None, Some(v)) => (v.clone(), file),
                 (None, None) => {
                     if required {
-                        let d = Diagnostic::new(format!("no `{key}` given"));
-                        let d = match file {
-                            Some(file) => d.at(Location::file(file.path.clone())),
-                            None => d,
-                        };
-                        diagnostics
-                            .push(d.hint(format!("set `{key}:` in bqflat.yaml or pass {flag}")));
+                        diagnostics.push(reporter::missing_setting(key, flag, file));
                     }
                     return None;
                 }
@@ -52,10 +47,7 @@ impl TopLevel {
             match check(&text) {
                 Ok(()) => Some(text),
                 Err(problem) => {
-                    let d = match at {
-                        Some(file) => file.error_at(key, problem),
-                        None => Diagnostic::new(format!("{problem} (in {flag})")),
-                    };
+                    let d = reporter::invalid_setting(key, flag, at, problem);
                     let hint = match key {
                         "project" | "source_project" => "use the project id the Google Cloud console shows, e.g. `my-gcp-project`",
                         "source_table" => "use `events_*` for the GA4 export, or the name of one date-partitioned table",

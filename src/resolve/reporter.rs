@@ -1,8 +1,40 @@
-//! Which file or flag set a value, and the diagnostic that points there.
+//! Which file or flag set a value, and the diagnostic that points there: for an event's
+//! settings (flag, then spec, then project file) and for the project-wide ones (flag, then file).
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Location};
+use crate::project::Loaded;
+use crate::spec::ProjectFile;
 
 use super::event::EventCtx;
+
+/// A required project-wide `key` that neither its flag nor the project file gave; located at the
+/// project file when there is one.
+pub(super) fn missing_setting(
+    key: &str,
+    flag: &str,
+    file: Option<&Loaded<ProjectFile>>,
+) -> Diagnostic {
+    let d = Diagnostic::new(format!("no `{key}` given"));
+    let d = match file {
+        Some(file) => d.at(Location::file(file.path.clone())),
+        None => d,
+    };
+    d.hint(format!("set `{key}:` in bqflat.yaml or pass {flag}"))
+}
+
+/// A project-wide `key` that fails its check: located in the project file `at` that set it, or,
+/// when no file did, blamed on its flag.
+pub(super) fn invalid_setting(
+    key: &str,
+    flag: &str,
+    at: Option<&Loaded<ProjectFile>>,
+    problem: String,
+) -> Diagnostic {
+    match at {
+        Some(file) => file.error_at(key, problem),
+        None => Diagnostic::new(format!("{problem} (in {flag})")),
+    }
+}
 
 impl EventCtx<'_> {
     /// Reports a problem with the setting at `path` (`cluster_by[4]`), located in the most specific
@@ -96,5 +128,25 @@ mod tests {
         ctx.warn("window.end", "odd".into(), "look".into());
         assert_eq!(diagnostics.0, [Diagnostic::new("bad")]);
         assert_eq!(warnings, [Diagnostic::new("odd").hint("look")]);
+    }
+
+    #[test]
+    fn a_project_wide_value_is_blamed_on_its_flag_or_the_file() {
+        let flags = Overrides {
+            project: Some("Bad Project".into()),
+            ..Overrides::default()
+        };
+        let errors = resolve(&project(FILE, &["event: a\n"]), &flags)
+            .unwrap_err()
+            .0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.ends_with("(in --project)"), "{errors:?}");
+        assert_eq!(errors[0].location, None);
+        let d = error(
+            "project: my-gcp-project\nsource_dataset: raw\ntarget_dataset: my flat\n",
+            "event: a\n",
+        );
+        let at = d.location.unwrap();
+        assert_eq!((at.file.as_str(), at.line), ("bqflat.yaml", 3));
     }
 }
