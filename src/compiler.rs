@@ -8,7 +8,7 @@ use crate::model::Build;
 use crate::project::{Overrides, Project};
 use crate::render::{self, Artifact, Renderer, Reuse};
 use crate::spec::Target;
-use crate::{reuse, validate, verify};
+use crate::{resolve, reuse, verify};
 
 pub const DEFAULT_OUTPUT: &str = "build";
 
@@ -169,7 +169,7 @@ pub fn compile_project(
     out: Utf8PathBuf,
     reuse: Option<Reuse<'_>>,
 ) -> Result<Compiled, Diagnostics> {
-    let build = validate::resolve(project, overrides)?;
+    let build = resolve::resolve(project, overrides)?;
     // Headers say how to run each script from the project directory when the output is inside it.
     let run_prefix = run_prefix(&project.dir, &out);
     let templates = project.templates.as_deref();

@@ -4,7 +4,7 @@
 //! | stage | where | hands on |
 //! |---|---|---|
 //! | load | `project/` (`load.rs`, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
-//! | resolve | `validate.rs` | one `model::Build`: every table's columns, types, keys, windows |
+//! | resolve | `resolve/` (one file per concern, `reporter.rs` blames the file or flag) | one `model::Build`: every table's columns, types, keys, windows |
 //! | model | `model.rs`, `ga4.rs` | the resolved build (no SQL text) |
 //! | view | `view/` | the template context: typed, documented, versioned |
 //! | render | `render/`, `templates/` | the files of each target (BigQuery, dbt, Dataform) |
@@ -32,10 +32,10 @@ pub(crate) mod plan;
 pub mod project;
 pub mod render;
 pub(crate) mod report;
+pub(crate) mod resolve;
 pub(crate) mod reuse;
 pub(crate) mod schema;
 pub(crate) mod spec;
-pub(crate) mod validate;
 pub(crate) mod verify;
 pub mod view;
 

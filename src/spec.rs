@@ -1,5 +1,5 @@
 //! The YAML a user writes. These types are the single source of truth for the JSON schemas under
-//! `schemas/` (schemars) and for parsing (serde); semantic checks live in `validate.rs`.
+//! `schemas/` (schemars) and for parsing (serde); semantic checks live in `resolve/`.
 
 use std::collections::BTreeMap;
 

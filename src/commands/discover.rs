@@ -4,11 +4,11 @@
 use crate::config::Inputs;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
-use crate::{model, render, validate, verify};
+use crate::{model, render, resolve, verify};
 
 pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
-    let source = validate::resolve_source(&project, &inputs.overrides)?;
+    let source = resolve::resolve_source(&project, &inputs.overrides)?;
     let window = inputs.overrides.settings.window.clone().unwrap_or_default();
     let mut problems = Diagnostics::default();
     for date in [&window.start, &window.end].into_iter().flatten() {

@@ -1,0 +1,257 @@
+//! Event params and user properties: listed one by one, or chosen by glob from the catalog.
+
+use crate::model::{Column, Origin};
+use crate::names;
+use crate::spec::{Param, ParamSelect, ParamType, Params};
+
+use super::columns::Columns;
+use super::event::EventCtx;
+use super::types::param_sql_type;
+
+impl EventCtx<'_> {
+    pub(super) fn params(
+        &mut self,
+        setting: &str,
+        array: &str,
+        params: &Params,
+        event: &str,
+        columns: &mut Columns,
+    ) {
+        match params {
+            Params::List(list) => self.listed_params(setting, array, list, columns),
+            Params::Select(select) => {
+                let typed = format!("{setting}.typed");
+                self.listed_params(&typed, array, &select.typed, columns);
+                self.select_params(setting, array, select, event, columns);
+            }
+        }
+    }
+
+    /// Params listed one by one; `at` is where the list is (`params`, `params.typed`).
+    pub(super) fn listed_params(
+        &mut self,
+        at: &str,
+        array: &str,
+        params: &[Param],
+        columns: &mut Columns,
+    ) {
+        for (i, param) in params.iter().enumerate() {
+            let path = format!("{at}[{i}]");
+            if param.key.is_empty() {
+                self.error(
+                    &format!("{path}.key"),
+                    "a param `key` cannot be empty",
+                    "write the key exactly as in the export",
+                );
+                continue;
+            }
+            let name = param
+                .alias
+                .clone()
+                .unwrap_or_else(|| names::column_from_key(&param.key));
+            let column = Column {
+                name,
+                ty: param_sql_type(param.ty.unwrap_or(ParamType::String)),
+                origin: Origin::Param {
+                    array: array.into(),
+                    key: param.key.clone(),
+                    param_type: param.ty.unwrap_or(ParamType::String),
+                },
+            };
+            let alias_path = if param.alias.is_some() {
+                format!("{path}.as")
+            } else {
+                format!("{path}.key")
+            };
+            self.add(
+                columns,
+                column,
+                &alias_path,
+                format!("{at} key `{}`", param.key),
+            );
+        }
+    }
+
+    /// The keys of the catalog that `select` chooses, typed by the values the catalog saw.
+    pub(super) fn select_params(
+        &mut self,
+        setting: &str,
+        array: &str,
+        select: &ParamSelect,
+        event: &str,
+        columns: &mut Columns,
+    ) {
+        let Some(catalog) = self.catalog else {
+            self.error(
+                setting,
+                format!("`{setting}` chooses keys by glob, but the project has no catalog"),
+                "print the discovery query with `bqflat discover-sql`, run it with `bq query --format=json` and save the result as catalog.json in the project",
+            );
+            return;
+        };
+        let mut globs = |list: &[String], part: &str| -> Vec<globset::GlobMatcher> {
+            let mut matchers = Vec::new();
+            for (i, pattern) in list.iter().enumerate() {
+                match globset::Glob::new(pattern) {
+                    Ok(glob) => matchers.push(glob.compile_matcher()),
+                    Err(e) => self.error(
+                        &format!("{setting}.{part}[{i}]"),
+                        format!("invalid glob {pattern:?}: {}", e.kind()),
+                        "use `*` for any run of characters, `?` for one, `[abc]` for a set",
+                    ),
+                }
+            }
+            matchers
+        };
+        let include = globs(&select.include, "include");
+        let exclude = globs(&select.exclude, "exclude");
+        if include.len() + exclude.len() < select.include.len() + select.exclude.len() {
+            // An invalid glob is reported; what the others match would only add noise.
+            return;
+        }
+        let keys = catalog.keys(event, array);
+        if keys.is_empty() {
+            self.error(
+                setting,
+                format!("the catalog {} lists no {array} keys for event `{event}`", catalog.path),
+                "check the event name, or run the discovery query again over a window in which the event occurs",
+            );
+            return;
+        }
+        let at = format!("{setting}.include");
+        let chosen: Vec<&crate::project::catalog::Key> = keys
+            .iter()
+            .filter(|k| include.iter().any(|g| g.is_match(&k.key)))
+            .filter(|k| !exclude.iter().any(|g| g.is_match(&k.key)))
+            .filter(|k| !select.typed.iter().any(|p| p.key == k.key))
+            .collect();
+        if chosen.is_empty() {
+            let known: Vec<&str> = keys.iter().take(10).map(|k| k.key.as_str()).collect();
+            self.error(
+                &at,
+                format!("no {array} key of event `{event}` in the catalog matches these globs"),
+                format!("the catalog has: {}", known.join(", ")),
+            );
+        }
+        for key in chosen {
+            let (param_type, mixed) = key.param_type();
+            if mixed {
+                let kinds: Vec<&str> = [
+                    (key.string_values, "string"),
+                    (key.int_values, "int"),
+                    (key.float_values, "float"),
+                    (key.double_values, "double"),
+                ]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(_, kind)| *kind)
+                .collect();
+                let ty = serde_json::to_value(param_type).unwrap_or_default();
+                self.warn(
+                    &at,
+                    format!(
+                        "event `{event}`: {array} key `{}` was seen with {} values; typed {}",
+                        key.key,
+                        kinds.join(" and "),
+                        ty.as_str().unwrap_or_default()
+                    ),
+                    format!(
+                        "to choose the type, list the key under `{setting}.typed` with a `type`"
+                    ),
+                );
+            }
+            let column = Column {
+                name: names::column_from_key(&key.key),
+                ty: param_sql_type(param_type),
+                origin: Origin::Param {
+                    array: array.into(),
+                    key: key.key.clone(),
+                    param_type,
+                },
+            };
+            self.add(columns, column, &at, format!("{array} key `{}`", key.key));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::resolve;
+    use super::super::test_support::{error, project, table, FILE};
+    use crate::model::{Origin, SqlType};
+    use crate::project::{Catalog, Overrides};
+    use crate::spec::ParamType;
+
+    const CATALOG: &str = r#"[
+{"event_name":"a","array_name":"event_params","key":"ga_session_id","occurrences":"5","string_values":"0","int_values":"5","float_values":"0","double_values":"0"},
+{"event_name":"a","array_name":"event_params","key":"ga_session_number","occurrences":"5","string_values":"0","int_values":"5","float_values":"0","double_values":"0"},
+{"event_name":"a","array_name":"event_params","key":"page-location","occurrences":"5","string_values":"5","int_values":"0","float_values":"0","double_values":"0"}
+]"#;
+
+    fn with_catalog(spec: &str) -> Vec<(String, SqlType)> {
+        let mut p = project(FILE, &[spec]);
+        p.catalog = Some(Catalog::parse("catalog.json".into(), CATALOG).unwrap());
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        let t = &build.tables[0];
+        t.columns
+            .iter()
+            .filter(|c| matches!(c.origin, Origin::Param { .. }))
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_listed_param_takes_its_type_and_alias() {
+        let t = table(
+            FILE,
+            "event: a\nparams: [{key: page-location}, {key: n, type: int64, as: count}]\n",
+        );
+        let page = t.column("page_location").unwrap();
+        assert_eq!(page.ty, SqlType::String);
+        let count = t.column("count").unwrap();
+        assert_eq!(count.ty, SqlType::Int64);
+        assert_eq!(
+            count.origin,
+            Origin::Param {
+                array: "event_params".into(),
+                key: "n".into(),
+                param_type: ParamType::Int64
+            }
+        );
+        let d = error(FILE, "event: a\nparams: [{key: \"\"}]\n");
+        assert_eq!(d.message, "a param `key` cannot be empty");
+    }
+
+    #[test]
+    fn a_glob_picks_catalog_keys() {
+        let chosen = with_catalog(
+            "event: a\nparams: {include: [\"ga_*\", \"page*\"], exclude: [\"*_number\"]}\n",
+        );
+        assert_eq!(
+            chosen,
+            [
+                ("ga_session_id".to_string(), SqlType::Int64),
+                ("page_location".to_string(), SqlType::String)
+            ]
+        );
+        let typed = with_catalog(
+            "event: a\nparams: {include: [\"ga_*\"], typed: [{key: ga_session_id, type: string}]}\n",
+        );
+        assert_eq!(
+            typed,
+            [
+                ("ga_session_id".to_string(), SqlType::String),
+                ("ga_session_number".to_string(), SqlType::Int64)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_glob_needs_a_catalog() {
+        let d = error(FILE, "event: a\nparams: {include: [\"*\"]}\n");
+        assert_eq!(
+            d.message,
+            "`params` chooses keys by glob, but the project has no catalog"
+        );
+    }
+}
