@@ -12,7 +12,7 @@ use crate::commands;
 use crate::compiler::Inputs;
 use crate::config::{self, Config};
 use crate::diagnostics::Diagnostics;
-use crate::project::Overrides;
+use crate::load::Overrides;
 use crate::spec::{self, Mode, Names, Settings, Target};
 
 #[derive(Debug, Parser)]

@@ -4,8 +4,8 @@
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::load::{Overrides, Project};
 use crate::model::Build;
-use crate::project::{Overrides, Project};
 use crate::render::{self, Artifact, Renderer, Reuse};
 use crate::spec::Target;
 use crate::{resolve, reuse, verify};
@@ -63,7 +63,7 @@ pub fn compile(inputs: &Inputs) -> Result<Compiled, Diagnostics> {
 /// Compiles one event spec given as bytes against a fixed minimal project, in memory: the path the
 /// fuzzer drives (spec bytes → load → validate → render → verify).
 pub fn compile_spec_bytes(bytes: &[u8]) -> Result<Compiled, Diagnostics> {
-    use crate::project::load::{parse_yaml, parse_yaml_bytes};
+    use crate::load::yaml::{parse_yaml, parse_yaml_bytes};
     use crate::spec::{EventSpec, ProjectFile};
     const PROJECT: &str =
         "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";
@@ -92,8 +92,8 @@ pub fn compile_project_bytes(
     project_file: Option<&[u8]>,
     catalog: Option<&[u8]>,
 ) -> Result<Compiled, Diagnostics> {
-    use crate::project::load::{parse_yaml, parse_yaml_bytes};
-    use crate::project::Catalog;
+    use crate::load::yaml::{parse_yaml, parse_yaml_bytes};
+    use crate::load::Catalog;
     use crate::spec::{EventSpec, ProjectFile};
     const PROJECT: &str =
         "project: my-gcp-project\nsource_dataset: raw_events\ntarget_dataset: analytics_flat\n";

@@ -3,7 +3,7 @@
 //!
 //! | stage | where | hands on |
 //! |---|---|---|
-//! | load | `project/` (`load.rs`, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
+//! | load | `load/` (`mod.rs` finds the files, `yaml.rs` reads them with positions, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
 //! | resolve | `resolve/` (one file per concern, `reporter.rs` blames the file or flag) | one `model::Build`: every table's columns, types, keys, windows |
 //! | model | `model.rs`, `ga4.rs` | the resolved build (no SQL text) |
 //! | view | `view/` | the template context: typed, documented, versioned |
@@ -24,12 +24,12 @@ pub(crate) mod config;
 pub(crate) mod diagnostics;
 pub(crate) mod emit;
 pub(crate) mod ga4;
+pub mod load;
 pub(crate) mod model;
 pub(crate) mod names;
 pub(crate) mod parallel;
 pub(crate) mod pipeline;
 pub(crate) mod plan;
-pub mod project;
 pub mod render;
 pub(crate) mod report;
 pub(crate) mod resolve;

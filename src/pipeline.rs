@@ -7,9 +7,9 @@ use camino::Utf8PathBuf;
 use crate::compiler::{self, Compiled, Inputs};
 use crate::diagnostics::Diagnostics;
 use crate::emit::{self, swap, Comparison, Manifest, Outcome};
+use crate::load::Project;
 use crate::plan::migrate::{self, Evolution};
 use crate::plan::{self, Plan, Previous};
-use crate::project::Project;
 use crate::render::Reuse;
 use crate::reuse;
 

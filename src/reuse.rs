@@ -7,9 +7,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::compiler::Inputs;
 use crate::diagnostics::Diagnostics;
+use crate::load::{Overrides, Project};
 use crate::model::Build;
 use crate::plan::Previous;
-use crate::project::{Overrides, Project};
 
 /// A sha256 over the parts, each length-prefixed so no two lists hash alike.
 pub(crate) fn fingerprint(parts: &[&str]) -> String {
@@ -37,7 +37,7 @@ pub(crate) fn fingerprint_bytes(parts: &[&[u8]]) -> String {
 /// something cannot be read (the build then runs in full and reports it). Reading and hashing is
 /// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
 pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
-    use crate::project::{self, within, PROJECT_FILE, TEMPLATES_DIR};
+    use crate::load::{self, within, PROJECT_FILE, TEMPLATES_DIR};
     let dir = &inputs.dir;
     // Paths relative to the project, so where bqflat runs from does not change the digest.
     let relative = |path: &Utf8Path| path.strip_prefix(dir).unwrap_or(path).to_string();
@@ -45,15 +45,15 @@ pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     let project_file = inputs
         .config
         .clone()
-        .or_else(|| project::default_project_file(dir));
+        .or_else(|| load::default_project_file(dir));
     let mut settings = crate::spec::ProjectFile::default();
     if let Some(path) = project_file {
         let bytes = std::fs::read(&path).ok()?;
         settings = serde_yaml::from_slice(&bytes).unwrap_or_default();
         files.push((PROJECT_FILE.to_string(), bytes));
     }
-    let catalog = project::catalog_path(dir, settings.catalog.as_deref());
-    if settings.catalog.as_deref().is_some_and(project::escapes) {
+    let catalog = load::catalog_path(dir, settings.catalog.as_deref());
+    if settings.catalog.as_deref().is_some_and(load::escapes) {
         // Refused by the full build; never read here.
         return None;
     }
@@ -61,7 +61,7 @@ pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
     }
     let mut problems = Diagnostics::default();
-    for path in project::spec_paths(dir, &mut problems) {
+    for path in load::spec_paths(dir, &mut problems) {
         let bytes = std::fs::read(&path).ok()?;
         files.push((relative(&path), bytes));
     }
@@ -71,7 +71,7 @@ pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     if settings
         .output
         .as_deref()
-        .is_some_and(|o| project::output_problem(dir, o).is_some())
+        .is_some_and(|o| load::output_problem(dir, o).is_some())
     {
         // Refused by the full build.
         return None;

@@ -2,7 +2,7 @@
 //! (compile parses each one before returning), and compiling twice gives byte-identical output.
 
 use bqflat::compiler::{compile, Inputs};
-use bqflat::project::Overrides;
+use bqflat::load::Overrides;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

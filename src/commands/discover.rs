@@ -3,7 +3,7 @@
 
 use crate::config::Inputs;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::project::Project;
+use crate::load::Project;
 use crate::{model, render, resolve, verify};
 
 pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {

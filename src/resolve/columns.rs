@@ -139,7 +139,7 @@ pub(super) fn missing_column_hint(name: &str, columns: &Columns) -> String {
 mod tests {
     use super::super::resolve;
     use super::super::test_support::{project, FILE};
-    use crate::project::Overrides;
+    use crate::load::Overrides;
 
     #[test]
     fn referenced_standard_columns_are_added() {

@@ -118,8 +118,8 @@ mod tests {
     use super::super::resolve;
     use super::super::test_support::error;
     use super::super::test_support::{project, FILE};
+    use crate::load::Overrides;
     use crate::model::Origin;
-    use crate::project::Overrides;
     use crate::spec::ParamType;
 
     #[test]

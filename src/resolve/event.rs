@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{Catalog, Loaded, Overrides};
 use crate::model::Table;
 use crate::names;
-use crate::project::{Catalog, Loaded, Overrides};
 use crate::spec::{Batch, EventSpec, Intraday, Items, Mode, ProjectFile};
 
 use super::columns::Columns;
@@ -179,7 +179,7 @@ mod tests {
     use super::super::resolve;
     use super::super::test_support::error;
     use super::super::test_support::{project, FILE};
-    use crate::project::Overrides;
+    use crate::load::Overrides;
     use crate::spec::{self, Mode};
 
     #[test]

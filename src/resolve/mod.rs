@@ -31,9 +31,9 @@ mod window;
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{Loaded, Overrides, Project};
 use crate::model::{Build, Setup, Source, Table};
 use crate::names;
-use crate::project::{Loaded, Overrides, Project};
 use crate::spec::{EventSpec, Target};
 
 use event::EventCtx;
@@ -203,9 +203,9 @@ pub(crate) fn resolve_source(project: &Project, flags: &Overrides) -> Result<Sou
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::diagnostics::Diagnostic;
+    use crate::load::yaml::parse_yaml;
+    use crate::load::{Overrides, Project};
     use crate::model::Table;
-    use crate::project::load::parse_yaml;
-    use crate::project::{Overrides, Project};
     use crate::spec::ProjectFile;
     use camino::Utf8Path;
 

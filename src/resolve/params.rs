@@ -119,7 +119,7 @@ impl EventCtx<'_> {
             return;
         }
         let at = format!("{setting}.include");
-        let chosen: Vec<&crate::project::catalog::Key> = keys
+        let chosen: Vec<&crate::load::catalog::Key> = keys
             .iter()
             .filter(|k| include.iter().any(|g| g.is_match(&k.key)))
             .filter(|k| !exclude.iter().any(|g| g.is_match(&k.key)))
@@ -178,8 +178,8 @@ impl EventCtx<'_> {
 mod tests {
     use super::super::resolve;
     use super::super::test_support::{error, project, table, FILE};
+    use crate::load::{Catalog, Overrides};
     use crate::model::{Origin, SqlType};
-    use crate::project::{Catalog, Overrides};
     use crate::spec::ParamType;
 
     const CATALOG: &str = r#"[

@@ -1,9 +1,9 @@
 //! Project-wide values from `bqflat.yaml` and the flags: where data comes from and goes to.
 
 use crate::diagnostics::Diagnostics;
+use crate::load::{Loaded, Overrides};
 use crate::model::{Metadata, Source};
 use crate::names;
-use crate::project::{Loaded, Overrides};
 use crate::spec::ProjectFile;
 
 use super::reporter;
@@ -188,7 +188,7 @@ impl TopLevel {
 mod tests {
     use super::super::test_support::{error, project, table, FILE};
     use super::super::{resolve, resolve_source};
-    use crate::project::Overrides;
+    use crate::load::Overrides;
 
     #[test]
     fn a_missing_project_points_at_the_file_and_names_the_flag() {

@@ -2,7 +2,7 @@
 //! settings (flag, then spec, then project file) and for the project-wide ones (flag, then file).
 
 use crate::diagnostics::{Diagnostic, Location};
-use crate::project::Loaded;
+use crate::load::Loaded;
 use crate::spec::ProjectFile;
 
 use super::event::EventCtx;
@@ -81,7 +81,7 @@ mod tests {
     use super::super::resolve;
     use super::super::test_support::{error, project, FILE};
     use crate::diagnostics::{Diagnostic, Diagnostics};
-    use crate::project::Overrides;
+    use crate::load::Overrides;
     use crate::spec::Settings;
 
     #[test]

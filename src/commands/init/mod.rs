@@ -9,8 +9,8 @@ use crate::config::Init;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::emit::write_atomic;
 use crate::ga4::{DEFAULT_COLUMNS, DEFAULT_ITEM_FIELDS};
+use crate::load::{catalog, Catalog, EVENTS_DIR, PROJECT_FILE};
 use crate::names;
-use crate::project::{catalog, Catalog, EVENTS_DIR, PROJECT_FILE};
 use crate::spec::{EventSpec, Items, Param, ParamType, Params};
 
 /// What `bqflat init` writes: plain YAML beside this file, not templates (nothing is rendered).

@@ -2,7 +2,7 @@
 //! and the optional `templates/` folder.
 
 pub mod catalog;
-pub mod load;
+pub mod yaml;
 
 use std::collections::BTreeSet;
 
@@ -12,7 +12,7 @@ use walkdir::WalkDir;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::spec::{EventSpec, ProjectFile, Settings, Target};
 pub use catalog::Catalog;
-pub use load::Loaded;
+pub use yaml::Loaded;
 
 pub const PROJECT_FILE: &str = "bqflat.yaml";
 pub const EVENTS_DIR: &str = "events";
@@ -92,7 +92,7 @@ impl Project {
             .into());
         }
         let file = file_path.and_then(|path| {
-            load::load_yaml(&path, Some(ProjectFile::default()), "")
+            yaml::load_yaml(&path, Some(ProjectFile::default()), "")
                 .map_err(|d| diagnostics.push(d))
                 .ok()
         });
@@ -101,7 +101,7 @@ impl Project {
         for path in spec_paths(dir, &mut diagnostics) {
             let hint =
                 "an event spec needs at least `event: <name>`; delete the file if it is unused";
-            match load::load_yaml::<EventSpec>(&path, None, hint) {
+            match yaml::load_yaml::<EventSpec>(&path, None, hint) {
                 Ok(spec) => specs.push(spec),
                 Err(d) => diagnostics.push(d),
             }

@@ -66,7 +66,7 @@ fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 
 impl Catalog {
     pub fn load(path: &Utf8Path) -> Result<Catalog, Diagnostic> {
-        let bytes = super::load::read_limited(
+        let bytes = super::yaml::read_limited(
             path,
             MAX_BYTES,
             "catalogs",
