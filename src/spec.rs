@@ -6,102 +6,153 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Every per-event setting, once: its doc, name and type. A setting added here appears in
+/// `bqflat.yaml`, in event specs, in [`Settings`] and in its merge, and in the JSON schemas.
+/// `$then` is the macro that receives the list (after the tokens in braces).
+macro_rules! per_event_settings {
+    ($then:ident { $($pass:tt)* }) => {
+        $then! { { $($pass)* }
+            /// `full` rebuilds the table from the window; `incremental` merges new rows after the
+            /// watermark (minus `lookback`). Default: `full`.
+            mode: Mode,
+            /// Dates (YYYY-MM-DD, in the export's shard dates) that bound the rows read. Both optional:
+            /// no start means the first shard, no end means today.
+            window: Window,
+            /// How far before the watermark an incremental run reads again, to pick up late events:
+            /// a number and a unit (`m`, `h`, `d`), e.g. `6h`, `3d`. Default `3d` (GA4 rewrites daily
+            /// tables for up to 72 hours).
+            lookback: String,
+            /// IANA time zone (e.g. `Europe/Berlin`) for the computed `event_date`. Without it,
+            /// `event_date` is the export's own `event_date` (the property's time zone).
+            timezone: String,
+            /// Whether the intraday shards (`events_intraday_YYYYMMDD`) are read too. Default `exclude`.
+            intraday: Intraday,
+            /// Output column (DATE or TIMESTAMP) the table is partitioned by. Default `event_date`.
+            partition_by: String,
+            /// Partitions older than this many days are deleted by BigQuery.
+            partition_expiration_days: u32,
+            /// Queries on the table must filter on the partition column.
+            require_partition_filter: bool,
+            /// Up to 4 output columns to cluster by, as a list or a comma-separated string.
+            cluster_by: Names,
+            /// How duplicate rows are removed.
+            dedupe: Dedupe,
+            /// Standard columns to keep: GA4 fields by path (`device.category` becomes
+            /// `device_category`) or computed columns (`event_date`, `event_ts`, `event_key`).
+            /// Replaces the default set.
+            columns: Vec<Column>,
+            /// What happens to the `items` array: `drop` it (default), `keep` it as an array column,
+            /// or `explode` it into one row per item.
+            items: Items,
+            /// Item fields kept as columns when `items: explode` (`price` becomes `item_price`).
+            item_fields: Vec<String>,
+            /// Labels on the table (keys and values: lowercase letters, digits, `_`, `-`).
+            labels: BTreeMap<String, String>,
+            /// `daily` processes the window one day at a time (a loop in the script), for
+            /// predictable slot usage on backfills. Default `none`.
+            batch: Batch,
+            /// Name of the template that renders this table, instead of `full.sql` / `incremental.sql`.
+            /// Looked up in the project's `templates/bigquery/` first.
+            template: String,
+        }
+    };
+}
+
 /// Declares a file type whose fields are its own plus every per-event setting, and a `settings()`
 /// accessor. The project file and the event spec both carry the settings at the top level (the seed's
 /// config does), and serde cannot combine `flatten` with `deny_unknown_fields` while keeping error
 /// positions, so the shared fields are spliced in here instead of flattened.
 macro_rules! with_settings {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+    (
+        { $(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* } }
+        $($(#[$smeta:meta])* $setting:ident : $sty:ty,)*
+    ) => {
         $(#[$meta])*
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)*
-            /// `full` rebuilds the table from the window; `incremental` merges new rows after the
-            /// watermark (minus `lookback`). Default: `full`.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub mode: Option<Mode>,
-            /// Dates (YYYY-MM-DD, in the export's shard dates) that bound the rows read. Both optional:
-            /// no start means the first shard, no end means today.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub window: Option<Window>,
-            /// How far before the watermark an incremental run reads again, to pick up late events:
-            /// a number and a unit (`m`, `h`, `d`), e.g. `6h`, `3d`. Default `3d` (GA4 rewrites daily
-            /// tables for up to 72 hours).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub lookback: Option<String>,
-            /// IANA time zone (e.g. `Europe/Berlin`) for the computed `event_date`. Without it,
-            /// `event_date` is the export's own `event_date` (the property's time zone).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub timezone: Option<String>,
-            /// Whether the intraday shards (`events_intraday_YYYYMMDD`) are read too. Default `exclude`.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub intraday: Option<Intraday>,
-            /// Output column (DATE or TIMESTAMP) the table is partitioned by. Default `event_date`.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub partition_by: Option<String>,
-            /// Partitions older than this many days are deleted by BigQuery.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub partition_expiration_days: Option<u32>,
-            /// Queries on the table must filter on the partition column.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub require_partition_filter: Option<bool>,
-            /// Up to 4 output columns to cluster by, as a list or a comma-separated string.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub cluster_by: Option<Names>,
-            /// How duplicate rows are removed.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub dedupe: Option<Dedupe>,
-            /// Standard columns to keep: GA4 fields by path (`device.category` becomes
-            /// `device_category`) or computed columns (`event_date`, `event_ts`, `event_key`).
-            /// Replaces the default set.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub columns: Option<Vec<Column>>,
-            /// What happens to the `items` array: `drop` it (default), `keep` it as an array column,
-            /// or `explode` it into one row per item.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub items: Option<Items>,
-            /// Item fields kept as columns when `items: explode` (`price` becomes `item_price`).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub item_fields: Option<Vec<String>>,
-            /// Labels on the table (keys and values: lowercase letters, digits, `_`, `-`).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub labels: Option<BTreeMap<String, String>>,
-            /// `daily` processes the window one day at a time (a loop in the script), for
-            /// predictable slot usage on backfills. Default `none`.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub batch: Option<Batch>,
-            /// Name of the template that renders this table, instead of `full.sql` / `incremental.sql`.
-            /// Looked up in the project's `templates/bigquery/` first.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub template: Option<String>,
+            $(
+                $(#[$smeta])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $setting: Option<$sty>,
+            )*
         }
 
         impl $name {
             /// The per-event settings this file carries.
             pub fn settings(&self) -> Settings {
-                Settings {
-                    mode: self.mode,
-                    window: self.window.clone(),
-                    lookback: self.lookback.clone(),
-                    timezone: self.timezone.clone(),
-                    intraday: self.intraday,
-                    partition_by: self.partition_by.clone(),
-                    partition_expiration_days: self.partition_expiration_days,
-                    require_partition_filter: self.require_partition_filter,
-                    cluster_by: self.cluster_by.clone(),
-                    dedupe: self.dedupe.clone(),
-                    columns: self.columns.clone(),
-                    items: self.items,
-                    item_fields: self.item_fields.clone(),
-                    labels: self.labels.clone(),
-                    batch: self.batch,
-                    template: self.template.clone(),
-                }
+                Settings { $($setting: self.$setting.clone(),)* }
             }
         }
     };
 }
 
-with_settings! {
+/// Declares [`Settings`] and its merge from the list.
+macro_rules! settings_struct {
+    ({} $($(#[$smeta:meta])* $setting:ident : $sty:ty,)*) => {
+        /// The per-event settings, as given in one place (event spec, project file or flags).
+        /// Every field is optional: the most specific place that sets it wins.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Settings {
+            $($(#[$smeta])* pub $setting: Option<$sty>,)*
+        }
+
+        impl Settings {
+            /// Fields set in `self` win; the rest come from `base`.
+            pub fn over(self, base: Settings) -> Settings {
+                Settings { $($setting: Layer::over(self.$setting, base.$setting),)* }
+            }
+        }
+    };
+}
+
+per_event_settings!(settings_struct {});
+
+/// How a setting given in a more specific place combines with a less specific one: it replaces
+/// it, unless it is a group whose fields are set one by one (`window`, `dedupe`).
+trait Layer: Sized {
+    fn over(top: Option<Self>, base: Option<Self>) -> Option<Self> {
+        top.or(base)
+    }
+}
+
+impl Layer for Mode {}
+impl Layer for String {}
+impl Layer for Intraday {}
+impl Layer for u32 {}
+impl Layer for bool {}
+impl Layer for Names {}
+impl Layer for Vec<Column> {}
+impl Layer for Items {}
+impl Layer for Vec<String> {}
+impl Layer for BTreeMap<String, String> {}
+impl Layer for Batch {}
+
+impl Layer for Window {
+    fn over(top: Option<Self>, base: Option<Self>) -> Option<Self> {
+        match (top, base) {
+            (Some(top), Some(base)) => Some(Window {
+                start: top.start.or(base.start),
+                end: top.end.or(base.end),
+            }),
+            (top, base) => top.or(base),
+        }
+    }
+}
+
+impl Layer for Dedupe {
+    fn over(top: Option<Self>, base: Option<Self>) -> Option<Self> {
+        match (top, base) {
+            (Some(top), Some(base)) => Some(Dedupe {
+                key: top.key.or(base.key),
+                strategy: top.strategy.or(base.strategy),
+                order_by: top.order_by.or(base.order_by),
+            }),
+            (top, base) => top.or(base),
+        }
+    }
+}
+
+per_event_settings!(with_settings {
     /// `bqflat.yaml`: where the events come from and go to, and defaults for every event.
     /// The seed's `--config` file is accepted as it is.
     #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -156,9 +207,9 @@ with_settings! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub catalog: Option<String>,
     }
-}
+});
 
-with_settings! {
+per_event_settings!(with_settings {
     /// One file under `events/`: the flattened table of one GA4 event.
     #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
     #[serde(deny_unknown_fields)]
@@ -187,70 +238,7 @@ with_settings! {
         #[serde(default, skip_serializing_if = "Params::is_empty")]
         pub item_params: Params,
     }
-}
-
-/// The per-event settings, as given in one place (event spec, project file or flags).
-/// Every field is optional: the most specific place that sets it wins.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
-    pub mode: Option<Mode>,
-    pub window: Option<Window>,
-    pub lookback: Option<String>,
-    pub timezone: Option<String>,
-    pub intraday: Option<Intraday>,
-    pub partition_by: Option<String>,
-    pub partition_expiration_days: Option<u32>,
-    pub require_partition_filter: Option<bool>,
-    pub cluster_by: Option<Names>,
-    pub dedupe: Option<Dedupe>,
-    pub columns: Option<Vec<Column>>,
-    pub items: Option<Items>,
-    pub item_fields: Option<Vec<String>>,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub batch: Option<Batch>,
-    pub template: Option<String>,
-}
-
-impl Settings {
-    /// Fields set in `self` win; the rest come from `base`.
-    pub fn over(self, base: Settings) -> Settings {
-        Settings {
-            mode: self.mode.or(base.mode),
-            window: match (self.window, base.window) {
-                (Some(top), Some(base)) => Some(Window {
-                    start: top.start.or(base.start),
-                    end: top.end.or(base.end),
-                }),
-                (top, base) => top.or(base),
-            },
-            lookback: self.lookback.or(base.lookback),
-            timezone: self.timezone.or(base.timezone),
-            intraday: self.intraday.or(base.intraday),
-            partition_by: self.partition_by.or(base.partition_by),
-            partition_expiration_days: self
-                .partition_expiration_days
-                .or(base.partition_expiration_days),
-            require_partition_filter: self
-                .require_partition_filter
-                .or(base.require_partition_filter),
-            cluster_by: self.cluster_by.or(base.cluster_by),
-            dedupe: match (self.dedupe, base.dedupe) {
-                (Some(top), Some(base)) => Some(Dedupe {
-                    key: top.key.or(base.key),
-                    strategy: top.strategy.or(base.strategy),
-                    order_by: top.order_by.or(base.order_by),
-                }),
-                (top, base) => top.or(base),
-            },
-            columns: self.columns.or(base.columns),
-            items: self.items.or(base.items),
-            item_fields: self.item_fields.or(base.item_fields),
-            labels: self.labels.or(base.labels),
-            batch: self.batch.or(base.batch),
-            template: self.template.or(base.template),
-        }
-    }
-}
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -476,4 +464,50 @@ pub struct MetadataTables {
     /// Table holding one row per run. Default `_runs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_layer_whole_values_and_group_fields() {
+        let top = Settings {
+            mode: Some(Mode::Incremental),
+            window: Some(Window {
+                start: Some("2024-02-01".into()),
+                end: None,
+            }),
+            dedupe: Some(Dedupe {
+                key: None,
+                strategy: Some(Strategy::KeepFirst),
+                order_by: None,
+            }),
+            ..Settings::default()
+        };
+        let base = Settings {
+            mode: Some(Mode::Full),
+            lookback: Some("6h".into()),
+            window: Some(Window {
+                start: Some("2024-01-01".into()),
+                end: Some("2024-03-01".into()),
+            }),
+            dedupe: Some(Dedupe {
+                key: Some(Names::Many(vec!["user_id".into()])),
+                strategy: Some(Strategy::KeepLatest),
+                order_by: Some("event_ts".into()),
+            }),
+            ..Settings::default()
+        };
+        let merged = top.over(base);
+        assert_eq!(merged.mode, Some(Mode::Incremental));
+        assert_eq!(merged.lookback.as_deref(), Some("6h"));
+        let window = merged.window.unwrap();
+        assert_eq!(window.start.as_deref(), Some("2024-02-01"));
+        assert_eq!(window.end.as_deref(), Some("2024-03-01"));
+        let dedupe = merged.dedupe.unwrap();
+        assert_eq!(dedupe.strategy, Some(Strategy::KeepFirst));
+        assert_eq!(dedupe.order_by.as_deref(), Some("event_ts"));
+        assert!(dedupe.key.is_some());
+    }
 }
