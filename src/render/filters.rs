@@ -20,6 +20,7 @@ use minijinja::{Environment, Error, ErrorKind, Output, State};
 
 use super::quote::{ident, string_literal};
 use crate::names::is_hidden_or_breaking;
+use crate::view::Embed;
 
 /// Registers the filters and the formatter that enforces them.
 pub(crate) fn install(env: &mut Environment<'_>) {
@@ -91,18 +92,11 @@ fn path_filter(value: &Value) -> Result<Value, Error> {
 }
 
 /// Which other tool reads the file as a template of its own: `embed` in the context names it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Embed {
-    None,
-    Dbt,
-    Dataform,
-}
-
-fn embed(state: &State) -> Embed {
-    match state.lookup("embed") {
-        Some(v) if v.as_str() == Some("dataform") => Embed::Dataform,
-        Some(v) if v.is_true() => Embed::Dbt,
-        _ => Embed::None,
+fn embed(state: &State) -> Option<Embed> {
+    match state.lookup("embed")?.as_str()? {
+        "dbt" => Some(Embed::Dbt),
+        "dataform" => Some(Embed::Dataform),
+        _ => None,
     }
 }
 
@@ -113,7 +107,7 @@ fn literal_filter(state: &State, value: &Value) -> Result<Value, Error> {
     let literal = match value.kind() {
         ValueKind::String => {
             let literal = string_literal(value.as_str().unwrap_or_default());
-            if embed(state) == Embed::None {
+            if embed(state).is_none() {
                 literal
             } else {
                 escape_template_chars(&literal)
@@ -151,20 +145,20 @@ fn escape_template_chars(literal: &str) -> String {
 
 /// Text for a comment: one line whatever it holds (line breaks and invisible characters spelled
 /// `<U+000A>`), never `*/`, and in dbt and Dataform files nothing their own template syntax reads.
-pub(crate) fn comment_text(text: &str, embed_in: Option<&str>) -> String {
+pub(crate) fn comment_text(text: &str, embed_in: Option<Embed>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut previous = '\0';
     for c in text.chars() {
         let spelled = is_hidden_or_breaking(c)
             || match embed_in {
-                Some("dataform") => matches!(c, '$' | '`' | '\\' | '{' | '}'),
+                Some(Embed::Dataform) => matches!(c, '$' | '`' | '\\' | '{' | '}'),
                 _ => false,
             };
         if spelled {
             out.push_str(&format!("<U+{:04X}>", c as u32));
         } else if c == '/' && previous == '*' {
             out.push_str(" /");
-        } else if c == '{' && embed_in == Some("dbt") {
+        } else if c == '{' && embed_in == Some(Embed::Dbt) {
             out.push_str("{{ '{' }}");
         } else {
             out.push(c);
@@ -180,12 +174,7 @@ fn comment_filter(state: &State, value: &Value) -> Result<Value, Error> {
         ValueKind::Number | ValueKind::Bool => value.to_string(),
         kind => return Err(invalid(format!("comment expects text, got {kind}"))),
     };
-    let embed_in = match embed(state) {
-        Embed::None => None,
-        Embed::Dbt => Some("dbt"),
-        Embed::Dataform => Some("dataform"),
-    };
-    Ok(Value::from_safe_string(comment_text(&raw, embed_in)))
+    Ok(Value::from_safe_string(comment_text(&raw, embed(state))))
 }
 
 /// JSON text of a value: a valid literal in Jinja (dbt), JavaScript (Dataform) and YAML.
@@ -316,9 +305,9 @@ mod tests {
             comment_text("a\u{202e}b\u{200b}", None),
             "a<U+202E>b<U+200B>"
         );
-        assert_eq!(comment_text("{x}", Some("dbt")), "{{ '{' }}x}");
+        assert_eq!(comment_text("{x}", Some(Embed::Dbt)), "{{ '{' }}x}");
         assert_eq!(
-            comment_text("${x}\\", Some("dataform")),
+            comment_text("${x}\\", Some(Embed::Dataform)),
             "<U+0024><U+007B>x<U+007D><U+005C>"
         );
         assert_eq!(
