@@ -183,7 +183,7 @@ pub struct Renderer<'a> {
 pub struct TableFile<'a> {
     pub path: String,
     pub template: String,
-    pub context: Box<dyn FnOnce() -> serde_json::Value + 'a>,
+    pub context: Box<dyn FnOnce() -> minijinja::Value + 'a>,
 }
 
 impl Renderer<'_> {
@@ -236,7 +236,7 @@ impl Renderer<'_> {
         &self,
         dir: &str,
         files: &[(&str, &str)],
-        context: &serde_json::Value,
+        context: &minijinja::Value,
     ) -> Vec<Result<Artifact, Diagnostic>> {
         files
             .iter()
@@ -255,12 +255,12 @@ impl Renderer<'_> {
     pub fn render(
         &self,
         template: &str,
-        context: &serde_json::Value,
+        context: &minijinja::Value,
         what: &str,
     ) -> Result<String, Diagnostic> {
         self.env
             .get_template(template)
-            .and_then(|t| t.render(minijinja::value::Serde(context)))
+            .and_then(|t| t.render(context))
             .map_err(|err| template_error(&err, self.templates, what))
     }
 }

@@ -254,18 +254,22 @@ pub fn contexts(build: &Build) -> serde_json::Value {
     let tables: serde_json::Map<String, serde_json::Value> = build
         .tables
         .iter()
-        .map(|t| (t.full_name(), to_value(&TableView::new(t, build))))
+        .map(|t| (t.full_name(), json(&TableView::new(t, build))))
         .collect();
     serde_json::json!({
         "tables": tables,
-        "setup": to_value(&SetupContext::new(build, String::new()).setup),
-        "project": to_value(&ProjectContext::new(build, false, None).project),
+        "setup": json(&SetupContext::new(build, String::new()).setup),
+        "project": json(&ProjectContext::new(build, false, None).project),
     })
 }
 
 /// A context as the value templates render with.
-pub fn to_value(context: &impl Serialize) -> serde_json::Value {
-    serde_json::to_value(context).expect("the template context serializes")
+pub(crate) fn to_value(context: &impl Serialize) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(context))
+}
+
+fn json(view: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(view).expect("the template context serializes")
 }
 
 /// The JSON schema of every template context, as committed under `schemas/`.
