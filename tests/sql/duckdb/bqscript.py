@@ -437,6 +437,11 @@ def literal_for(value: Any, bq_type: str | None) -> exp.Expression:
     ty = (bq_type or _infer_type(value) or "STRING").upper()
     if value is None:
         return exp.Cast(this=exp.Null(), to=exp.DataType.build(ty, dialect="bigquery"))
+    m = re.fullmatch(r"ARRAY\s*<\s*(.+?)\s*>", ty)
+    if m:
+        # BigQuery arrays never hold NULLs; an empty array keeps its element type.
+        elems = [literal_for(v, m.group(1)) for v in value]
+        return exp.Cast(this=exp.Array(expressions=elems), to=exp.DataType.build(ty, dialect="bigquery"))
     if ty == "STRING":
         return exp.Literal.string(str(value))
     if ty == "INT64":
@@ -470,6 +475,10 @@ def _infer_type(value: Any) -> str | None:
         return "DATE"
     if isinstance(value, str):
         return "STRING"
+    if isinstance(value, list) and value:
+        inner = {_infer_type(v) for v in value}
+        if len(inner) == 1 and None not in inner:
+            return f"ARRAY<{inner.pop()}>"
     return None
 
 
@@ -504,6 +513,12 @@ class Interpreter:
         self._last_description = None
         self.last_rows: list[tuple] = []
         self.last_columns: list[str] = []
+        # BigQuery table partitioning, which DuckDB has no notion of: (catalog, schema, table)
+        # (lower case) -> the DuckDB SQL of the partition day, from CREATE TABLE ... PARTITION BY
+        # (kept by CREATE ... COPY, forgotten by DROP and by a CREATE without PARTITION BY).
+        # INFORMATION_SCHEMA.PARTITIONS groups a table's rows by it.
+        self.partitioning: dict[tuple[str, str, str], str] = {}
+        self.temp_tables: set[str] = set()  # CREATE TEMP TABLE of the running script
 
     # -- catalogs ---------------------------------------------------------------------------
 
@@ -532,6 +547,11 @@ class Interpreter:
                 # A script that ends inside a transaction: BigQuery rolls it back.
                 self.con.execute("ROLLBACK")
                 self.in_txn = False
+            # Temporary tables live as long as the script (BigQuery: the script's session).
+            for name in sorted(self.temp_tables):
+                self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+                self.partitioning.pop(("", "", name.lower()), None)
+            self.temp_tables = set()
 
     def exec_block(self, stmts: list[Stmt]) -> None:
         for s in stmts:
@@ -645,6 +665,7 @@ class Interpreter:
 
     def to_duck(self, tree: exp.Expression, s: Stmt) -> str:
         tree = self.bind(tree, s)
+        tree = self.information_schema(tree, s)
         for t in tree.find_all(exp.Table):
             if t.catalog:
                 self.ensure_catalog(t.catalog)
@@ -657,13 +678,114 @@ class Interpreter:
 
     def exec_sql(self, s: Sql) -> None:
         tree = self.parse(s.text, s)
+        ddl = self._before_ddl(tree, s)
         duck = self.to_duck(tree, s)
         rows = self._duck(duck, s)
+        if ddl is not None:
+            self._after_ddl(tree, *ddl)
         if isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             self.row_count = int(rows[0][0]) if rows else 0
         # The result of the last statement, as `bq query` would print it: rows and column names.
         self.last_rows = rows
         self.last_columns = [d[0] for d in self._last_description or []]
+
+    # -- DDL bookkeeping: temp tables and partitioning ------------------------------------
+
+    def table_exists(self, key: tuple[str, str, str]) -> bool:
+        cat, db, name = key
+        if not cat:
+            sql = "SELECT 1 FROM duckdb_tables() WHERE temporary AND lower(table_name) = ?"
+            return bool(self.con.execute(sql, [name]).fetchall())
+        sql = ("SELECT 1 FROM duckdb_tables() WHERE lower(database_name) = ? AND lower(schema_name) = ? "
+               "AND lower(table_name) = ?")
+        return bool(self.con.execute(sql, [cat, db, name]).fetchall())
+
+    def _before_ddl(self, tree: exp.Expression, s: Stmt):
+        if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+            tbl = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            temp = bool(tree.meta.get("bq_temp"))
+            if temp and (tbl.args.get("db") is not None or tbl.args.get("catalog") is not None):
+                raise ScriptError("a temporary table takes an unqualified name", s)
+            key = _table_key(tbl)
+            return ("create", key, self.table_exists(key), temp, tbl.name)
+        if isinstance(tree, exp.Drop) and (tree.args.get("kind") or "").upper() == "TABLE":
+            return ("drop", [_table_key(t) for t in tree.find_all(exp.Table)], False, False, "")
+        return None
+
+    def _after_ddl(self, tree: exp.Expression, op: str, key, existed: bool, temp: bool, name: str) -> None:
+        if op == "drop":
+            for k in key:
+                self.partitioning.pop(k, None)
+                if not k[0]:
+                    self.temp_tables = {t for t in self.temp_tables if t.lower() != k[2]}
+            return
+        if tree.args.get("exists") and existed:
+            return  # CREATE TABLE IF NOT EXISTS of an existing table changes nothing
+        if temp:
+            self.temp_tables.add(name)
+        part = tree.meta.get("bq_partition")
+        copy_of = tree.meta.get("bq_copy_of")
+        if part is not None:
+            self.partitioning[key] = part
+        elif copy_of is not None and copy_of in self.partitioning:
+            self.partitioning[key] = self.partitioning[copy_of]
+        else:
+            self.partitioning.pop(key, None)
+
+    # -- INFORMATION_SCHEMA -----------------------------------------------------------------
+
+    def information_schema(self, tree: exp.Expression, s: Stmt) -> exp.Expression:
+        """`project.dataset.INFORMATION_SCHEMA.TABLES` / `.PARTITIONS` become a subquery of the
+        rows BigQuery would show, computed now from DuckDB's catalog (and, for PARTITIONS, the
+        remembered partitioning and the tables' rows)."""
+        for t in list(tree.find_all(exp.Table)):
+            view = t.name.upper()
+            if view not in ("INFORMATION_SCHEMA.TABLES", "INFORMATION_SCHEMA.PARTITIONS"):
+                continue
+            cat, db = t.catalog, t.db
+            if not cat or not db:
+                raise ScriptError(f"{t.name} needs a project and a dataset (`project.dataset.{t.name}`)", s)
+            sql = self._info_tables(cat, db, s) if view.endswith("TABLES") else self._info_partitions(cat, db, s)
+            sub = exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"),
+                               alias=t.args.get("alias") or exp.TableAlias(this=exp.to_identifier(view.split(".")[1])))
+            if t is tree:
+                return sub
+            t.replace(sub)
+        return tree
+
+    def _dataset_tables(self, cat: str, db: str, s: Stmt) -> list[tuple[str, str]]:
+        if not self.con.execute("SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [cat, db]).fetchall():
+            raise ScriptError(f"Not found: Dataset {cat}:{db} was not found", s)
+        rows = self.con.execute(
+            "SELECT table_name, 'BASE TABLE' FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+            "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE database_name = ? AND schema_name = ? "
+            "AND NOT internal ORDER BY 1", [cat, db, cat, db]).fetchall()
+        # `events_*` is the fixture's stand-in for BigQuery's wildcard table, not a table.
+        return [(n, ty) for n, ty in rows if "*" not in n]
+
+    def _info_tables(self, cat: str, db: str, s: Stmt) -> str:
+        rows = [(cat, db, n, ty) for n, ty in self._dataset_tables(cat, db, s)]
+        cols = [("table_catalog", "VARCHAR"), ("table_schema", "VARCHAR"), ("table_name", "VARCHAR"), ("table_type", "VARCHAR")]
+        return _values_select(cols, rows)
+
+    def _info_partitions(self, cat: str, db: str, s: Stmt) -> str:
+        rows = []
+        for n, ty in self._dataset_tables(cat, db, s):
+            if ty != "BASE TABLE":
+                continue
+            ref = f'"{cat}"."{db}"."{n}"'
+            part = self.partitioning.get((cat.lower(), db.lower(), n.lower()))
+            if part is None:
+                # An unpartitioned table: one row, partition_id NULL.
+                rows.append((cat, db, n, None, self.con.execute(f"SELECT COUNT(*) FROM {ref}").fetchone()[0]))
+                continue
+            got = self.con.execute(
+                f"SELECT COALESCE(strftime(CAST(({part}) AS DATE), '%Y%m%d'), '__NULL__') AS p, COUNT(*) "
+                f"FROM {ref} GROUP BY 1 ORDER BY 1").fetchall()
+            rows.extend((cat, db, n, pid, cnt) for pid, cnt in got)
+        cols = [("table_catalog", "VARCHAR"), ("table_schema", "VARCHAR"), ("table_name", "VARCHAR"),
+                ("partition_id", "VARCHAR"), ("total_rows", "BIGINT")]
+        return _values_select(cols, rows)
 
     def eval_expr(self, expr_sql: str, ty: str | None, s: Stmt) -> Any:
         """Evaluates one expression with DuckDB; coerced to the variable's type like BigQuery."""
@@ -700,6 +822,30 @@ class Interpreter:
             return node
 
         return tree.transform(repl, copy=False)
+
+
+def _table_key(t: exp.Table) -> tuple[str, str, str]:
+    """(catalog, schema, table), lower case; a temporary table's (unqualified) is ('', '', name)."""
+    return (t.catalog.lower(), t.db.lower(), t.name.lower())
+
+
+def _sql_literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _values_select(cols: list[tuple[str, str]], rows: list[tuple]) -> str:
+    """A DuckDB SELECT of constant rows with typed columns (no rows: one typed row filtered out)."""
+    def one(r):
+        return "SELECT " + ", ".join(f"CAST({_sql_literal(v)} AS {ty}) AS {name}" for (name, ty), v in zip(cols, r))
+    if not rows:
+        return one([None] * len(cols)) + " WHERE FALSE"
+    return " UNION ALL ".join(one(r) for r in rows)
 
 
 def _sysvar_name(p: exp.Parameter) -> str:
@@ -749,15 +895,30 @@ def _bigquery_casts_to_string(tree: exp.Expression) -> None:
 
 
 def _drop_bigquery_table_properties(tree: exp.Expression) -> None:
-    """PARTITION BY, CLUSTER BY and OPTIONS (table and column) mean nothing to DuckDB."""
+    """PARTITION BY, CLUSTER BY and OPTIONS (table and column) mean nothing to DuckDB. The
+    partition expression is kept in the tree's meta (`bq_partition`, as the DuckDB SQL of the
+    partition's DATE) for INFORMATION_SCHEMA.PARTITIONS; TEMP stays (`bq_temp`). `CREATE TABLE a
+    COPY b` (and CLONE) becomes `CREATE TABLE a AS SELECT * FROM b` (`bq_copy_of`: b's key)."""
     if not isinstance(tree, exp.Create):
         return
+    clone = tree.args.get("clone")
+    if clone is not None and tree.kind == "TABLE":
+        src = clone.this
+        tree.meta["bq_copy_of"] = _table_key(src)
+        tree.set("clone", None)
+        tree.set("expression", exp.select("*").from_(src.copy()))
     props = tree.args.get("properties")
     if props is not None:
+        for p in props.expressions:
+            if isinstance(p, exp.PartitionedByProperty):
+                tree.meta["bq_partition"] = exp.Cast(this=p.this.copy(), to=exp.DataType.build("DATE")).sql(dialect="duckdb")
+            if isinstance(p, exp.TemporaryProperty):
+                tree.meta["bq_temp"] = True
         keep = [
             p
             for p in props.expressions
-            if not isinstance(p, (exp.PartitionedByProperty, exp.ClusterProperty, exp.Property))
+            if isinstance(p, exp.TemporaryProperty)
+            or not isinstance(p, (exp.PartitionedByProperty, exp.ClusterProperty, exp.Property))
         ]
         if keep:
             props.set("expressions", keep)

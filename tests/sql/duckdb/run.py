@@ -27,6 +27,7 @@ import bqscript
 import data
 import expected as X
 import ga4
+import interp_checks
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -868,7 +869,12 @@ def scenario_targets(work: Path, bqflat: str) -> None:
         dbt_tests(f"targets/dbt run {run}")
 
 
+def scenario_interpreter(work: Path, bqflat: str) -> None:
+    interp_checks.run_checks(R.check)
+
+
 SCENARIOS = {
+    "interpreter": scenario_interpreter,
     "full": scenario_full,
     "incremental": scenario_incremental,
     "rollback": scenario_rollback,
@@ -878,6 +884,7 @@ SCENARIOS = {
     "targets": scenario_targets,
 }
 TITLES = {
+    "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
     "full": "projects/full: full rebuilds (CREATE OR REPLACE ... AS SELECT; daily batches) over every shard",
     "incremental": "projects/incremental: first run, new shards + late events + duplicates, second run, unchanged third run",
     "rollback": "projects/incremental: a failing run rolls back and re-raises; daily batches keep the committed days",
