@@ -524,6 +524,9 @@ class Interpreter:
 
     def ensure_catalog(self, name: str) -> None:
         if name not in self.catalogs:
+            # attached since (by the caller, e.g. a fixture loading the export)?
+            self.catalogs |= {r[0] for r in self.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+        if name not in self.catalogs:
             if self.in_txn:
                 raise ScriptError(f"project {name!r} first used inside a transaction")
             self.con.execute(f'ATTACH \':memory:\' AS "{name}"')

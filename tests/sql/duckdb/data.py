@@ -48,7 +48,7 @@ USERS = [f"u{i:02d}.{1700000000 + i}" for i in range(1, 10)]
 
 P_STR = [
     lambda n: [param("p_str", string=f"str-{n}")],
-    lambda n: [param("p_str", int_=n)],  # string param with only an int value: NULL
+    lambda n: [param("p_str", int_=n)],  # string param with only an int value: its text (issue 12)
     lambda n: [],
     lambda n: [param("p_str", string="first"), param("p_str", string="second")],  # first wins
     lambda n: [param("P_STR", string="upper")],  # keys match exactly: NULL
@@ -66,7 +66,7 @@ P_F64 = [
     lambda n: [param("p_f64", float_=0.25)],  # float value when no double value
     lambda n: [param("p_f64", double=1.75, float_=9.5)],  # double wins
     lambda n: [],
-    lambda n: [param("p_f64", int_=3)],  # NULL
+    lambda n: [param("p_f64", int_=3)],  # 3.0: float64 reads int_value (issue 12)
 ]
 P_BOOL = [
     lambda n: [param("p_bool", int_=0)],

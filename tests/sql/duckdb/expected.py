@@ -6,17 +6,19 @@ templates or from bqflat's manifest. In particular:
 
 - shards are chosen by their date suffix inside the window; `events_intraday_*` shards only with
   `intraday: include`;
-- a param is the FIRST entry with exactly that key; its value by type: string -> string_value,
-  int64 -> int_value, float64 -> double_value else float_value, bool -> non-zero int_value, else
-  the strings true/false/1/0/yes/no (any case), number -> int/double/float value as FLOAT64,
-  any -> the value that is set, as STRING;
+- a param is the FIRST entry with exactly that key; its value by type (issue 12: never drop a
+  value that converts without loss): string -> string_value, else the number's text (int, then
+  double, then float, as CAST(... AS STRING) prints it), int64 -> int_value, else an integral
+  double (then float) within INT64's range, float64 -> double_value, else float_value, else
+  int_value as FLOAT64, bool -> non-zero int_value, else the strings true/false/1/0/yes/no (any
+  case), number -> int/double/float value as FLOAT64, any -> the value that is set, as STRING;
 - a param column is named `as`, or the key with every character other than letters, digits and
   `_` replaced by `_`;
 - params chosen by glob (`include` / `exclude` / `typed`) are the keys the project's catalog
   (`catalog:` or `catalog.json`) lists for the event and array that match an `include` glob and
   no `exclude` glob (`*`, `?`, `[abc]`, case-sensitive), minus the `typed` keys, which are listed
   as written; a chosen key is typed by the catalog's counts: only strings -> string, only ints ->
-  int64, only floats/doubles -> float64, ints and floats/doubles -> number, text with anything
+  int64, only floats/doubles -> float64, ints and floats/doubles -> float64, text with anything
   else -> any (and any when no value column was ever set);
 - `items: explode` gives one row per item, with `item_index` the item's 0-based position, and an
   event without items one row whose item columns are NULL (the event is not lost);
@@ -103,6 +105,7 @@ class Table:
     watermarks: str
     runs: str
     spec_file: str
+    shards: list[str] = dataclasses.field(default_factory=lambda: ["daily"])  # precedence order
 
     @property
     def full_name(self) -> str:
@@ -182,7 +185,7 @@ def catalog_type(counts: tuple[int, ...]) -> str:
     if text:
         return "string" if not (integer or real) else "any"
     if integer and real:
-        return "number"
+        return "float64"  # issue 12: float64 reads int_value too
     if integer:
         return "int64"
     if real:
@@ -294,6 +297,10 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
     if explode:
         keys = keys + ["item_index"]
 
+    # Which shard a day is read from, in precedence order (old `intraday: include|exclude` =
+    # [daily, intraday] / [daily]).
+    shards = list(setting("shards") or (["daily", "intraday"] if setting("intraday", "exclude") == "include" else ["daily"]))
+
     metadata = proj.get("metadata") or {}
     wm = metadata.get("watermarks") or "_metadata"
     runs = metadata.get("runs") or "_runs"
@@ -313,7 +320,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         window_end=_date((setting("window") or {}).get("end")),
         lookback=_lookback(setting("lookback", "3d")),
         timezone=setting("timezone"),
-        intraday=setting("intraday", "exclude") == "include",
+        intraday=("intraday" in shards) if setting("shards") else setting("intraday", "exclude") == "include",
         explode=explode,
         daily=setting("batch", "none") == "daily",
         source_project=proj.get("source_project") or project,
@@ -322,6 +329,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         watermarks=wm,
         runs=runs,
         spec_file=spec_file,
+        shards=shards,
     )
 
 
@@ -347,11 +355,28 @@ def typed(v: dict | None, ptype: str) -> Any:
         return None
     s, i, f, d = v.get("string_value"), v.get("int_value"), v.get("float_value"), v.get("double_value")
     if ptype == "string":
-        return s
+        if s is not None:
+            return s
+        if i is not None:
+            return str(i)
+        if d is not None:
+            return bq_float_string(d)
+        if f is not None:
+            return bq_float_string(f)
+        return None
     if ptype == "int64":
-        return i
+        if i is not None:
+            return i
+        for x in (d, f):
+            if x is not None and math.isfinite(x) and x == math.trunc(x) and -2**63 <= x < 2**63:
+                return int(x)
+        return None
     if ptype == "float64":
-        return d if d is not None else f
+        if d is not None:
+            return d
+        if f is not None:
+            return f
+        return float(i) if i is not None else None
     if ptype == "number":
         if i is not None:
             return float(i)
@@ -384,8 +409,14 @@ def first_value(entries: list[dict], key: str) -> dict | None:
     return None
 
 
+def sorted_params(params: list[dict] | None) -> list[dict]:
+    """event_params sorted by key (then by value): intraday and daily copies of one event list
+    them in different orders, and `event_key` must not see that."""
+    return sorted(params or [], key=lambda p: (p["key"], json.dumps(p["value"], sort_keys=True)))
+
+
 def identity(row: dict) -> tuple:
-    """What `event_key` hashes, per README: copies of one event share it."""
+    """What `event_key` hashes, per README: copies of one event share it (params in key order)."""
     return (
         row.get("stream_id"),
         row.get("user_pseudo_id"),
@@ -395,7 +426,7 @@ def identity(row: dict) -> tuple:
         row.get("batch_page_id"),
         row.get("batch_ordering_id"),
         row.get("batch_event_index"),
-        json.dumps(row.get("event_params"), sort_keys=True),
+        json.dumps(sorted_params(row.get("event_params")), sort_keys=True),
     )
 
 

@@ -160,9 +160,22 @@ class Source:
         self.project = project
         self.dataset = dataset
         self.shards: dict[str, list[dict]] = {}
+        self._loaded: set[str] = set()  # shard tables created in DuckDB by load()
 
     def add(self, suffix: str, rows: list[dict]) -> None:
         self.shards.setdefault(suffix, []).extend(copy.deepcopy(rows))
+
+    def replace(self, suffix: str, rows: list[dict]) -> None:
+        """A shard rewritten (GA4 reprocesses a daily table for up to 72 hours)."""
+        self.shards[suffix] = copy.deepcopy(rows)
+
+    def remove(self, suffix: str) -> None:
+        """A shard deleted (GA4 deletes an intraday table once the daily one is complete)."""
+        self.shards.pop(suffix, None)
+
+    def set_state(self, shards: dict[str, list[dict]]) -> None:
+        """The export as it is now: exactly these shards."""
+        self.shards = {k: copy.deepcopy(v) for k, v in shards.items()}
 
     def rows(self) -> list[tuple[str, dict]]:
         return [(s, r) for s in sorted(self.shards) for r in self.shards[s]]
@@ -176,6 +189,9 @@ class Source:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(cat)}.{_q(ds)}")
         cols_sql = ", ".join(f"{_q(n)} {t}" for n, t in COLUMNS)
         columns_struct = "{" + ", ".join(f"'{n}': '{t.replace(chr(39), chr(39) * 2)}'" for n, t in COLUMNS) + "}"
+        for suffix in sorted(self._loaded - set(self.shards)):
+            con.execute(f"DROP TABLE IF EXISTS {_q(cat)}.{_q(ds)}.{_q('events_' + suffix)}")
+        self._loaded = set(self.shards)
         with tempfile.TemporaryDirectory() as tmp:
             for suffix, rows in sorted(self.shards.items()):
                 table = f"{_q(cat)}.{_q(ds)}.{_q('events_' + suffix)}"
@@ -190,6 +206,9 @@ class Source:
                     f"INSERT INTO {table} SELECT * FROM read_json(?, format='newline_delimited', columns={columns_struct})",
                     [path],
                 )
+        if not self.shards:
+            con.execute(f"DROP VIEW IF EXISTS {_q(cat)}.{_q(ds)}.{_q('events_*')}")
+            return
         union = "\nUNION ALL\n".join(
             f"SELECT *, '{s}' AS _TABLE_SUFFIX FROM {_q(cat)}.{_q(ds)}.{_q('events_' + s)}" for s in sorted(self.shards)
         )

@@ -28,6 +28,7 @@ import data
 import expected as X
 import ga4
 import interp_checks
+import lifecycle as L
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -869,6 +870,199 @@ def scenario_targets(work: Path, bqflat: str) -> None:
         dbt_tests(f"targets/dbt run {run}")
 
 
+# ------------------------------------------------------------------------------------------------
+# Lifecycle (issue 12): after every run, each table equals lifecycle.py's full rebuild over the
+# export as it is then.
+
+
+class Life:
+    """One DuckDB with one export whose state the scenario sets between runs."""
+
+    def __init__(self, label: str, tables: dict[str, X.Table], files: dict[str, Path]):
+        self.label = label
+        self.tables = tables
+        self.files = files
+        self.con = new_connection()
+        t0 = next(iter(tables.values()))
+        self.src = ga4.Source(t0.source_project, t0.source_dataset)
+        self.it = bqscript.Interpreter(self.con, today=dt.date(2025, 7, 21))
+        self.last: dict[str, list[dict]] = {}
+
+    def export(self, shards: dict[str, list[dict]]) -> None:
+        self.src.set_state(shards)
+        self.src.load(self.con)
+
+    def meta(self, t: X.Table, which: str) -> list[dict]:
+        name = t.runs if which == "runs" else t.watermarks
+        if not table_exists(self.con, t.project, t.metadata_dataset, name):
+            return []
+        return fetch(self.con, f"SELECT * FROM {tref(t.project, t.metadata_dataset, name)} WHERE table_name = ?", [t.full_name])
+
+    def run(self, event: str, step: str) -> list[dict] | None:
+        """Runs the table's script once; checks the table against the full rebuild and the
+        metadata records (append-only); returns the table's rows."""
+        t = self.tables[event]
+        label = f"lifecycle/{self.label}/{event} {step}"
+        runs0, wm0 = self.meta(t, "runs"), self.meta(t, "watermarks")
+        if run_script(self.it, self.files[t.full_name], label) is None:
+            return None
+        exp = L.full_rebuild(t, self.src.shards)
+        act = check_table(self.con, t, exp, label + " = full rebuild")
+        runs1, wm1 = self.meta(t, "runs"), self.meta(t, "watermarks")
+        key = lambda r: X.canon(r, ())  # noqa: E731
+        kept = lambda old, new: not (collections.Counter(map(key, old)) - collections.Counter(map(key, new)))  # noqa: E731
+        problems = []
+        if len(runs1) <= len(runs0):
+            problems.append(f"no new {t.runs} row ({len(runs0)} before, {len(runs1)} after)")
+        if not kept(runs0, runs1):
+            problems.append(f"earlier {t.runs} rows changed or removed")
+        if not kept(wm0, wm1):
+            problems.append(f"earlier {t.watermarks} rows changed or removed (not append-only)")
+        bad = [r.get("run_id") for r in runs1 if not (isinstance(r.get("run_id"), str) and UUID_RE.match(r["run_id"]))]
+        if bad:
+            problems.append(f"run_id not a UUID: {bad[:3]}")
+        R.check(f"{label}: {t.runs} / {t.watermarks} appended to, never rewritten", not problems, "\n".join(problems))
+        self.last[event] = act
+        return act
+
+    def rerun_unchanged(self, event: str, step: str) -> None:
+        before = self.last.get(event)
+        act = self.run(event, step)
+        if act is None or before is None:
+            return
+        same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in before)
+        R.check(f"lifecycle/{self.label}/{event} {step}: a rerun over unchanged data changes no row (event_key included)",
+                same, "" if same else diff_text(before, act))
+
+    def drop(self, event: str) -> None:
+        t = self.tables[event]
+        self.con.execute(f"DROP TABLE {tref(t.project, t.dataset, t.name)}")
+
+    def has(self, event: str, step: str, what: str, rows: list[dict], act: list[dict] | None, present: bool = True) -> None:
+        if act is None:
+            return
+        t = self.tables[event]
+        stamps = collections.Counter((r["user_pseudo_id"], X.norm(utc(r["event_ts"]))) for r in act)
+        key = lambda r: (r["user_pseudo_id"], X.norm(X.event_time(r)))  # noqa: E731
+        wrong = [key(r) for r in rows if (stamps[key(r)] > 0) != present]
+        R.check(f"lifecycle/{self.label}/{t.event} {step}: {what}", not wrong, f"{'missing' if present else 'present'}: {wrong}")
+
+
+def lifecycle_day(act: list[dict], day: dt.date) -> list[tuple]:
+    return sorted(X.canon(r) for r in act if r.get("event_date") == day)
+
+
+def scenario_lifecycle(work: Path, bqflat: str) -> None:
+    """Issue 12's scenarios, each a sequence of export states and runs; after every run each
+    table must equal the full rebuild (lifecycle.py) over the export as it is then."""
+    proj = HERE / "projects" / "lifecycle"
+    files = build(proj, work / "lifecycle", bqflat)
+    tables = {t.event: t for t in X.load_project(proj)}
+
+    def life(label: str, *events: str) -> Life:
+        return Life(label, {e: tables[e] for e in events}, files)
+
+    # (i) an intraday day whose daily shard lands: (a) the intraday shard still there, then
+    # deleted; (b) deleted before the next run.
+    evs = ["lc_intraday", "lc_intraday_full"]
+    d = L.intraday_then_daily(evs)
+    day3 = dt.date(2025, 7, 3)
+    for variant, seq in (("intraday-then-daily", ["state1", "state2", "state3"]), ("intraday-deleted", ["state1", "state3"])):
+        lf = life(variant, *evs)
+        for i, st in enumerate(seq, 1):
+            lf.export(d[st])
+            for e in evs:
+                act = lf.run(e, f"run {i} ({st})")
+                if act is not None and st != "state1":
+                    want = sorted(X.canon(r) for r in X.dedupe(tables[e], [f for row in d["daily3"][L.sfx(3)] if row["event_name"] == e
+                                                                            for f in X.flatten_event(tables[e], row)]))
+                    got = lifecycle_day(act, day3)
+                    R.check(f"lifecycle/{variant}/{e} run {i}: day 07-03 equals its daily rows (traffic filled, spam gone)",
+                            got == want, f"got {len(got)} rows, want {len(want)}\n" + "\n".join(map(str, sorted(set(got) ^ set(want))))[:2000])
+        for e in evs:
+            lf.rerun_unchanged(e, f"run {len(seq) + 1} (unchanged)")
+
+    # (ii) a late event in a re-read day older than watermark - 72 h; (iii) the target dropped.
+    d = L.late_event(["lc_late"])
+    lf = life("late-and-dropped", "lc_late")
+    lf.export(d["state1"])
+    lf.run("lc_late", "run 1")
+    lf.export(d["state2"])
+    act = lf.run("lc_late", "run 2 (late events in re-read days)")
+    lf.has("lc_late", "run 2", "a late event older than watermark - 72 h in a re-read day is present", [d["old_late"]["lc_late"]], act)
+    lf.has("lc_late", "run 2", "a late event inside watermark - 72 h is present", [d["new_late"]["lc_late"]], act)
+    lf.drop("lc_late")
+    act = lf.run("lc_late", "run 3 (after DROP TABLE: rebuilt whole)")
+    if act is not None:
+        days = sorted({r["event_date"] for r in act})
+        R.check("lifecycle/late-and-dropped/lc_late run 3: every day of the export is back", days == [dt.date(2025, 7, k) for k in range(1, 7)], f"days: {days}")
+    lf.rerun_unchanged("lc_late", "run 4 (unchanged)")
+
+    # (iv) keys recurring across days, keep_first / keep_latest; a rerun changes nothing.
+    evs = ["lc_first", "lc_latest"]
+    d = L.recurring_keys(evs)
+    lf = life("recurring-keys", *evs)
+    for i, st in enumerate(["state1", "state2"], 1):
+        lf.export(d[st])
+        for e in evs:
+            lf.run(e, f"run {i} ({st})")
+    for e in evs:
+        lf.rerun_unchanged(e, "run 3 (unchanged)")
+    lf.export(d["state3"])
+    for e in evs:
+        lf.run(e, "run 4 (state3)")
+        lf.rerun_unchanged(e, "run 5 (unchanged)")
+    d = L.transactions(["lc_txn"])
+    lf = life("transaction-resent", "lc_txn")
+    lf.export(d["state1"])
+    lf.run("lc_txn", "run 1")
+    lf.export(d["state2"])
+    lf.run("lc_txn", "run 2 (T1 resent a week later, T5 as a number then a string)")
+    lf.rerun_unchanged("lc_txn", "run 3 (unchanged)")
+
+    # (v) batch: daily, full and incremental = one pass.
+    evs = ["lc_batch_full", "lc_batch_incr"]
+    d = L.batches(evs)
+    lf = life("batch-daily", *evs)
+    for i, st in enumerate(["state1", "state2"], 1):
+        lf.export(d[st])
+        for e in evs:
+            lf.run(e, f"run {i} ({st})")
+    for e in evs:
+        lf.rerun_unchanged(e, "run 3 (unchanged)")
+
+    # (vi) ints and doubles in one param.
+    d = L.types(["lc_types"])
+    lf = life("types", "lc_types")
+    for i, st in enumerate(["state1", "state2"], 1):
+        lf.export(d[st])
+        act = lf.run("lc_types", f"run {i} ({st})")
+        if act is not None:
+            for col, key in (("value", "value"), ("amount", "amount")):
+                nulls = [r["user_pseudo_id"] for r in act if r.get(col) is None and r["user_pseudo_id"] != "u5"]
+                R.check(f"lifecycle/types/lc_types run {i}: {col} has no NULL where {key} is set (int or double)", not nulls, f"NULL for {nulls}")
+
+    # (vii) an event dated 2031.
+    d = L.future_event(["lc_future"])
+    lf = life("future-event", "lc_future")
+    for i, st in enumerate(["state1", "state2", "state3"], 1):
+        lf.export(d[st])
+        act = lf.run("lc_future", f"run {i} ({st})")
+        if i > 1:
+            lf.has("lc_future", f"run {i}", "late events after a 2031-dated event still land", d["late"]["lc_future"][: i - 1], act)
+
+    # (viii) source modes.
+    evs = ["lc_src_daily", "lc_src_daily_intraday", "lc_src_intraday", "lc_src_daily_fresh"]
+    d = L.source_modes(evs)
+    lf = life("source-modes", *evs)
+    for i, st in enumerate(["state1", "state2", "state3"], 1):
+        lf.export(d[st])
+        for e in evs:
+            lf.run(e, f"run {i} ({st})")
+    for e in evs:
+        lf.rerun_unchanged(e, "run 4 (unchanged)")
+
+
 def scenario_interpreter(work: Path, bqflat: str) -> None:
     interp_checks.run_checks(R.check)
 
@@ -882,6 +1076,7 @@ SCENARIOS = {
     "discover": scenario_discover,
     "catalog": scenario_catalog,
     "targets": scenario_targets,
+    "lifecycle": scenario_lifecycle,
 }
 TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
@@ -892,6 +1087,7 @@ TITLES = {
     "discover": "bqflat discover-sql over the fixture shards: the catalog equals counts taken from the rows",
     "catalog": "discover-sql -> catalog.json -> init --catalog -> full build: typed params from the catalog; globs",
     "targets": "projects/targets built for bigquery, dbt, dataform: the tools' SQL computes the BigQuery target's rows",
+    "lifecycle": "projects/lifecycle: export states and runs (issue 12); after every run each table = the full rebuild model",
 }
 
 
