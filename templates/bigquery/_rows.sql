@@ -78,7 +78,9 @@ SELECT {% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endi
 {%- else %}
 MERGE {{ into|ident }} AS t
 USING bqflat_staged AS s
-ON {% for k in t.dedupe.key %}{% if not loop.first %}
+ON {% if t.partition.require_filter %}{{ win.all_partitions(t, "t") }}
+
+  AND {% endif %}{% for k in t.dedupe.key %}{% if not loop.first %}
 
   AND {% endif %}t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}{% endfor %}
 

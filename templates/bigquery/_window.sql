@@ -32,9 +32,9 @@
 {% endif %}
 {% if source.sharded -%}
 {% set kinds = source.shards if grouped else source.shards[:1] %}
-{{ lead|keyword }} ({% for s in kinds %}{% if not loop.first %}
+{{ lead|keyword }} {% if kinds|length > 1 %}({% endif %}{% for s in kinds %}{% if not loop.first %}
 
-      OR {% endif %}_TABLE_SUFFIX BETWEEN {% if s.suffix_prefix %}CONCAT({{ s.suffix_prefix|literal }}, {{ shard_from }}) AND CONCAT({{ s.suffix_prefix|literal }}, {{ shard_to }}){% else %}{{ shard_from }} AND {{ shard_to }}{% endif %}{% endfor %})
+      OR {% endif %}_TABLE_SUFFIX BETWEEN {% if s.suffix_prefix %}CONCAT({{ s.suffix_prefix|literal }}, {{ shard_from }}) AND CONCAT({{ s.suffix_prefix|literal }}, {{ shard_to }}){% else %}{{ shard_from }} AND {{ shard_to }}{% endif %}{% endfor %}{% if kinds|length > 1 %}){% endif %}
 {%- elif source.date_column -%}
 {{ lead|keyword }} e.{{ source.date_column|ident }} BETWEEN {{ day_from }} AND {{ day_to }}
 {%- else -%}
@@ -148,6 +148,12 @@ SET bqflat_newest_day = (
     AND total_rows > 0
     AND partition_id <= FORMAT_DATE('%Y%m%d', {{ shift("bqflat_newest_shard", "+", t.day_margin) }})
 );
+{%- endmacro %}
+
+{#- A condition over every partition of the table `alias`: tables that require a partition filter
+    accept it, and it costs nothing. -#}
+{% macro all_partitions(t, alias) -%}
+{% if t.partition.require_filter %}{{ alias|ident }}.{{ t.partition.column|ident }} >= {{ epoch(t) }}{% else %}TRUE{% endif %}
 {%- endmacro %}
 
 {% macro partition_lower_bound(t) -%}
