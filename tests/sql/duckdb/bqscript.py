@@ -867,7 +867,19 @@ def static_rewrite(tree: exp.Expression) -> exp.Expression:
     _split_schema_name(tree)
     _zero_based_offsets(tree)
     _bigquery_casts_to_string(tree)
+    _safe_functions(tree)
     return tree
+
+
+def _safe_functions(tree: exp.Expression) -> None:
+    """`SAFE.PARSE_DATE(...)` (NULL instead of an error): sqlglot keeps the SAFE. prefix, which
+    DuckDB cannot run (`SAFE.CAST(STRPTIME(...))`); a function with a `safe` flag gets it set
+    (PARSE_DATE -> TRY_STRPTIME) and loses the prefix. Others are left for DuckDB to reject."""
+    for node in list(tree.find_all(exp.SafeFunc)):
+        inner = node.this
+        if isinstance(inner, exp.Func) and "safe" in inner.arg_types:
+            inner.set("safe", True)
+            node.replace(inner)
 
 
 # DuckDB macros the rewritten statements call (created on the interpreter's connection).

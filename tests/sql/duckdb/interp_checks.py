@@ -69,6 +69,10 @@ def run_checks(check: Callable[[str, bool, str], bool]) -> None:
         DECLARE d_max DATE;
         SET d_max = (SELECT MAX(PARSE_DATE('%Y%m%d', RIGHT(table_name, 8))) FROM `{P}.{DS}.INFORMATION_SCHEMA.TABLES`);
         SELECT d_min, d_max""", [(dt.date(2025, 7, 1), dt.date(2025, 7, 3))])
+    same("SAFE.PARSE_DATE gives NULL for a table name that is no date", f"""
+        SELECT table_name, SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) FROM `{P}.{DS}.INFORMATION_SCHEMA.TABLES`
+        WHERE table_name IN ('events_20250701', 'events_fresh_20250703') UNION ALL SELECT 'x', SAFE.PARSE_DATE('%Y%m%d', 'notadate')
+        ORDER BY 1""", [("events_20250701", dt.date(2025, 7, 1)), ("events_fresh_20250703", dt.date(2025, 7, 3)), ("x", None)])
     same("DECLARE DATE from a subquery with no rows is NULL", f"""
         DECLARE d DATE DEFAULT (SELECT MAX(DATE '2025-01-01') FROM `{P}.{DS}.INFORMATION_SCHEMA.TABLES` WHERE FALSE);
         SELECT d IS NULL""", [(True,)])

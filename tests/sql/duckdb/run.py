@@ -969,10 +969,21 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     day3 = dt.date(2025, 7, 3)
     for variant, seq in (("intraday-then-daily", ["state1", "state2", "state3"]), ("intraday-deleted", ["state1", "state3"])):
         lf = life(variant, *evs)
+        keys1: dict[str, dict] = {}
         for i, st in enumerate(seq, 1):
             lf.export(d[st])
             for e in evs:
                 act = lf.run(e, f"run {i} ({st})")
+                if act is not None and st == "state1":
+                    keys1[e] = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
+                if act is not None and st != "state1" and e in keys1:
+                    # The daily copy lists the params in another order: event_key must not change.
+                    now_ = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
+                    both = sorted(k for k in keys1[e] if k in now_)
+                    changed = [k for k in both if keys1[e][k] != now_[k]]
+                    R.check(f"lifecycle/{variant}/{e} run {i}: event_key of an event is the same in its intraday and daily copy "
+                            f"(params sorted by key; {len(both)} events)", bool(both) and not changed,
+                            f"event_key changed for {changed}" if both else "no event in both copies")
                 if act is not None and st != "state1":
                     want = sorted(X.canon(r) for r in X.dedupe(tables[e], [f for row in d["daily3"][L.sfx(3)] if row["event_name"] == e
                                                                             for f in X.flatten_event(tables[e], row)]))
