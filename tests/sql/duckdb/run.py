@@ -55,6 +55,7 @@ class Results:
     def __init__(self) -> None:
         self.passed = 0
         self.failed = 0
+        self.failures: list[str] = []  # names of the failed checks (--mutations compares them)
         self.files: set[str] = set()
         self.statements = 0
         self.script_runs = 0
@@ -66,6 +67,7 @@ class Results:
             print(f"  ok   {name}")
         else:
             self.failed += 1
+            self.failures.append(name)
             print(f"  FAIL {name}")
             if self.current_file and self.current_file not in detail:
                 detail = f"after running {self.current_file}\n{detail}"
@@ -132,8 +134,26 @@ MUTATIONS = [
     ("run row: rows not counted", r"SET bqflat_rows = @@row_count;", "SET bqflat_rows = 0;"),
     ("watermark: one day ahead", r"SELECT IFNULL\(MAX\(event_ts\), bqflat_watermark_before\)", "SELECT IFNULL(TIMESTAMP_ADD(MAX(event_ts), INTERVAL 1 DAY), bqflat_watermark_before)"),
     ("handler commits instead of rolling back", r"EXCEPTION WHEN ERROR THEN\n(\s*)ROLLBACK TRANSACTION;", r"EXCEPTION WHEN ERROR THEN\n\1COMMIT TRANSACTION;"),
+    # Issue 12's class of bugs, run against the lifecycle scenarios (the fourth element: the
+    # scenarios a mutation runs; default full, incremental, rollback).
+    ("lifecycle: rows of re-read days filtered by timestamp (watermark - 72 h)",
+     r"(\n(\s*)AND _TABLE_SUFFIX IN UNNEST\(bqflat_suffixes\))",
+     r"\1\n\2AND (bqflat_watermark_before IS NULL OR e.event_timestamp >= UNIX_MICROS(TIMESTAMP_SUB(bqflat_watermark_before, INTERVAL 72 HOUR)))",
+     ["lifecycle"]),
+    ("lifecycle: a day read from every shard kind it has (intraday and daily)",
+     r"(QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY day ORDER BY preference\)) = 1", r"\1 >= 1", ["lifecycle"]),
+    ("lifecycle: the DELETE of the replaced days misses the first one",
+     r"WHERE stored\.event_date BETWEEN bqflat_day_from AND bqflat_day_to",
+     "WHERE stored.event_date BETWEEN DATE_ADD(bqflat_day_from, INTERVAL 1 DAY) AND bqflat_day_to", ["lifecycle"]),
+    ("lifecycle: the MERGE sees only the replaced days (a moving merge bound)",
+     r"\bON t\.(\w+) IS NOT DISTINCT FROM", r"ON t.event_date >= bqflat_day_from AND t.\1 IS NOT DISTINCT FROM", ["lifecycle"]),
+    ("lifecycle: number drops int_value", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE(", ["lifecycle"]),
+    ("lifecycle: float64 drops int_value", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)",
+     "COALESCE(p.value.double_value, p.value.float_value)", ["lifecycle"]),
+    ("lifecycle: the resume point is the newest partition, a 2031 one included",
+     r"\n\s*AND partition_id <= FORMAT_DATE\('%Y%m%d', (?:DATE_ADD\()?bqflat_newest_shard[^)]*\)\)?", "", ["lifecycle"]),
 ]
-MUTATION: tuple[str, str, str] | None = None
+MUTATION: tuple | None = None
 MUTATION_HITS = [0]
 
 
@@ -1144,28 +1164,49 @@ def scenarios(work: Path, args) -> int:
 
 
 def mutations(work: Path, args) -> int:
-    """Each mutation of the generated SQL must make at least one check fail."""
+    """Each mutation of the generated SQL must make at least one check fail that passes on the
+    unmutated SQL (a baseline run per scenario set records the checks that already fail, so a
+    suite with known failures still proves something)."""
     import contextlib
     import io
 
     global MUTATION, R
     start = time.monotonic()
     caught = missed = 0
-    names = args.only or ["full", "incremental", "rollback"]
-    for i, m in enumerate(MUTATIONS):
-        MUTATION = m
-        MUTATION_HITS[0] = 0
+    default = ["full", "incremental", "rollback"]
+
+    def run_set(names: list[str], tag: str) -> Results:
+        global R
         R = Results()
         with contextlib.redirect_stdout(io.StringIO()):
             for name in names:
                 try:
-                    SCENARIOS[name](work / f"m{i}", args.bqflat)
+                    SCENARIOS[name](work / tag, args.bqflat)
                 except Exception:
-                    R.failed += 1
-        ok = MUTATION_HITS[0] > 0 and R.failed > 0
+                    R.check(f"{name}: scenario completes", False)
+        return R
+
+    baselines: dict[tuple, set[str]] = {}
+    for i, m in enumerate(MUTATIONS):
+        names = list(m[3]) if len(m) > 3 else default
+        if args.only:
+            names = [n for n in names if n in args.only]
+            if not names:
+                continue
+        key = tuple(names)
+        if key not in baselines:
+            MUTATION = None
+            base = run_set(names, f"base{len(baselines)}")
+            baselines[key] = set(base.failures)
+            print(f"  baseline {', '.join(names)}: {base.passed} passed, {base.failed} failed (failures already there do not count)")
+        MUTATION = m
+        MUTATION_HITS[0] = 0
+        res = run_set(names, f"m{i}")
+        new_fail = [f for f in res.failures if f not in baselines[key]]
+        ok = MUTATION_HITS[0] > 0 and bool(new_fail)
         caught += ok
         missed += not ok
-        what = (f"caught by {R.failed} failing checks" if R.failed else "NOT CAUGHT") if MUTATION_HITS[0] else "does not apply to any script"
+        what = (f"caught by {len(new_fail)} failing checks (e.g. {new_fail[0]!r})" if new_fail else "NOT CAUGHT") if MUTATION_HITS[0] else "does not apply to any script"
         print(f"  {'ok  ' if ok else 'FAIL'} mutation {m[0]!r}: {what}")
     MUTATION = None
     print(f"({time.monotonic() - start:.1f}s)")
