@@ -10,7 +10,7 @@
 {% set build = t.full_name ~ "__bqflat_build" %}
 {{ win.discover_shards(t) }}
 SET bqflat_first_day = {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }};
-SET bqflat_last_day = {{ win.shift("bqflat_newest_shard", "+", t.day_margin) }};
+SET bqflat_last_day = {{ win.last_day_expr(t) }};
 
 -- Daily batches build a copy day by day; readers see the old table until the copy replaces it.
 CREATE OR REPLACE TABLE {{ build|ident }} (
