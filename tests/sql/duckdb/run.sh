@@ -4,8 +4,8 @@
 # sqlglot and checks the rows they compute. The `targets` scenario also compiles a build's dbt and
 # Dataform projects with the real tools (../targets/install.sh installs them into .tools/, once)
 # and executes the SQL they would run. Extra arguments go to run.py:
-#   --only NAME                                 run some scenarios (repeatable): full, incremental,
-#                                               rollback, example, discover, catalog, targets
+#   --only NAME                                 run some scenarios (repeatable): interpreter, full, incremental,
+#                                               rollback, example, discover, catalog, targets, lifecycle
 #   --mutations                                 check that mutated SQL is caught (slow, ~2 min)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
