@@ -106,6 +106,7 @@ class Table:
     runs: str
     spec_file: str
     shards: list[str] = dataclasses.field(default_factory=lambda: ["daily"])  # precedence order
+    partition_by: str = "event_date"  # a column name (DATE or TIMESTAMP)
 
     @property
     def full_name(self) -> str:
@@ -330,6 +331,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         runs=runs,
         spec_file=spec_file,
         shards=shards,
+        partition_by=next((c.name for c in cols if c.name.lower() == partition_by.lower()), partition_by),
     )
 
 
@@ -487,7 +489,7 @@ def flatten_event(t: Table, row: dict) -> list[dict]:
 
 def shard_date(suffix: str) -> tuple[dt.date, bool]:
     intraday = suffix.startswith("intraday_")
-    d = suffix[len("intraday_") :] if intraday else suffix
+    d = suffix[-8:]
     return dt.datetime.strptime(d, "%Y%m%d").date(), intraday
 
 
@@ -529,53 +531,133 @@ def dedupe(t: Table, rows: list[dict]) -> list[dict]:
 
 
 def expected_rows(t: Table, shards: dict[str, list[dict]], day_from: dt.date, day_to: dt.date, ts_from: dt.datetime | None = None) -> list[dict]:
+    """A full build over the shard days [day_from, day_to]: one chosen shard per day (issue 12:
+    daily, else intraday when the spec reads it -- never both), deduped over the whole table."""
     flat = []
-    for suffix, row in ((s, r) for s in sorted(shards) for r in shards[s]):
-        if readable(t, suffix, row, day_from, day_to, ts_from):
-            flat.extend(flatten_event(t, row))
+    for d, suffix in sorted(chosen_shards(t, shards).items()):
+        for row in shards[suffix]:
+            if readable(t, suffix, row, day_from, day_to, ts_from):
+                flat.extend(flatten_event(t, row))
     return dedupe(t, flat)
 
 
+_KIND = re.compile(r"(intraday_|fresh_)?(\d{8})")
+
+
+def chosen_shards(t: Table, shards: dict[str, list[dict]], today: dt.date | None = None) -> dict[dt.date, str]:
+    """Shard day -> the suffix of the one shard read for it (issue 12): the first kind of the
+    spec's `shards` list that exists that day, for shard days inside the window."""
+    start, end = window(t, today or dt.date.today())
+    by_day: dict[dt.date, dict[str, str]] = {}
+    for suffix in shards:
+        m = _KIND.fullmatch(suffix)
+        if not m:
+            continue
+        kind = {None: "daily", "intraday_": "intraday", "fresh_": "fresh"}[m.group(1)]
+        day = dt.datetime.strptime(m.group(2), "%Y%m%d").date()
+        if start <= day <= end:
+            by_day.setdefault(day, {})[kind] = suffix
+    out = {}
+    for day, kinds in by_day.items():
+        for kind in t.shards:
+            if kind in kinds:
+                out[day] = kinds[kind]
+                break
+    return out
+
+
+def partition_day(t: Table, r: dict) -> dt.date | None:
+    v = r.get(t.partition_by)
+    if isinstance(v, dt.datetime):
+        return (v.astimezone(UTC) if v.tzinfo else v).date()
+    return v
+
+
+def day_margin(t: Table) -> int:
+    """Design "aligned": partition column event_date without a time zone -> 0, else 1."""
+    return 0 if t.partition_by == "event_date" and not t.timezone else 1
+
+
 class IncrementalModel:
-    """The documented incremental contract: each run reads the rows it is allowed to see (the
-    whole window on a first run, then from watermark - lookback), and the table is what a dedupe
-    over everything the runs have seen gives."""
+    """Issue 12's incremental run (the design's "Incremental run"), simulated: the newest
+    partition day the table holds (ignoring days after the newest shard + margin) minus the
+    lookback in days, up to the newest shard (+ margin), is replaced whole by the rows of the
+    chosen shards of those days (+ margin) whose partition day falls inside, deduped among
+    themselves; then merged over the whole table (event_key: inserted). `batch: daily` does it one
+    partition day at a time. The watermark is the greatest event_ts of the staged rows."""
 
     def __init__(self, t: Table, today: dt.date):
         self.t = t
         self.today = today
-        self.seen: dict[tuple, tuple[str, dict]] = {}
-        self.watermark: dt.datetime | None = None
+        self.watermark: dt.datetime | None = None  # the table's latest _metadata row
         self.rows: list[dict] = []
 
-    def run(self, shards: dict[str, list[dict]]) -> dict:
-        """One run over the source as it is now (shard suffix -> rows, rows only ever appended);
-        returns what the run should report."""
-        w_from, w_to = window(self.t, self.today)
-        ts_from = None
-        day_from = w_from
-        if self.watermark is not None:
-            ts_from = self.watermark - self.t.lookback
-            day_from = max(w_from, ts_from.date() - dt.timedelta(days=1))
-        for suffix in sorted(shards):
-            for idx, row in enumerate(shards[suffix]):
-                if readable(self.t, suffix, row, day_from, w_to, ts_from):
-                    self.seen[(suffix, idx)] = (suffix, row)
-        before = {self._key(r): canon(r) for r in self.rows}
-        self.rows = dedupe(self.t, [r for _, row in self.seen.values() for r in flatten_event(self.t, row)])
-        after = {self._key(r): canon(r) for r in self.rows}
-        inserted = sum(1 for k in after if k not in before)
-        updated = sum(1 for k in after if k in before and before[k] != after[k])
+    def run(self, shards: dict[str, list[dict]], fail_at=None) -> dict:
+        """One run over the export as it is now. `fail_at(step)` (a step's day_from, day_to,
+        watermark_after) True: that step's transaction fails; the run stops there (the steps
+        before it stay: batched runs commit each day)."""
+        t, m = self.t, dt.timedelta(days=day_margin(self.t))
+        w_from, w_to = window(t, self.today)
+        chosen = chosen_shards(t, shards, self.today)
         wm_before = self.watermark
-        if self.rows:
-            self.watermark = max(r["event_ts"] for r in self.rows)
+        if not chosen:
+            return {"rows_affected": 0, "watermark_before": wm_before, "watermark_after": None, "steps": [], "day_from": None}
+        oldest, newest = min(chosen), max(chosen)
+        held = [d for d in (partition_day(t, r) for r in self.rows) if d is not None and d <= newest + m]
+        newest_day = max(held) if held else None
+        lookback_days = dt.timedelta(days=math.ceil(t.lookback / dt.timedelta(days=1)))
+        first = oldest - m if newest_day is None else newest_day - lookback_days
+        last = newest + m
+        steps = []
+        if t.daily:
+            d = first
+            while d <= last:
+                steps.append((d, d))
+                d += dt.timedelta(days=1)
+        else:
+            steps.append((first, last))
+        wm = None
+        out_steps = []
+        for day_from, day_to in steps:
+            read = [chosen[d] for d in sorted(chosen) if max(w_from, day_from - m) <= d <= min(w_to, day_to + m)]
+            flat = [f for sfx in read for row in shards[sfx] if row["event_name"] == t.event for f in flatten_event(t, row)]
+            staged = dedupe(t, [f for f in flat if (pd := partition_day(t, f)) is not None and day_from <= pd <= day_to])
+            mx = max((r["event_ts"] for r in staged), default=None)
+            cand = mx if (wm is None or (mx is not None and mx > wm)) else wm
+            if fail_at is not None and fail_at({"day_from": day_from, "day_to": day_to, "watermark_after": cand}):
+                break
+            wm = cand
+            self.rows = [r for r in self.rows if not ((pd := partition_day(t, r)) is not None and day_from <= pd <= day_to)]
+            affected = self._merge(staged)
+            out_steps.append({"day_from": day_from, "day_to": day_to, "rows_affected": affected, "watermark_after": wm})
+            self.watermark = wm
         return {
-            "rows_affected": inserted + updated,
+            "rows_affected": sum(s["rows_affected"] for s in out_steps),
             "watermark_before": wm_before,
-            "watermark_after": self.watermark,
-            "ts_from": ts_from,
-            "day_from": day_from,
+            "watermark_after": wm if out_steps else wm_before,
+            "steps": out_steps,
+            "day_from": first,
         }
+
+    def _merge(self, staged: list[dict]) -> int:
+        if self.t.dedupe_key in (["event_key"], ["event_key", "item_index"]):
+            self.rows.extend(staged)
+            return len(staged)
+        index = {self._key(r): i for i, r in enumerate(self.rows)}
+        affected = 0
+        for s in staged:
+            i = index.get(self._key(s))
+            if i is None:
+                index[self._key(s)] = len(self.rows)
+                self.rows.append(s)
+                affected += 1
+                continue
+            old = self.rows[i]
+            better = s[self.t.order_by] > old[self.t.order_by] if self.t.strategy == "keep_latest" else s[self.t.order_by] < old[self.t.order_by]
+            if better:
+                self.rows[i] = s
+                affected += 1
+        return affected
 
     def _key(self, r: dict) -> tuple:
         key = tuple(r[k] for k in self.t.dedupe_key)

@@ -45,23 +45,8 @@ def parse_suffix(suffix: str) -> tuple[str, dt.date] | None:
 
 
 def chosen_shards(t: X.Table, shards: dict[str, list[dict]], today: dt.date | None = None) -> dict[dt.date, str]:
-    """Shard day -> the suffix of the one shard a full rebuild reads for it."""
-    start, end = X.window(t, today or dt.date.today())
-    by_day: dict[dt.date, dict[str, str]] = {}
-    for suffix in shards:
-        p = parse_suffix(suffix)
-        if p is None:
-            continue
-        kind, day = p
-        if start <= day <= end:
-            by_day.setdefault(day, {})[kind] = suffix
-    out = {}
-    for day, kinds in by_day.items():
-        for kind in t.shards:
-            if kind in kinds:
-                out[day] = kinds[kind]
-                break
-    return out
+    """Shard day -> the suffix of the one shard a full rebuild reads for it (expected.py's)."""
+    return X.chosen_shards(t, shards, today)
 
 
 def full_rebuild(t: X.Table, shards: dict[str, list[dict]], today: dt.date | None = None) -> list[dict]:
