@@ -94,6 +94,11 @@ def run_checks(check: Callable[[str, bool, str], bool]) -> None:
         ("by_date", "20250701", 2), ("by_date", "20250702", 1), ("by_date", "__NULL__", 1),
         ("by_ts", "20250701", 2), ("by_ts", "20250702", 1), ("by_ts", "20250703", 1),
         ("plain", None, 1)])
+    same("PARTITION BY TIMESTAMP_TRUNC(ts, DAY): days in UTC", f"""
+        CREATE OR REPLACE TABLE `{P}.{TGT}.by_trunc` PARTITION BY TIMESTAMP_TRUNC(ts, DAY) AS
+          SELECT TIMESTAMP '2025-07-01 23:59:59+00' AS ts UNION ALL SELECT TIMESTAMP '2025-07-02 00:00:00+00';
+        SELECT partition_id, total_rows FROM `{P}.{TGT}.INFORMATION_SCHEMA.PARTITIONS` WHERE table_name = 'by_trunc' ORDER BY 1""",
+         [("20250701", 1), ("20250702", 1)])
     same("CREATE TABLE IF NOT EXISTS of an existing table keeps its partitioning", f"""
         CREATE TABLE IF NOT EXISTS `{P}.{TGT}.by_date` (d DATE, ts TIMESTAMP, v INT64);
         SELECT COUNT(*) FROM `{P}.{TGT}.INFORMATION_SCHEMA.PARTITIONS` WHERE table_name = 'by_date' AND partition_id IS NOT NULL""",

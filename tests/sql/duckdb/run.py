@@ -56,6 +56,7 @@ class Results:
         self.passed = 0
         self.failed = 0
         self.failures: list[str] = []  # names of the failed checks (--mutations compares them)
+        self.details: dict[str, str] = {}  # failed check -> its detail
         self.files: set[str] = set()
         self.statements = 0
         self.script_runs = 0
@@ -68,6 +69,7 @@ class Results:
         else:
             self.failed += 1
             self.failures.append(name)
+            self.details[name] = detail
             print(f"  FAIL {name}")
             if self.current_file and self.current_file not in detail:
                 detail = f"after running {self.current_file}\n{detail}"
@@ -120,19 +122,20 @@ MUTATIONS = [
     ("number: int value ignored", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE("),
     ("any: float value ignored", r", CAST\(p\.value\.float_value AS STRING\)\)", ")"),
     ("dedupe: NULL keys collapse (QUALIFY)", r", IF\(flat\.\w+ IS NULL, flat\.event_key, NULL\)", ""),
-    ("dedupe: NULL keys collapse (MERGE)", r"\n\s*AND \(s\.\w+ IS NOT NULL OR t\.event_key = s\.event_key\)", ""),
+    ("dedupe: NULL keys collapse (MERGE)", r"\n\s*AND \(\(s\.\w+ IS NOT NULL\) OR t\.event_key = s\.event_key\)", ""),
     ("dedupe: no QUALIFY", r"(ORDER BY flat\.\w+ (?:DESC|ASC)\n\s*\)) = 1", r"\1 >= 1"),
     ("dedupe: keep_latest keeps the earliest", r"ORDER BY flat\.event_ts DESC", "ORDER BY flat.event_ts ASC"),
-    ("merge: keep_latest never updates", r"WHEN MATCHED AND s\.event_ts > t\.event_ts", "WHEN MATCHED AND s.event_ts < t.event_ts"),
+    ("merge: keep_latest never updates", r"WHEN MATCHED AND s\.event_ts > t\.event_ts", "WHEN MATCHED AND s.event_ts < t.event_ts",
+     ["full", "incremental", "rollback", "lifecycle"]),
     ("items: 1-based item_index", r"item_index AS item_index", "item_index + 1 AS item_index"),
-    ("intraday: never read", r"\n\s*OR _TABLE_SUFFIX BETWEEN bqflat_intraday_from AND bqflat_intraday_to", ""),
+    ("intraday: never read", r"\n\s*WHEN table_name = CONCAT\('events_intraday_', RIGHT\(table_name, 8\)\) THEN \d+", "",
+     ["full", "incremental", "rollback", "lifecycle"]),
     ("window: last shard dropped", r"_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to", "_TABLE_SUFFIX >= bqflat_shard_from AND _TABLE_SUFFIX < bqflat_shard_to"),
-    ("incremental: no event-time bound", r"AND \(bqflat_ts_from IS NULL OR e\.event_timestamp >= UNIX_MICROS\(bqflat_ts_from\)\)", "AND TRUE"),
-    ("incremental: lookback ignored", r"TIMESTAMP_SUB\(bqflat_watermark_before, INTERVAL \d+ (?:DAY|HOUR|MINUTE)\)", "bqflat_watermark_before"),
-    ("incremental: no extra shard day", r"GREATEST\(bqflat_window_start, DATE_SUB\(DATE\(bqflat_ts_from\), INTERVAL 1 DAY\)\)", "GREATEST(bqflat_window_start, DATE_ADD(DATE(bqflat_ts_from), INTERVAL 1 DAY))"),
+    ("incremental: lookback ignored", r"DATE_SUB\(bqflat_newest_day, INTERVAL \d+ DAY\)", "bqflat_newest_day"),
+    ("incremental: no margin shard day", r"GREATEST\(bqflat_window_start, DATE_SUB\(bqflat_day_from, INTERVAL 1 DAY\)\)", "GREATEST(bqflat_window_start, bqflat_day_from)"),
     ("time zone ignored", r"DATE\(TIMESTAMP_MICROS\(e\.event_timestamp\), '[^']*'\)", "DATE(TIMESTAMP_MICROS(e.event_timestamp))"),
     ("run row: rows not counted", r"SET bqflat_rows = @@row_count;", "SET bqflat_rows = 0;"),
-    ("watermark: one day ahead", r"SELECT IFNULL\(MAX\(event_ts\), bqflat_watermark_before\)", "SELECT IFNULL(TIMESTAMP_ADD(MAX(event_ts), INTERVAL 1 DAY), bqflat_watermark_before)"),
+    ("watermark: one day ahead", r"OR MAX\(event_ts\) > bqflat_watermark_after, MAX\(event_ts\),", "OR MAX(event_ts) > bqflat_watermark_after, TIMESTAMP_ADD(MAX(event_ts), INTERVAL 1 DAY),"),
     ("handler commits instead of rolling back", r"EXCEPTION WHEN ERROR THEN\n(\s*)ROLLBACK TRANSACTION;", r"EXCEPTION WHEN ERROR THEN\n\1COMMIT TRANSACTION;"),
     # Issue 12's class of bugs, run against the lifecycle scenarios (the fourth element: the
     # scenarios a mutation runs; default full, incremental, rollback).
@@ -220,6 +223,10 @@ def diff_text(exp: list[dict], act: list[dict], limit: int = 6) -> str:
     for c in extra:
         extra_by_ident[ident(by_canon_a[c])].append(c)
     changed, gone = [], []
+    # Deterministic (sorted) so that a failure's detail depends only on the rows, not on the
+    # order the table returns them (--mutations compares details with the baseline's).
+    missing = dict(sorted(missing.items(), key=lambda kv: repr(kv[0])))
+    extra = dict(sorted(extra.items(), key=lambda kv: repr(kv[0])))
     for c in missing:
         e = by_canon_e[c]
         cands = extra_by_ident.get(ident(e))
@@ -1183,8 +1190,9 @@ def scenarios(work: Path, args) -> int:
 
 def mutations(work: Path, args) -> int:
     """Each mutation of the generated SQL must make at least one check fail that passes on the
-    unmutated SQL (a baseline run per scenario set records the checks that already fail, so a
-    suite with known failures still proves something)."""
+    unmutated SQL, or fail with another detail (other rows) than unmutated: a baseline run per
+    scenario set records the checks that already fail and why, so a suite with known failures
+    still proves something."""
     import contextlib
     import io
 
@@ -1192,6 +1200,10 @@ def mutations(work: Path, args) -> int:
     start = time.monotonic()
     caught = missed = 0
     default = ["full", "incremental", "rollback"]
+
+    def norm_detail(d: str, tag: str) -> str:
+        d = d.replace(str(work / tag), "<work>")
+        return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", d)
 
     def run_set(names: list[str], tag: str) -> Results:
         global R
@@ -1215,12 +1227,13 @@ def mutations(work: Path, args) -> int:
         if key not in baselines:
             MUTATION = None
             base = run_set(names, f"base{len(baselines)}")
-            baselines[key] = set(base.failures)
+            baselines[key] = {f: norm_detail(base.details.get(f, ""), f"base{len(baselines)}") for f in base.failures}
             print(f"  baseline {', '.join(names)}: {base.passed} passed, {base.failed} failed (failures already there do not count)")
         MUTATION = m
         MUTATION_HITS[0] = 0
         res = run_set(names, f"m{i}")
-        new_fail = [f for f in res.failures if f not in baselines[key]]
+        # caught: a check fails that passes unmutated, or fails differently (other rows)
+        new_fail = [f for f in res.failures if f not in baselines[key] or norm_detail(res.details.get(f, ""), f"m{i}") != baselines[key][f]]
         ok = MUTATION_HITS[0] > 0 and bool(new_fail)
         caught += ok
         missed += not ok
