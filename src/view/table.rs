@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, Table};
+use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, SqlType, Table};
 use crate::spec::{Mode, ParamType, Strategy};
 
 /// One flattened table.
@@ -154,8 +154,44 @@ pub enum OriginView {
     },
     /// The position of the exploded item in `items`, from 0.
     ItemIndex,
-    /// The whole `items` array.
-    Items,
+    /// The whole `items` array, re-packed field by field so that fields the export adds later
+    /// never change the column's type.
+    Items {
+        /// The fields of one item, exactly as the column's type lists them, in order.
+        fields: Vec<StructFieldView>,
+    },
+}
+
+/// One field of a STRUCT value that a template copies by name.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StructFieldView {
+    /// Field name: print with `ident`.
+    pub name: String,
+    /// An ARRAY (of the STRUCT `fields`, or of a scalar when `fields` is empty).
+    pub repeated: bool,
+    /// The fields of a STRUCT, in order; empty for a scalar.
+    pub fields: Vec<StructFieldView>,
+}
+
+impl StructFieldView {
+    /// The fields of a STRUCT type, or of the STRUCT an ARRAY holds; none for a scalar.
+    fn of(ty: &SqlType) -> Vec<StructFieldView> {
+        let ty = match ty {
+            SqlType::Array(inner) => inner,
+            other => other,
+        };
+        match ty {
+            SqlType::Struct(fields) => fields
+                .iter()
+                .map(|(name, ty)| StructFieldView {
+                    name: name.clone(),
+                    repeated: matches!(ty, SqlType::Array(_)),
+                    fields: StructFieldView::of(ty),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The key/value arrays params are read from.
@@ -315,13 +351,13 @@ impl ColumnView {
         ColumnView {
             name: c.name.clone(),
             ty: c.ty.to_string(),
-            origin: OriginView::new(&c.origin),
+            origin: OriginView::new(&c.origin, &c.ty),
         }
     }
 }
 
 impl OriginView {
-    fn new(origin: &Origin) -> OriginView {
+    fn new(origin: &Origin, ty: &SqlType) -> OriginView {
         match origin {
             Origin::Computed { name } => match name.as_str() {
                 "event_date" => OriginView::EventDate,
@@ -346,7 +382,9 @@ impl OriginView {
                 field: field.clone(),
             },
             Origin::ItemIndex => OriginView::ItemIndex,
-            Origin::Items => OriginView::Items,
+            Origin::Items => OriginView::Items {
+                fields: StructFieldView::of(ty),
+            },
         }
     }
 }
