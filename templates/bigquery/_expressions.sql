@@ -11,7 +11,7 @@
     without loss (a non-integral double under `int64`). -#}
 {% macro param_type_expr(ty) -%}
 {% if ty == "int64" -%}
-COALESCE(p.value.int_value, {{ integral("p.value.double_value") }}, {{ integral("p.value.float_value") }})
+COALESCE(p.value.int_value, {{ integral("double_value") }}, {{ integral("float_value") }})
 {%- elif ty == "float64" -%}
 COALESCE(p.value.double_value, p.value.float_value, CAST(p.value.int_value AS FLOAT64))
 {%- elif ty == "number" -%}
@@ -24,26 +24,29 @@ COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.d
 {%- endif %}
 {%- endmacro %}
 
-{#- A FLOAT64 as INT64 when it is a whole number inside INT64's range (so the CAST never fails),
-    else NULL. -#}
-{% macro integral(v) -%}
+{#- The FLOAT64 `p.value.<col>` as INT64 when it is a whole number inside INT64's range (so the
+    CAST never fails), else NULL. -#}
+{% macro integral(col) -%}
+{% set v %}p.value.{{ col|ident }}{% endset -%}
 IF(ABS({{ v }}) < 9.2e18 AND {{ v }} = TRUNC({{ v }}), CAST({{ v }} AS INT64), NULL)
 {%- endmacro %}
 
-{#- A copy of a STRUCT value `src` with exactly the fields listed (`{name, repeated, fields}`,
-    nested for STRUCT fields), in their order: new fields of the export are left out. Arrays of
-    STRUCTs keep their order; `depth` names the aliases of nested UNNESTs apart. -#}
+{#- A copy of the STRUCT value at the dotted path `src` with exactly the fields listed
+    (`{name, repeated, fields}`, nested for STRUCT fields), in their order: fields the export adds
+    later are left out. Arrays of STRUCTs keep their order; `depth` names the aliases of nested
+    UNNESTs apart. -#}
 {% macro struct_fields(src, fields, depth) -%}
-{% for f in fields %}{{ field_copy(src ~ "." ~ (f.name|ident), f, depth) }} AS {{ f.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
+{% for f in fields %}{{ field_copy(src ~ "." ~ f.name, f, depth) }} AS {{ f.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
 {%- endmacro %}
 
 {% macro field_copy(src, f, depth) -%}
 {% if f.fields and f.repeated -%}
-ARRAY(SELECT AS STRUCT {{ struct_fields("x" ~ depth, f.fields, depth + 1) }} FROM UNNEST({{ src }}) AS x{{ depth }} WITH OFFSET AS o{{ depth }} ORDER BY o{{ depth }})
+{% set x = "x" ~ depth %}{% set o = "o" ~ depth -%}
+ARRAY(SELECT AS STRUCT {{ struct_fields(x, f.fields, depth + 1) }} FROM UNNEST({{ src|path }}) AS {{ x|ident }} WITH OFFSET AS {{ o|ident }} ORDER BY {{ o|ident }})
 {%- elif f.fields -%}
 STRUCT({{ struct_fields(src, f.fields, depth) }})
 {%- else -%}
-{{ src }}
+{{ src|path }}
 {%- endif %}
 {%- endmacro %}
 
