@@ -464,3 +464,58 @@ fn param_type_word(ty: ParamType) -> String {
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StructFieldView;
+    use crate::model::SqlType;
+
+    /// The STRUCT type the fields describe, as a template that copies them builds it.
+    fn rebuilt(fields: &[StructFieldView]) -> SqlType {
+        SqlType::Struct(
+            fields
+                .iter()
+                .map(|f| {
+                    let ty = if f.fields.is_empty() {
+                        SqlType::String
+                    } else {
+                        rebuilt(&f.fields)
+                    };
+                    let ty = if f.repeated {
+                        SqlType::Array(Box::new(ty))
+                    } else {
+                        ty
+                    };
+                    (f.name.clone(), ty)
+                })
+                .collect(),
+        )
+    }
+
+    /// Scalars as STRING: the field names, order and nesting are what the copy depends on.
+    fn shape(ty: &SqlType) -> SqlType {
+        match ty {
+            SqlType::Array(inner) => SqlType::Array(Box::new(shape(inner))),
+            SqlType::Struct(fields) => {
+                SqlType::Struct(fields.iter().map(|(n, t)| (n.clone(), shape(t))).collect())
+            }
+            _ => SqlType::String,
+        }
+    }
+
+    #[test]
+    fn item_fields_follow_the_items_column_type_exactly() {
+        let ty = &crate::ga4::catalog().items_type;
+        let fields = StructFieldView::of(ty);
+        assert_eq!(
+            SqlType::Array(Box::new(rebuilt(&fields))),
+            shape(ty),
+            "every field, in order, nested included"
+        );
+        let params = fields.iter().find(|f| f.name == "item_params").unwrap();
+        assert!(params.repeated);
+        let value = params.fields.iter().find(|f| f.name == "value").unwrap();
+        assert!(!value.repeated);
+        assert_eq!(value.fields.len(), 4);
+    }
+}
