@@ -626,7 +626,7 @@ fn init_from_a_catalog_scaffolds_typed_specs_that_build() {
         "{cart}"
     );
     assert!(cart.contains("- key: currency\n- key"), "{cart}");
-    assert!(cart.contains("- key: value\n  type: number\n"), "{cart}");
+    assert!(cart.contains("- key: value\n  type: float64\n"), "{cart}");
     assert!(cart.contains("items: explode"), "{cart}");
     assert!(
         cart.contains("# Check: event_params key \"value\""),
@@ -646,7 +646,7 @@ fn a_key_seen_with_several_value_types_is_typed_loosely_with_a_warning() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.starts_with(
-            "warning: event `add_to_cart`: event_params key `value` was seen with int and double values; typed number\n  --> projects/catalog_globs/events/add_to_cart.yaml:4:12"
+            "warning: event `add_to_cart`: event_params key `value` was seen with int and double values; typed float64\n  --> projects/catalog_globs/events/add_to_cart.yaml:4:12"
         ),
         "{}",
         run.stderr
