@@ -1029,18 +1029,6 @@ async function main() {
     }
     const concurrency = concurrencyCheck(label, projectResults);
     if (kind === 'positive') {
-      totals.checks++;
-      if (concurrency.ok) {
-        totals.passed++;
-        out.push(`ok   ${label}: concurrent transactions: ${concurrency.summary}`);
-      } else {
-        totals.failed++;
-        out.push(`FAIL ${label}: concurrent transactions: ${concurrency.summary}`);
-        printFailure(concurrency, out);
-        problems.push(`${label}: ${concurrency.what}`);
-      }
-    }
-    if (kind === 'positive') {
       for (const r of projectResults) {
         totals.files++;
         count(r);
@@ -1071,6 +1059,18 @@ async function main() {
           printFailure(c, out, 'XFAIL');
         }
       }
+      {
+      totals.checks++;
+      if (concurrency.ok) {
+        totals.passed++;
+        out.push(`ok   ${label}: concurrent transactions: ${concurrency.summary}`);
+      } else {
+        totals.failed++;
+        out.push(`FAIL ${label}: concurrent transactions: ${concurrency.summary}`);
+        printFailure(concurrency, out);
+        problems.push(`${label}: ${concurrency.what}`);
+      }
+    }
     } else {
       // A mutated template: the suite must reject it, with the expected analyzer message.
       const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency]);
