@@ -911,10 +911,14 @@ async function checkFile(rpc, file, label, baseTables) {
 // be UPDATEd, DELETEd from, MERGEd into or TRUNCATEd inside a transaction by two scripts.
 
 function concurrencyCheck(label, results) {
-  const scripts = results.filter((r) => r.file && !r.file.includes('/') && r.file !== '_setup.sql');
-  const by = new Map(); // table (lower case) → [{script, mutation}]
+  // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
+  // (bigquery/incremental/*.sql); a table script and its own later run never do.
+  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : '');
+  const scripts = results.filter((r) => group(r) !== null);
+  const by = new Map(); // group + table (lower case) → [{script, mutation}]
   for (const r of scripts) {
-    for (const [key, m] of r.txnMutations) {
+    for (const [table, m] of r.txnMutations) {
+      const key = `${group(r)}\t${table}`;
       if (!by.has(key)) by.set(key, []);
       by.get(key).push({ r, m });
     }
