@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::spec::ShardKind;
 use crate::spec::{Mode, ParamType, Strategy, Target};
 
 /// Everything one build produces, in a stable order.
@@ -87,9 +88,17 @@ pub struct Source {
     pub table: String,
     /// `events_*`-style date shards, pruned with `_TABLE_SUFFIX`.
     pub sharded: bool,
-    pub intraday: bool,
+    /// The shard kinds a day is read from, in order of preference.
+    pub shards: Vec<ShardKind>,
     /// For a partitioned source: its DATE partition column.
     pub date_column: Option<String>,
+}
+
+impl Source {
+    /// Days without a daily shard are read from the intraday one.
+    pub fn intraday(&self) -> bool {
+        self.shards.contains(&ShardKind::Intraday)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

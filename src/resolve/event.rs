@@ -6,7 +6,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Catalog, Loaded, Overrides};
 use crate::model::Table;
 use crate::names;
-use crate::spec::{Batch, EventSpec, Intraday, Items, Mode, ProjectFile};
+use crate::spec::{Batch, EventSpec, Items, Mode, ProjectFile};
 
 use super::columns::Columns;
 use super::project::TopLevel;
@@ -71,13 +71,9 @@ impl EventCtx<'_> {
             );
         }
         let mut source = top.source.clone();
-        source.intraday = settings.intraday == Some(Intraday::Include);
-        if source.intraday && !source.sharded {
-            self.error(
-                "intraday",
-                "`intraday: include` applies to the sharded export (`events_*`) only",
-                "remove `intraday`",
-            );
+        source.shards = self.shards(&settings.shards, settings.intraday, source.sharded);
+        if mode == Mode::Incremental {
+            self.short_lookback(&lookback);
         }
 
         let items = settings.items.unwrap_or(Items::Drop);

@@ -295,7 +295,7 @@ mod tests {
             }
         );
         assert_eq!(t.source.table, "events_*");
-        assert!(t.source.sharded && !t.source.intraday);
+        assert!(t.source.sharded && !t.source.intraday());
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names.len(), DEFAULT_COLUMNS.len());
         assert_eq!(build.setup.datasets, ["my-gcp-project.flat"]);

@@ -2,7 +2,7 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::load::{Loaded, Overrides};
-use crate::model::{Metadata, Source};
+use crate::model::{Metadata, ShardKind, Source};
 use crate::names;
 use crate::spec::ProjectFile;
 
@@ -167,7 +167,7 @@ impl TopLevel {
                 dataset: source_dataset,
                 table: source_table,
                 sharded,
-                intraday: false,
+                shards: vec![ShardKind::Daily],
                 date_column,
             },
             metadata: Metadata {

@@ -1,8 +1,8 @@
 //! The date window to process and the lookback re-read on every incremental run.
 
-use crate::model::{self, IntervalUnit, Lookback};
+use crate::model::{self, IntervalUnit, Lookback, ShardKind};
 use crate::names;
-use crate::spec;
+use crate::spec::{self, Intraday};
 
 use super::event::EventCtx;
 
@@ -55,6 +55,86 @@ impl EventCtx<'_> {
                 }
             }
         }
+    }
+}
+
+impl EventCtx<'_> {
+    /// The shard kinds a day is read from, in order of preference: `shards`, or the older
+    /// `intraday` switch.
+    pub(super) fn shards(
+        &mut self,
+        shards: &Option<Vec<ShardKind>>,
+        intraday: Option<Intraday>,
+        sharded: bool,
+    ) -> Vec<ShardKind> {
+        let kinds = match (shards, intraday) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    "intraday",
+                    "`intraday` and `shards` both say which shards are read",
+                    "keep `shards` (`intraday: include` is `shards: [daily, intraday]`)",
+                );
+                return vec![ShardKind::Daily];
+            }
+            (Some(kinds), None) => kinds.clone(),
+            (None, Some(Intraday::Include)) => vec![ShardKind::Daily, ShardKind::Intraday],
+            (None, _) => vec![ShardKind::Daily],
+        };
+        if kinds.is_empty() {
+            self.error(
+                "shards",
+                "`shards` is empty: no day could be read",
+                "list at least one kind, e.g. `shards: [daily]`",
+            );
+            return vec![ShardKind::Daily];
+        }
+        for (i, kind) in kinds.iter().enumerate() {
+            if kinds[..i].contains(kind) {
+                self.error(
+                    &format!("shards[{i}]"),
+                    format!("`{}` is listed twice", kind_name(*kind)),
+                    "list each kind once, in order of preference",
+                );
+            }
+        }
+        if !sharded && kinds != [ShardKind::Daily] {
+            let path = if shards.is_some() {
+                "shards"
+            } else {
+                "intraday"
+            };
+            self.error(
+                path,
+                "only the sharded export (`events_*`) has intraday and fresh shards",
+                format!("remove `{path}`"),
+            );
+        }
+        kinds
+    }
+
+    /// GA4 rewrites a day's daily table for up to 72 hours after the day: a shorter lookback
+    /// misses late events.
+    pub(super) fn short_lookback(&mut self, lookback: &Lookback) {
+        let minutes = lookback.amount * lookback.unit.minutes();
+        if minutes > 0 && minutes < 3 * 24 * 60 {
+            self.warn(
+                "lookback",
+                format!(
+                    "lookback `{}` reprocesses {} whole day(s); GA4 keeps changing a day's export for up to 72 hours",
+                    lookback.text,
+                    minutes.div_ceil(24 * 60)
+                ),
+                "use `lookback: 3d` or more unless late events do not matter".to_string(),
+            );
+        }
+    }
+}
+
+fn kind_name(kind: ShardKind) -> &'static str {
+    match kind {
+        ShardKind::Daily => "daily",
+        ShardKind::Intraday => "intraday",
+        ShardKind::Fresh => "fresh",
     }
 }
 

@@ -137,6 +137,16 @@ pub enum Intraday {
     Exclude,
 }
 
+/// A kind of export shard: `events_YYYYMMDD` (daily), `events_intraday_YYYYMMDD` (intraday) or
+/// GA4 360's `events_fresh_YYYYMMDD` (fresh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardKind {
+    Daily,
+    Intraday,
+    Fresh,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Items {

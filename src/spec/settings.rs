@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Batch, Column, Dedupe, Intraday, Items, Mode, Names, Window};
+use super::{Batch, Column, Dedupe, Intraday, Items, Mode, Names, ShardKind, Window};
 
 /// Every per-event setting, once: its doc, name and type. A setting added here appears in
 /// `bqflat.yaml`, in event specs, in [`Settings`] and in its merge, and in the JSON schemas.
@@ -24,8 +24,13 @@ macro_rules! per_event_settings {
             /// IANA time zone (e.g. `Europe/Berlin`) for the computed `event_date`. Without it,
             /// `event_date` is the export's own `event_date` (the property's time zone).
             timezone: String,
-            /// Whether the intraday shards (`events_intraday_YYYYMMDD`) are read too. Default `exclude`.
+            /// Whether the intraday shards (`events_intraday_YYYYMMDD`) are read too, for days without
+            /// a daily shard. Default `exclude`. `include` is `shards: [daily, intraday]`.
             intraday: Intraday,
+            /// Which shards a day is read from, in order of preference: each day is read from the
+            /// first kind that exists for it (`daily`, `intraday`, GA4 360's `fresh`), never from
+            /// two. Default `[daily]`; `[intraday]` for a streaming export without daily tables.
+            shards: Vec<ShardKind>,
             /// Output column (DATE or TIMESTAMP) the table is partitioned by. Default `event_date`.
             partition_by: String,
             /// Partitions older than this many days are deleted by BigQuery.
@@ -125,6 +130,7 @@ impl Layer for Items {}
 impl Layer for Vec<String> {}
 impl Layer for BTreeMap<String, String> {}
 impl Layer for Batch {}
+impl Layer for Vec<ShardKind> {}
 
 impl Layer for Window {
     fn over(top: Option<Self>, base: Option<Self>) -> Option<Self> {

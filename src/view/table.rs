@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, Table};
+use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, ShardKind, Table};
 use crate::spec::{Mode, ParamType, Strategy};
 
 /// One flattened table.
@@ -39,8 +39,12 @@ pub struct TableView {
     pub window: WindowView,
     /// How far back an incremental run reads again.
     pub lookback: LookbackView,
-    /// Whole days that cover the lookback.
+    /// Whole days that cover the lookback: an incremental run replaces the newest day the table
+    /// holds and the `lookback_days` before it.
     pub lookback_days: u32,
+    /// Days between a row's shard day and its partition day, at most: 0 when the table is
+    /// partitioned by the export's own `event_date`, else 1 (another zone, or UTC days).
+    pub day_margin: u32,
     /// IANA zone (or offset) the computed `event_date` is taken in; null keeps the export's own.
     pub timezone: Option<String>,
     /// Output columns, in table order.
@@ -84,10 +88,25 @@ pub struct SourceView {
     pub full_name: String,
     /// Date shards (`events_YYYYMMDD`), pruned with `_TABLE_SUFFIX`.
     pub sharded: bool,
-    /// The `events_intraday_YYYYMMDD` shards are read too.
+    /// Days without a daily shard are read from their `events_intraday_YYYYMMDD` shard.
     pub intraday: bool,
+    /// The shard kinds a day is read from, in order of preference: each day is read from the
+    /// first kind that has a shard for it.
+    pub shards: Vec<ShardView>,
+    /// The shards' common name prefix (`events_`): the source table without its `*`.
+    pub prefix: String,
     /// DATE partition column of a partitioned source; null for the sharded export.
     pub date_column: Option<String>,
+}
+
+/// One kind of export shard.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ShardView {
+    /// `daily`, `intraday` or `fresh`.
+    pub kind: ShardKind,
+    /// What `_TABLE_SUFFIX` holds before the date: `""`, `intraday_` or `fresh_`: print with
+    /// `literal`.
+    pub suffix_prefix: String,
 }
 
 /// Shard dates a table reads, inclusive, as `YYYY-MM-DD`.
@@ -204,6 +223,9 @@ pub struct DedupeView {
     /// Key columns that may be NULL: rows with a NULL in any of them are told apart by
     /// `event_key` instead of collapsing.
     pub nullable: Vec<String>,
+    /// The key can recur on another day (it is more than `event_key` and the item's index): an
+    /// incremental run dedupes the rows it writes against the whole table.
+    pub across_days: bool,
     /// `keep_latest` or `keep_first`.
     pub strategy: Strategy,
     /// The column the strategy orders by.
@@ -250,6 +272,7 @@ impl TableView {
                 text: table.lookback.text.clone(),
             },
             lookback_days: lookback_days(table),
+            day_margin: day_margin(table),
             timezone: table.timezone.clone(),
             columns: table.columns.iter().map(ColumnView::new).collect(),
             column_docs: column_docs(table),
@@ -263,6 +286,12 @@ impl TableView {
             dedupe: DedupeView {
                 key: table.dedupe.key.clone(),
                 nullable: table.dedupe.nullable.clone(),
+                across_days: !table.dedupe.key.iter().all(|k| {
+                    matches!(
+                        table.column(k).map(|c| &c.origin),
+                        Some(Origin::Computed { name }) if name == "event_key"
+                    ) || matches!(table.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
+                }),
                 strategy: table.dedupe.strategy,
                 order_by: table.dedupe.order_by.clone(),
             },
@@ -286,7 +315,20 @@ impl SourceView {
             table: s.table.clone(),
             full_name: format!("{}.{}.{}", s.project, s.dataset, s.table),
             sharded: s.sharded,
-            intraday: s.intraday,
+            intraday: s.intraday(),
+            shards: s
+                .shards
+                .iter()
+                .map(|&kind| ShardView {
+                    kind,
+                    suffix_prefix: match kind {
+                        ShardKind::Daily => String::new(),
+                        ShardKind::Intraday => "intraday_".to_string(),
+                        ShardKind::Fresh => "fresh_".to_string(),
+                    },
+                })
+                .collect(),
+            prefix: s.table.trim_end_matches('*').to_string(),
             date_column: s.date_column.clone(),
         }
     }
@@ -377,6 +419,22 @@ fn merge_key(table: &Table) -> MergeKeyView {
             columns: vec![crate::names::ROW_KEY.to_string()],
             row_key: Some(crate::names::ROW_KEY.to_string()),
         }
+    }
+}
+
+/// How many days a row's partition day can be from its shard day: none when the table is
+/// partitioned by the export's `event_date` (GA4 writes each event into the shard of its
+/// `event_date`), one for another zone or UTC days (zones within 24 hours of each other).
+pub fn day_margin(table: &Table) -> u32 {
+    let partition = table.column(&table.partition.column);
+    let exports_date = matches!(
+        partition.map(|c| &c.origin),
+        Some(Origin::Computed { name }) if name == "event_date"
+    );
+    if exports_date && table.timezone.is_none() {
+        0
+    } else {
+        1
     }
 }
 

@@ -48,11 +48,11 @@ OPTIONS (
 {% macro metadata_tables(m) -%}
 CREATE TABLE IF NOT EXISTS {{ m.watermarks_full|ident }} (
   table_name STRING NOT NULL OPTIONS (description = 'Flattened table, as project.dataset.table'),
-  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts written to the table'),
+  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts the run wrote'),
   updated_at TIMESTAMP,
   run_id STRING
 )
-OPTIONS (description = 'bqflat: one watermark per flattened table');
+OPTIONS (description = 'bqflat: one row per run (per day of a batched run) of each flattened table; the latest counts');
 
 CREATE TABLE IF NOT EXISTS {{ m.runs_full|ident }} (
   run_id STRING NOT NULL,

@@ -1,12 +1,13 @@
-{#- Rows and keys: the export's rows for one event, flattened and deduplicated, and the merge
-    that brings them into the table. -#}
+{#- Rows and keys: the export's rows for one event, flattened and deduplicated, and the
+    statements that replace a table's days with them. -#}
 {% import "bigquery/_expressions.sql" as x %}
 {% import "bigquery/_window.sql" as win %}
 
-{#- Rows of the export for this event between the bounds in the script variables, flattened and
-    deduplicated on the table's key. dbt and Dataform models pass their own `source` relation and
-    `bounds` (the conditions after the event name). -#}
-{% macro flat_rows(t, incremental, source=none, bounds=none) -%}
+{#- Rows of the export for this event, flattened and deduplicated on the table's key: from the
+    shards the script variables choose, or (dbt and Dataform) from their own `source` relation
+    and `bounds` (the conditions after the event name). `days` keeps the rows whose partition day
+    the step replaces; rows are never filtered by their timestamp. -#}
+{% macro flat_rows(t, incremental, source=none, bounds=none, days=false) -%}
 SELECT *
 FROM (
   SELECT
@@ -21,13 +22,10 @@ FROM (
 {% if bounds is not none %}
 {{ bounds|trim("\n") }}
 {% else %}
-    {{ win.source_days(t.source, "AND") }}
-{% endif %}
-{% if incremental and bounds is none %}
-    AND (bqflat_ts_from IS NULL OR e.event_timestamp >= UNIX_MICROS(bqflat_ts_from))
+    {{ win.read_shards(t, "AND") }}
 {% endif %}
 ) AS flat
-WHERE TRUE
+WHERE {% if days %}{{ win.partition_days(t, "flat") }}{% else %}TRUE{% endif +%}
 QUALIFY ROW_NUMBER() OVER (
   PARTITION BY {% for k in t.dedupe.key %}flat.{{ k|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
 {% if t.dedupe.nullable %}
@@ -68,17 +66,22 @@ FROM (
 AS stored WHERE {{ stored_filter }} AND {% if t.merge_key.row_key %}stored.{{ t.merge_key.row_key|ident }} = {{ row_key(t, "keyed") }}{% else %}stored.event_key = keyed.event_key{% endif %} AND stored.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "keep_latest" %}>={% else %}<={% endif %} keyed.{{ t.dedupe.order_by|ident }})
 {%- endmacro %}
 
-{#- Merges the rows between the current bounds into the table on the dedupe key: new keys are
-    inserted, a duplicate replaces the stored row only when the strategy prefers it. -#}
-{% macro merge(t) -%}
-MERGE {{ t.full_name|ident }} AS t
-USING (
-{{ flat_rows(t, true)|indent(2, true) }}
-) AS s
-ON t.{{ t.partition.column|ident }} >= bqflat_partition_from
-{% for k in t.dedupe.key %}
-  AND t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}
-{% endfor %}
+{#- Brings the staged rows into `into` (the table, or the table a batched rebuild builds).
+    With `event_key` alone as the key an event cannot recur on another day: an INSERT, billed by
+    the staged rows it reads. Other keys can: a MERGE over the whole table on the key, so a stored
+    row the strategy prefers stays and a staged row it prefers replaces the stored one wherever
+    it is (billed by the key columns it reads and the partitions it updates). -#}
+{% macro merge(t, into) -%}
+{% if not t.dedupe.across_days %}
+INSERT INTO {{ into|ident }} ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
+SELECT {% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %} FROM bqflat_staged;
+{%- else %}
+MERGE {{ into|ident }} AS t
+USING bqflat_staged AS s
+ON {% for k in t.dedupe.key %}{% if not loop.first %}
+
+  AND {% endif %}t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}{% endfor %}
+
 {% if t.dedupe.nullable %}
   AND (({% for k in t.dedupe.nullable %}s.{{ k|ident }} IS NOT NULL{% if not loop.last %} AND {% endif %}{% endfor %}) OR t.event_key = s.event_key)
 {% endif %}
@@ -88,4 +91,18 @@ WHEN MATCHED AND s.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "kee
 {% endfor %}
 WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
   VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
+{%- endif %}
+{%- endmacro %}
+
+{#- The rows one step replaces, staged once: the shards of its days, flattened and deduplicated. -#}
+{% macro stage(t) -%}
+{{ win.choose_shards(t) }}
+CREATE OR REPLACE TEMP TABLE bqflat_staged AS
+{{ flat_rows(t, true, days=true) }};
+{%- endmacro %}
+
+{#- Replaces the step's partition days of `into` with the staged rows. -#}
+{% macro replace_days(t, into) -%}
+DELETE FROM {{ into|ident }} AS stored WHERE {{ win.partition_days(t, "stored") }};
+{{ merge(t, into) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
-{#- Window bounds: which days a run reads, written once for every target. Script variables carry
-    the bounds so the `_TABLE_SUFFIX` filter is a constant and BigQuery reads only the shards
-    inside them. -#}
+{#- Days: which shards a run reads and which partition days it replaces, written once for every
+    target. The export's shards are listed before the scan, so the `_TABLE_SUFFIX` filter is a
+    constant and BigQuery reads only the chosen shards. -#}
 
 {#- The first day of the window; without a start, the first shard (or, for discovery, the last
     30 days). -#}
@@ -17,27 +17,24 @@
 {#- The condition that keeps the source's rows between two days: `lead` (`AND`, `WHERE`) first.
     Without `from`/`to` it reads the script variables (`bqflat_day_from`, `bqflat_shard_from`, …);
     with them (SQL expressions of type DATE) it computes the shard names inline. `grouped` reads
-    the intraday shards too, when the source has them. -#}
+    the other shard kinds the table reads too. dbt, Dataform and discovery read by these bounds. -#}
 {% macro source_days(source, lead, from=none, to=none, grouped=true) -%}
 {% if from is none %}
 {% set day_from %}bqflat_day_from{% endset %}
 {% set day_to %}bqflat_day_to{% endset %}
 {% set shard_from %}bqflat_shard_from{% endset %}
 {% set shard_to %}bqflat_shard_to{% endset %}
-{% set intraday_from %}bqflat_intraday_from{% endset %}
-{% set intraday_to %}bqflat_intraday_to{% endset %}
 {% else %}
 {% set day_from %}{{ from }}{% endset %}
 {% set day_to %}{{ to }}{% endset %}
 {% set shard_from %}FORMAT_DATE('%Y%m%d', {{ from }}){% endset %}
 {% set shard_to %}FORMAT_DATE('%Y%m%d', {{ to }}){% endset %}
-{% set intraday_from %}CONCAT('intraday_', FORMAT_DATE('%Y%m%d', {{ from }})){% endset %}
-{% set intraday_to %}CONCAT('intraday_', FORMAT_DATE('%Y%m%d', {{ to }})){% endset %}
 {% endif %}
 {% if source.sharded -%}
-{{ lead|keyword }} {% if grouped %}({% endif %}_TABLE_SUFFIX BETWEEN {{ shard_from }} AND {{ shard_to }}{% if grouped and source.intraday %}
+{% set kinds = source.shards if grouped else source.shards[:1] %}
+{{ lead|keyword }} ({% for s in kinds %}{% if not loop.first %}
 
-      OR _TABLE_SUFFIX BETWEEN {{ intraday_from }} AND {{ intraday_to }}{% endif %}{% if grouped %}){% endif %}
+      OR {% endif %}_TABLE_SUFFIX BETWEEN {% if s.suffix_prefix %}CONCAT({{ s.suffix_prefix|literal }}, {{ shard_from }}) AND CONCAT({{ s.suffix_prefix|literal }}, {{ shard_to }}){% else %}{{ shard_from }} AND {{ shard_to }}{% endif %}{% endfor %})
 {%- elif source.date_column -%}
 {{ lead|keyword }} e.{{ source.date_column|ident }} BETWEEN {{ day_from }} AND {{ day_to }}
 {%- else -%}
@@ -45,23 +42,114 @@
 {%- endif %}
 {%- endmacro %}
 
-{#- Sets the shard (or partition) bounds of one read from the day variables. -#}
-{% macro set_shards(t) -%}
-{% if t.source.sharded %}
-SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_day_from);
-SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_day_to);
-{%- if t.source.intraday %}
+{#- One row per shard day of the export, with the suffix of the shard that day is read from: the
+    first kind in `t.source.shards` that has a shard for it. -#}
+{% macro chosen_shards(t) -%}
+SELECT suffix
+FROM (
+  SELECT
+    SUBSTR(table_name, {{ t.source.prefix|length + 1 }}) AS suffix,
+    SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) AS day,
+    CASE
+{% for s in t.source.shards %}
+      WHEN table_name = CONCAT({{ (t.source.prefix ~ s.suffix_prefix)|literal }}, RIGHT(table_name, 8)) THEN {{ loop.index }}
+{% endfor %}
+    END AS preference
+  FROM {{ (t.source.project ~ "." ~ t.source.dataset ~ ".INFORMATION_SCHEMA.TABLES")|ident }}
+)
+WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
+QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
+ORDER BY day
+{%- endmacro %}
 
-SET bqflat_intraday_from = CONCAT('intraday_', bqflat_shard_from);
-SET bqflat_intraday_to = CONCAT('intraday_', bqflat_shard_to);
-{%- endif %}
-{% else %}
--- A partitioned source is read between bqflat_day_from and bqflat_day_to.
+{#- The day `days` before (`-`) or after (`+`) the date variable `var`. -#}
+{% macro shift(var, op, days) -%}
+{% if not days %}{{ var|ident }}{% elif op == "-" %}DATE_SUB({{ var|ident }}, INTERVAL {{ days }} DAY){% else %}DATE_ADD({{ var|ident }}, INTERVAL {{ days }} DAY){% endif %}
+{%- endmacro %}
+
+{#- The day of a chosen shard's suffix. -#}
+{% macro suffix_day(s) -%}
+PARSE_DATE('%Y%m%d', RIGHT({{ s|ident }}, 8))
+{%- endmacro %}
+
+{#- Lists the export's shards inside the window (one query on the dataset's metadata) and the
+    first and last day they cover. A source that is not sharded covers the window. -#}
+{% macro discover_shards(t) -%}
+{% if t.source.sharded %}
+-- The export's shards, listed before the scan: each day is read from one shard only.
+SET bqflat_shards = ARRAY(
+{{ chosen_shards(t)|indent(2, true) }}
+);
+SET bqflat_oldest_shard = (SELECT MIN({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s);
+SET bqflat_newest_shard = (SELECT MAX({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s);
+{%- else %}
+SET bqflat_oldest_shard = bqflat_window_start;
+SET bqflat_newest_shard = bqflat_window_end;
 {%- endif %}
 {%- endmacro %}
 
-{#- The lower bound of target partitions a merge can touch: one day before the earliest event
-    read, since the export's shard dates and the partition dates may be in different zones. -#}
+{#- Sets what one step reads: the shards of the days from `bqflat_day_from` − margin to
+    `bqflat_day_to` + margin, inside the window. -#}
+{% macro choose_shards(t) -%}
+SET bqflat_read_from = GREATEST(bqflat_window_start, {{ shift("bqflat_day_from", "-", t.day_margin) }});
+SET bqflat_read_to = LEAST(bqflat_window_end, {{ shift("bqflat_day_to", "+", t.day_margin) }});
+{% if t.source.sharded %}
+SET bqflat_suffixes = ARRAY(
+  SELECT s FROM UNNEST(bqflat_shards) AS s WHERE {{ suffix_day("s") }} BETWEEN bqflat_read_from AND bqflat_read_to
+);
+SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
+SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
+{%- else %}
+-- A partitioned source is read between bqflat_read_from and bqflat_read_to.
+{%- endif %}
+{%- endmacro %}
+
+{#- The export rows a step reads: its chosen shards only. The bounds per kind keep the scan
+    pruned to the step's days whatever BigQuery does with the array. -#}
+{% macro read_shards(t, lead) -%}
+{% if t.source.sharded -%}
+{{ lead|keyword }} _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
+    {{ source_days(t.source, "AND") }}
+{%- elif t.source.date_column -%}
+{{ lead|keyword }} e.{{ t.source.date_column|ident }} BETWEEN bqflat_read_from AND bqflat_read_to
+{%- else -%}
+{{ lead|keyword }} PARSE_DATE('%Y%m%d', e.event_date) BETWEEN bqflat_read_from AND bqflat_read_to
+{%- endif %}
+{%- endmacro %}
+
+{#- Reads the whole window: the shards of every day in it. Custom templates call it before
+    `flat_rows(t, false)`. -#}
+{% macro set_shards(t) -%}
+{{ discover_shards(t) }}
+SET bqflat_day_from = bqflat_window_start;
+SET bqflat_day_to = bqflat_window_end;
+{{ choose_shards(t) }}
+{%- endmacro %}
+
+{#- Keeps the rows of `alias` whose partition day is between `bqflat_day_from` and
+    `bqflat_day_to`. On the table itself the condition prunes to those partitions. -#}
+{% macro partition_days(t, alias) -%}
+{% if t.partition.type == "DATE" -%}
+{{ alias|ident }}.{{ t.partition.column|ident }} BETWEEN bqflat_day_from AND bqflat_day_to
+{%- else -%}
+{{ alias|ident }}.{{ t.partition.column|ident }} >= TIMESTAMP(bqflat_day_from) AND {{ alias|ident }}.{{ t.partition.column|ident }} < TIMESTAMP(DATE_ADD(bqflat_day_to, INTERVAL 1 DAY))
+{%- endif %}
+{%- endmacro %}
+
+{#- The partitions a previous run wrote: the newest day the table holds, from the dataset's
+    metadata (never an event's timestamp). Days after the newest shard (an event with a clock in
+    the future, in a table partitioned by event time) do not count. -#}
+{% macro read_newest_day(t) -%}
+SET bqflat_newest_day = (
+  SELECT MAX(PARSE_DATE('%Y%m%d', partition_id))
+  FROM {{ (t.project ~ "." ~ t.dataset ~ ".INFORMATION_SCHEMA.PARTITIONS")|ident }}
+  WHERE table_name = {{ t.name|literal }}
+    AND partition_id NOT IN ('__NULL__', '__UNPARTITIONED__')
+    AND total_rows > 0
+    AND partition_id <= FORMAT_DATE('%Y%m%d', {{ shift("bqflat_newest_shard", "+", t.day_margin) }})
+);
+{%- endmacro %}
+
 {% macro partition_lower_bound(t) -%}
 {% if t.partition.type == "DATE" -%}
 DATE_SUB(DATE(bqflat_ts_from), INTERVAL 1 DAY)

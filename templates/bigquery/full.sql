@@ -7,22 +7,22 @@
 {{ state.read_stored_watermark(t) }}
 
 {% if t.daily_batches %}
--- Daily batches: create the table empty, then merge one day at a time.
-CREATE OR REPLACE TABLE {{ t.full_name|ident }} (
+{% set build = t.full_name ~ "__bqflat_build" %}
+{{ win.discover_shards(t) }}
+SET bqflat_first_day = {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }};
+SET bqflat_last_day = {{ win.shift("bqflat_newest_shard", "+", t.day_margin) }};
+
+-- Daily batches build a copy day by day; readers see the old table until the copy replaces it.
+CREATE OR REPLACE TABLE {{ build|ident }} (
 {{ ddl.column_list(t) }}
 )
 {{ ddl.table_options(t) }};
 
-SET bqflat_day_to = bqflat_day_from;
-WHILE bqflat_day_from <= bqflat_window_end DO
-{{ win.set_shards(t)|indent(2, true) }}
-  SET bqflat_partition_from = {% if t.partition.type == "DATE" %}DATE_SUB(bqflat_day_from, INTERVAL 1 DAY){% else %}TIMESTAMP(DATE_SUB(bqflat_day_from, INTERVAL 1 DAY)){% endif %};
-{{ rows.merge(t)|indent(2, true) }}
-  SET bqflat_rows = bqflat_rows + @@row_count;
-  SET bqflat_day_from = DATE_ADD(bqflat_day_from, INTERVAL 1 DAY);
-  SET bqflat_day_to = bqflat_day_from;
-END WHILE;
-SET bqflat_partition_from = {{ win.epoch(t) }};
+{{ state.steps(t, build, record=false) }}
+
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ build|ident }});
+CREATE OR REPLACE TABLE {{ t.full_name|ident }} COPY {{ build|ident }};
+DROP TABLE {{ build|ident }};
 {% else %}
 {{ win.set_shards(t) }}
 
@@ -31,11 +31,9 @@ CREATE OR REPLACE TABLE {{ t.full_name|ident }}
 AS
 {{ rows.flat_rows(t, false) }};
 
-SET bqflat_rows = (
-  SELECT COUNT(*) FROM {{ t.full_name|ident }} WHERE {{ t.partition.column|ident }} >= bqflat_partition_from
-);
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }});
+SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM {{ t.full_name|ident }});
 {% endif %}
-{{ state.set_watermark_after(t) }}
 
 -- The watermark and the run row are recorded together.
 BEGIN TRANSACTION;
