@@ -45,18 +45,18 @@ TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias|ident }}.{{ k|ident }}
 {#- The table's rows for dbt and Dataform, with the row key column when the table merges on it.
     `newer` (the target's own syntax) keeps, in incremental runs, only the rows the dedupe
     strategy prefers to what the table holds: their merges replace every matched row. -#}
-{% macro keyed_rows(t, incremental, source, bounds=none, newer=none) -%}
+{% macro keyed_rows(t, incremental, source, bounds=none, newer=none, days=false) -%}
 {% if t.merge_key.row_key or newer %}
 SELECT keyed.*{% if t.merge_key.row_key %}, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key|ident }}{% endif %}
 
 FROM (
-{{ flat_rows(t, incremental, source=source, bounds=bounds)|indent(2, true) }}
+{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days)|indent(2, true) }}
 ) AS keyed
 {% if newer %}
 {{ newer|trim("\n") }}
 {% endif %}
 {%- else %}
-{{ flat_rows(t, incremental, source=source, bounds=bounds) }}
+{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days) }}
 {%- endif %}
 {%- endmacro %}
 
@@ -78,7 +78,9 @@ SELECT {% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endi
 {%- else %}
 MERGE {{ into|ident }} AS t
 USING bqflat_staged AS s
-ON {% for k in t.dedupe.key %}{% if not loop.first %}
+ON {% if t.partition.require_filter %}{{ win.all_partitions(t, "t") }}
+
+  AND {% endif %}{% for k in t.dedupe.key %}{% if not loop.first %}
 
   AND {% endif %}t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}{% endfor %}
 

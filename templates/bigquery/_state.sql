@@ -89,12 +89,8 @@ SET bqflat_watermark_after = (
 {{ win.discover_shards(t) }}
 {{ win.read_newest_day(t) }}
 -- GA4 rewrites a day's export for up to 72 hours: the lookback's days are replaced whole.
-SET bqflat_first_day = IF(
-  bqflat_newest_day IS NULL,
-  {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }},
-  GREATEST({{ win.shift("bqflat_newest_day", "-", t.lookback_days) }}, {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }})
-);
-SET bqflat_last_day = {{ win.shift("bqflat_newest_shard", "+", t.day_margin) }};
+SET bqflat_first_day = {{ win.first_day_expr(t) }};
+SET bqflat_last_day = {{ win.last_day_expr(t) }};
 {%- endmacro %}
 
 {#- One step in its own transaction: the staged rows replace the step's days of `into`, and the

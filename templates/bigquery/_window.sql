@@ -32,9 +32,9 @@
 {% endif %}
 {% if source.sharded -%}
 {% set kinds = source.shards if grouped else source.shards[:1] %}
-{{ lead|keyword }} ({% for s in kinds %}{% if not loop.first %}
+{{ lead|keyword }} {% if kinds|length > 1 %}({% endif %}{% for s in kinds %}{% if not loop.first %}
 
-      OR {% endif %}_TABLE_SUFFIX BETWEEN {% if s.suffix_prefix %}CONCAT({{ s.suffix_prefix|literal }}, {{ shard_from }}) AND CONCAT({{ s.suffix_prefix|literal }}, {{ shard_to }}){% else %}{{ shard_from }} AND {{ shard_to }}{% endif %}{% endfor %})
+      OR {% endif %}_TABLE_SUFFIX BETWEEN {% if s.suffix_prefix %}CONCAT({{ s.suffix_prefix|literal }}, {{ shard_from }}) AND CONCAT({{ s.suffix_prefix|literal }}, {{ shard_to }}){% else %}{{ shard_from }} AND {{ shard_to }}{% endif %}{% endfor %}{% if kinds|length > 1 %}){% endif %}
 {%- elif source.date_column -%}
 {{ lead|keyword }} e.{{ source.date_column|ident }} BETWEEN {{ day_from }} AND {{ day_to }}
 {%- else -%}
@@ -72,31 +72,82 @@ ORDER BY day
 PARSE_DATE('%Y%m%d', RIGHT({{ s|ident }}, 8))
 {%- endmacro %}
 
+{#- The values the day variables take, as expressions over the variables before them: the
+    BigQuery script SETs them, Dataform DECLAREs them. -#}
+{% macro shards_expr(t) -%}
+ARRAY(
+{{ chosen_shards(t)|indent(2, true) }}
+)
+{%- endmacro %}
+
+{% macro oldest_shard_expr(t) -%}
+{% if t.source.sharded %}(SELECT MIN({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s){% else %}bqflat_window_start{% endif %}
+{%- endmacro %}
+
+{% macro newest_shard_expr(t) -%}
+{% if t.source.sharded %}(SELECT MAX({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s){% else %}bqflat_window_end{% endif %}
+{%- endmacro %}
+
+{#- The newest day the table holds, from the dataset's metadata (never an event's timestamp).
+    Days after the newest shard (an event with a clock in the future, in a table partitioned by
+    event time) do not count. -#}
+{% macro newest_day_expr(t) -%}
+(
+  SELECT MAX(PARSE_DATE('%Y%m%d', partition_id))
+  FROM {{ (t.project ~ "." ~ t.dataset ~ ".INFORMATION_SCHEMA.PARTITIONS")|ident }}
+  WHERE table_name = {{ t.name|literal }}
+    AND partition_id NOT IN ('__NULL__', '__UNPARTITIONED__')
+    AND total_rows > 0
+    AND partition_id <= FORMAT_DATE('%Y%m%d', {{ shift("bqflat_newest_shard", "+", t.day_margin) }})
+)
+{%- endmacro %}
+
+{#- The first partition day a run replaces: `lookback_days` before the newest day the table holds,
+    or, when it holds none, the first shard's. GA4 rewrites a day's export for up to 72 hours. -#}
+{% macro first_day_expr(t) -%}
+IF(
+  bqflat_newest_day IS NULL,
+  {{ shift("bqflat_oldest_shard", "-", t.day_margin) }},
+  GREATEST({{ shift("bqflat_newest_day", "-", t.lookback_days) }}, {{ shift("bqflat_oldest_shard", "-", t.day_margin) }})
+)
+{%- endmacro %}
+
+{% macro last_day_expr(t) -%}
+{{ shift("bqflat_newest_shard", "+", t.day_margin) }}
+{%- endmacro %}
+
+{% macro read_from_expr(t) -%}
+GREATEST(bqflat_window_start, {{ shift("bqflat_day_from", "-", t.day_margin) }})
+{%- endmacro %}
+
+{% macro read_to_expr(t) -%}
+LEAST(bqflat_window_end, {{ shift("bqflat_day_to", "+", t.day_margin) }})
+{%- endmacro %}
+
+{% macro suffixes_expr(t) -%}
+ARRAY(
+  SELECT s FROM UNNEST(bqflat_shards) AS s WHERE {{ suffix_day("s") }} BETWEEN bqflat_read_from AND bqflat_read_to
+)
+{%- endmacro %}
+
 {#- Lists the export's shards inside the window (one query on the dataset's metadata) and the
     first and last day they cover. A source that is not sharded covers the window. -#}
 {% macro discover_shards(t) -%}
 {% if t.source.sharded %}
 -- The export's shards, listed before the scan: each day is read from one shard only.
-SET bqflat_shards = ARRAY(
-{{ chosen_shards(t)|indent(2, true) }}
-);
-SET bqflat_oldest_shard = (SELECT MIN({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s);
-SET bqflat_newest_shard = (SELECT MAX({{ suffix_day("s") }}) FROM UNNEST(bqflat_shards) AS s);
-{%- else %}
-SET bqflat_oldest_shard = bqflat_window_start;
-SET bqflat_newest_shard = bqflat_window_end;
-{%- endif %}
+SET bqflat_shards = {{ shards_expr(t) }};
+{% endif %}
+SET bqflat_oldest_shard = {{ oldest_shard_expr(t) }};
+SET bqflat_newest_shard = {{ newest_shard_expr(t) }};
 {%- endmacro %}
 
 {#- Sets what one step reads: the shards of the days from `bqflat_day_from` − margin to
     `bqflat_day_to` + margin, inside the window. -#}
 {% macro choose_shards(t) -%}
-SET bqflat_read_from = GREATEST(bqflat_window_start, {{ shift("bqflat_day_from", "-", t.day_margin) }});
-SET bqflat_read_to = LEAST(bqflat_window_end, {{ shift("bqflat_day_to", "+", t.day_margin) }});
+SET bqflat_read_from = {{ read_from_expr(t) }};
+SET bqflat_read_to = {{ read_to_expr(t) }};
 {% if t.source.sharded %}
-SET bqflat_suffixes = ARRAY(
-  SELECT s FROM UNNEST(bqflat_shards) AS s WHERE {{ suffix_day("s") }} BETWEEN bqflat_read_from AND bqflat_read_to
-);
+SET bqflat_suffixes = {{ suffixes_expr(t) }};
 SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
 SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
 {%- else %}
@@ -136,18 +187,14 @@ SET bqflat_day_to = bqflat_window_end;
 {%- endif %}
 {%- endmacro %}
 
-{#- The partitions a previous run wrote: the newest day the table holds, from the dataset's
-    metadata (never an event's timestamp). Days after the newest shard (an event with a clock in
-    the future, in a table partitioned by event time) do not count. -#}
 {% macro read_newest_day(t) -%}
-SET bqflat_newest_day = (
-  SELECT MAX(PARSE_DATE('%Y%m%d', partition_id))
-  FROM {{ (t.project ~ "." ~ t.dataset ~ ".INFORMATION_SCHEMA.PARTITIONS")|ident }}
-  WHERE table_name = {{ t.name|literal }}
-    AND partition_id NOT IN ('__NULL__', '__UNPARTITIONED__')
-    AND total_rows > 0
-    AND partition_id <= FORMAT_DATE('%Y%m%d', {{ shift("bqflat_newest_shard", "+", t.day_margin) }})
-);
+SET bqflat_newest_day = {{ newest_day_expr(t) }};
+{%- endmacro %}
+
+{#- A condition over every partition of the table `alias`: tables that require a partition filter
+    accept it, and it costs nothing. -#}
+{% macro all_partitions(t, alias) -%}
+{% if t.partition.require_filter %}{{ alias|ident }}.{{ t.partition.column|ident }} >= {{ epoch(t) }}{% else %}TRUE{% endif %}
 {%- endmacro %}
 
 {% macro partition_lower_bound(t) -%}

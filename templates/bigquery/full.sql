@@ -10,7 +10,7 @@
 {% set build = t.full_name ~ "__bqflat_build" %}
 {{ win.discover_shards(t) }}
 SET bqflat_first_day = {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }};
-SET bqflat_last_day = {{ win.shift("bqflat_newest_shard", "+", t.day_margin) }};
+SET bqflat_last_day = {{ win.last_day_expr(t) }};
 
 -- Daily batches build a copy day by day; readers see the old table until the copy replaces it.
 CREATE OR REPLACE TABLE {{ build|ident }} (
@@ -20,8 +20,12 @@ CREATE OR REPLACE TABLE {{ build|ident }} (
 
 {{ state.steps(t, build, record=false) }}
 
-SET bqflat_rows = (SELECT COUNT(*) FROM {{ build|ident }});
-CREATE OR REPLACE TABLE {{ t.full_name|ident }} COPY {{ build|ident }};
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ build|ident }} AS b WHERE {{ win.all_partitions(t, "b") }});
+-- The finished copy replaces the table in one statement (it reads the copy once).
+CREATE OR REPLACE TABLE {{ t.full_name|ident }}
+{{ ddl.table_options(t) }}
+AS
+SELECT * FROM {{ build|ident }};
 DROP TABLE {{ build|ident }};
 {% else %}
 {{ win.set_shards(t) }}
@@ -31,8 +35,8 @@ CREATE OR REPLACE TABLE {{ t.full_name|ident }}
 AS
 {{ rows.flat_rows(t, false) }};
 
-SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }});
-SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM {{ t.full_name|ident }});
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }} AS stored WHERE {{ win.all_partitions(t, "stored") }});
+SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM {{ t.full_name|ident }} AS stored WHERE {{ win.all_partitions(t, "stored") }});
 {% endif %}
 
 -- The watermark and the run row are recorded together.

@@ -2,12 +2,14 @@
 requirements.txt), offline, and writes the BigQuery scripts dbt would run for each model into the
 layout the ZetaSQL harness reads:
 
-  <gen>/bigquery/<model>.sql               first run: CREATE OR REPLACE TABLE … AS (compiled model)
-  <gen>/bigquery/incremental/<model>.sql   later runs: DECLARE _dbt_max_partition (as dbt-bigquery
-                                           does), the model into a temporary table, and dbt's MERGE
-                                           (dbt-core's `default__get_merge_sql` for a list
-                                           `unique_key`: matched rows updated with every column,
-                                           new rows inserted); then the compiled data tests
+  <gen>/bigquery/<model>.sql               first run: the model's SQL header, then
+                                           CREATE OR REPLACE TABLE … AS (compiled model)
+  <gen>/bigquery/incremental/<model>.sql   later runs, as dbt-bigquery's `insert_overwrite` with
+                                           static `partitions` and `on_schema_change: ignore` runs
+                                           them: the SQL header and one MERGE (dbt-core's
+                                           `get_insert_overwrite_merge_sql`: `on FALSE`, rows of the
+                                           listed partitions deleted, the model's rows inserted);
+                                           then the model's post-hooks; then the compiled data tests
 
   python dbt_sql.py <build> <gen>
 
@@ -32,6 +34,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 IS_INCREMENTAL = "{% macro is_incremental() %}{{ return(var('bqflat_incremental', false)) }}{% endmacro %}\n"
+# dbt keeps the rendered SQL header in the run's config only; this override of dbt's own macro
+# also writes it into the compiled model between markers, where the harness takes it from.
+HEADER_BEGIN, HEADER_END = "-- bqflat-check: sql_header begin\n", "\n-- bqflat-check: sql_header end\n"
+SET_SQL_HEADER = ("{% macro set_sql_header(config) -%}{%- set header = caller() -%}{{ config.set('sql_header', header) }}"
+                  + HEADER_BEGIN.replace("\n", "\n") + "{{ header }}" + HEADER_END.replace("\n", "\n") + "{%- endmacro %}\n")
+
+
+def split_header(sql: str) -> tuple[str, str]:
+    """The SQL header and the model's query, from a model compiled with SET_SQL_HEADER."""
+    if HEADER_BEGIN not in sql:
+        return "", sql
+    before, rest = sql.split(HEADER_BEGIN, 1)
+    header, after = rest.split(HEADER_END, 1)
+    return header.strip() + "\n", before + after
 
 
 def main() -> int:
@@ -45,6 +61,7 @@ def main() -> int:
         shutil.copytree(project, work)
         (work / "profiles.yml").unlink(missing_ok=True)
         (work / "macros" / "bqflat_check_is_incremental.sql").write_text(IS_INCREMENTAL)
+        (work / "macros" / "bqflat_check_sql_header.sql").write_text(SET_SQL_HEADER)
         profiles = Path(tmp) / "profiles"
         profiles.mkdir()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -101,21 +118,26 @@ def main() -> int:
                  if k and k not in {col["name"] for col in table["columns"]}]
         columns = table["columns"] + extra
         artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=columns)})
+        header, first = split_header(variants["first"][file])
         (out / file).write_text(
-            f"CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['first'][file]}\n);\n")
+            f"{header}CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{first}\n);\n")
         if c["materialized"] != "incremental":
             continue
-        on = ") and (".join(f"DBT_INTERNAL_SOURCE.{k} = DBT_INTERNAL_DEST.{k}" for k in keys)
+        if c.get("incremental_strategy") != "insert_overwrite" or c.get("on_schema_change") != "ignore" or not c.get("partitions"):
+            print(f"dbt: model {node['name']}: the harness renders insert_overwrite with static partitions and"
+                  " on_schema_change: ignore only", file=sys.stderr)
+            return 1
+        header, later = split_header(variants["later"][file])
         names = [f"`{col['name']}`" for col in columns]
-        update = ",\n    ".join(f"{n} = DBT_INTERNAL_SOURCE.{n}" for n in names)
-        tmp_table = f"`{relation}__dbt_tmp`"
+        # dbt-bigquery's PartitionConfig.render_wrapped(alias='DBT_INTERNAL_DEST').
+        dest = f"DBT_INTERNAL_DEST.{field}"
+        dest_partition = f"date({dest})" if part["data_type"] == "date" else f"timestamp(timestamp_trunc({dest}, day))"
+        hooks = "".join(h["sql"].replace("{{ this }}", target).rstrip().rstrip(";") + ";\n" for h in c.get("post-hook", []))
         (out / "incremental" / file).write_text(
-            f"DECLARE _dbt_max_partition {part['data_type'].upper()} DEFAULT (\n"
-            f"  SELECT MAX({field}) FROM {target} WHERE {field} IS NOT NULL\n);\n"
-            f"CREATE OR REPLACE TABLE {tmp_table}\nPARTITION BY {partition}{cluster}\nAS (\n{variants['later'][file]}\n);\n"
-            f"merge into {target} as DBT_INTERNAL_DEST\n    using (\n    select * from {tmp_table}\n    ) as DBT_INTERNAL_SOURCE\n"
-            f"    on ({on})\nwhen matched then update set\n    {update}\n"
-            f"when not matched then insert\n    ({', '.join(names)})\nvalues\n    ({', '.join(names)});\n")
+            f"{header}merge into {target} as DBT_INTERNAL_DEST\n    using (\n{later}\n    ) as DBT_INTERNAL_SOURCE\n"
+            f"    on FALSE\n\nwhen not matched by source\n     and {dest_partition} in (\n"
+            f"              {', '.join(c['partitions'])}\n          )\n    then delete\n\n"
+            f"when not matched then insert\n    ({', '.join(names)})\nvalues\n    ({', '.join(names)});\n{hooks}")
     # The data tests (unique, not_null) query the built tables.
     tests = sorted(k for k in variants["first"] if k.startswith("schema.yml/"))
     for i, test in enumerate(tests):

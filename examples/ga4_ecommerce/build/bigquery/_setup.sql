@@ -7,11 +7,11 @@ CREATE SCHEMA IF NOT EXISTS `acme-analytics-prod.ga4_flat`;
 
 CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat._metadata` (
   table_name STRING NOT NULL OPTIONS (description = 'Flattened table, as project.dataset.table'),
-  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts written to the table'),
+  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts the run wrote'),
   updated_at TIMESTAMP,
   run_id STRING
 )
-OPTIONS (description = 'bqflat: one watermark per flattened table');
+OPTIONS (description = 'bqflat: one row per run (per day of a batched run) of each flattened table; the latest counts');
 
 CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat._runs` (
   run_id STRING NOT NULL,

@@ -3,21 +3,30 @@
 -- Table `acme-analytics-prod.ga4_flat.event_sign_up_flat`: full build of GA4 event 'sign_up'.
 -- Run: bq query --use_legacy_sql=false < build/bigquery/event_sign_up_flat.sql
 
--- Bounds are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery reads
--- only the shards inside them.
+-- Days and shards are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery
+-- reads only the chosen shards.
 DECLARE bqflat_run_id STRING DEFAULT GENERATE_UUID();
 DECLARE bqflat_started_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP();
 DECLARE bqflat_window_start DATE DEFAULT DATE '2024-01-01';
 -- No window end: tomorrow (UTC), so today's shard is read whatever the property's time zone.
 DECLARE bqflat_window_end DATE DEFAULT DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY);
+-- The export's shards in the window (one per day), and the first and last day they cover.
+DECLARE bqflat_shards ARRAY<STRING>;
+DECLARE bqflat_oldest_shard DATE;
+DECLARE bqflat_newest_shard DATE;
+-- The newest partition day the table held before the run.
+DECLARE bqflat_newest_day DATE;
+-- The partition days the run replaces, and those of the current step.
+DECLARE bqflat_first_day DATE;
+DECLARE bqflat_last_day DATE;
 DECLARE bqflat_day_from DATE DEFAULT bqflat_window_start;
 DECLARE bqflat_day_to DATE DEFAULT bqflat_window_end;
+-- The shard days and shards the current step reads.
+DECLARE bqflat_read_from DATE;
+DECLARE bqflat_read_to DATE;
+DECLARE bqflat_suffixes ARRAY<STRING>;
 DECLARE bqflat_shard_from STRING;
 DECLARE bqflat_shard_to STRING;
-DECLARE bqflat_intraday_from STRING;
-DECLARE bqflat_intraday_to STRING;
-DECLARE bqflat_ts_from TIMESTAMP;
-DECLARE bqflat_partition_from DATE DEFAULT DATE '1970-01-01';
 DECLARE bqflat_watermark_before TIMESTAMP;
 DECLARE bqflat_watermark_after TIMESTAMP;
 DECLARE bqflat_rows INT64 DEFAULT 0;
@@ -26,11 +35,11 @@ CREATE SCHEMA IF NOT EXISTS `acme-analytics-prod.ga4_flat`;
 
 CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat._metadata` (
   table_name STRING NOT NULL OPTIONS (description = 'Flattened table, as project.dataset.table'),
-  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts written to the table'),
+  watermark TIMESTAMP OPTIONS (description = 'Greatest event_ts the run wrote'),
   updated_at TIMESTAMP,
   run_id STRING
 )
-OPTIONS (description = 'bqflat: one watermark per flattened table');
+OPTIONS (description = 'bqflat: one row per run (per day of a batched run) of each flattened table; the latest counts');
 
 CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat._runs` (
   run_id STRING NOT NULL,
@@ -49,13 +58,40 @@ PARTITION BY DATE(started_at)
 OPTIONS (description = 'bqflat: one row per run of a flattening script');
 
 SET bqflat_watermark_before = (
-  SELECT MAX(watermark) FROM `acme-analytics-prod.ga4_flat._metadata` WHERE table_name = 'acme-analytics-prod.ga4_flat.event_sign_up_flat'
+  SELECT watermark FROM `acme-analytics-prod.ga4_flat._metadata`
+  WHERE table_name = 'acme-analytics-prod.ga4_flat.event_sign_up_flat'
+  ORDER BY updated_at DESC
+  LIMIT 1
 );
 
-SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_day_from);
-SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_day_to);
-SET bqflat_intraday_from = CONCAT('intraday_', bqflat_shard_from);
-SET bqflat_intraday_to = CONCAT('intraday_', bqflat_shard_to);
+-- The export's shards, listed before the scan: each day is read from one shard only.
+SET bqflat_shards = ARRAY(
+  SELECT suffix
+  FROM (
+    SELECT
+      SUBSTR(table_name, 8) AS suffix,
+      SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) AS day,
+      CASE
+        WHEN table_name = CONCAT('events_', RIGHT(table_name, 8)) THEN 1
+        WHEN table_name = CONCAT('events_intraday_', RIGHT(table_name, 8)) THEN 2
+      END AS preference
+    FROM `acme-analytics-prod.analytics_287163560.INFORMATION_SCHEMA.TABLES`
+  )
+  WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
+  ORDER BY day
+);
+SET bqflat_oldest_shard = (SELECT MIN(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
+SET bqflat_newest_shard = (SELECT MAX(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
+SET bqflat_day_from = bqflat_window_start;
+SET bqflat_day_to = bqflat_window_end;
+SET bqflat_read_from = GREATEST(bqflat_window_start, bqflat_day_from);
+SET bqflat_read_to = LEAST(bqflat_window_end, bqflat_day_to);
+SET bqflat_suffixes = ARRAY(
+  SELECT s FROM UNNEST(bqflat_shards) AS s WHERE PARSE_DATE('%Y%m%d', RIGHT(s, 8)) BETWEEN bqflat_read_from AND bqflat_read_to
+);
+SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
+SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
 
 CREATE OR REPLACE TABLE `acme-analytics-prod.ga4_flat.event_sign_up_flat`
 PARTITION BY event_date
@@ -86,8 +122,9 @@ FROM (
     (SELECT p.value.string_value FROM UNNEST(e.user_properties) AS p WITH OFFSET AS o WHERE p.key = 'signup_cohort' ORDER BY o LIMIT 1) AS signup_cohort
   FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
   WHERE e.event_name = 'sign_up'
+    AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
     AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      OR _TABLE_SUFFIX BETWEEN bqflat_intraday_from AND bqflat_intraday_to)
+      OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
 ) AS flat
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
@@ -95,22 +132,13 @@ QUALIFY ROW_NUMBER() OVER (
   ORDER BY flat.event_ts DESC
 ) = 1;
 
-SET bqflat_rows = (
-  SELECT COUNT(*) FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat` WHERE event_date >= bqflat_partition_from
-);
-SET bqflat_watermark_after = (
-  SELECT IFNULL(MAX(event_ts), bqflat_watermark_before) FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat`
-  WHERE event_date >= bqflat_partition_from
-);
+SET bqflat_rows = (SELECT COUNT(*) FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat` AS stored WHERE TRUE);
+SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat` AS stored WHERE TRUE);
 
 -- The watermark and the run row are recorded together.
 BEGIN TRANSACTION;
-MERGE `acme-analytics-prod.ga4_flat._metadata` AS m
-USING (SELECT 'acme-analytics-prod.ga4_flat.event_sign_up_flat' AS table_name) AS s
-ON m.table_name = s.table_name
-WHEN MATCHED THEN UPDATE SET watermark = bqflat_watermark_after, updated_at = CURRENT_TIMESTAMP(), run_id = bqflat_run_id
-WHEN NOT MATCHED THEN INSERT (table_name, watermark, updated_at, run_id)
-  VALUES (s.table_name, bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
+INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
+VALUES ('acme-analytics-prod.ga4_flat.event_sign_up_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
 INSERT INTO `acme-analytics-prod.ga4_flat._runs` (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
 VALUES (bqflat_run_id, 'acme-analytics-prod.ga4_flat.event_sign_up_flat', 'sign_up', 'full', bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, 1, '0.1.0');
 COMMIT TRANSACTION;
