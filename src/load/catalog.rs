@@ -132,8 +132,9 @@ fn looks_like_json(text: &str) -> bool {
 }
 
 impl Key {
-    /// The column type for the values seen, and whether they were of several kinds (a key set
-    /// as both int and double becomes `number`; text and numbers together, `any`).
+    /// The column type for the values seen, and whether it is loose (text and numbers together
+    /// become `any`). A key set as both int and double becomes `float64`, which reads both
+    /// without loss: nothing to warn about.
     pub fn param_type(&self) -> (ParamType, bool) {
         let text = self.string_values > 0;
         let int = self.int_values > 0;
@@ -142,7 +143,7 @@ impl Key {
             (true, false, false) => (ParamType::String, false),
             (false, true, false) => (ParamType::Int64, false),
             (false, false, true) => (ParamType::Float64, false),
-            (false, true, true) => (ParamType::Number, true),
+            (false, true, true) => (ParamType::Float64, false),
             (true, _, _) => (ParamType::Any, true),
             // Never set: nothing to go by, so the value is kept whatever it turns out to be.
             (false, false, false) => (ParamType::Any, false),
@@ -166,7 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn mixed_values_widen_with_a_flag() {
+    fn text_and_numbers_widen_with_a_flag_ints_and_doubles_do_not() {
         let key = |s, i, d| Key {
             key: "k".into(),
             occurrences: 1,
@@ -175,7 +176,7 @@ mod tests {
             float_values: 0,
             double_values: d,
         };
-        assert_eq!(key(0, 1, 1).param_type(), (ParamType::Number, true));
+        assert_eq!(key(0, 1, 1).param_type(), (ParamType::Float64, false));
         assert_eq!(key(1, 1, 0).param_type(), (ParamType::Any, true));
         assert_eq!(key(0, 0, 2).param_type(), (ParamType::Float64, false));
         assert_eq!(key(2, 0, 0).param_type(), (ParamType::String, false));

@@ -32,12 +32,20 @@ impl EventCtx<'_> {
         spec_file: Option<String>,
     ) -> Option<Table> {
         let before = self.diagnostics.0.len();
-        let settings = self
-            .flags
-            .settings
-            .clone()
-            .over(spec.settings())
-            .over(self.file.map(|f| f.value.settings()).unwrap_or_default());
+        let layers = [
+            self.flags.settings.clone(),
+            spec.settings(),
+            self.file.map(|f| f.value.settings()).unwrap_or_default(),
+        ];
+        // `shards` and the older `intraday` say one thing: the most specific layer that sets
+        // either decides.
+        let (shards, intraday) = layers
+            .iter()
+            .find(|l| l.shards.is_some() || l.intraday.is_some())
+            .map(|l| (l.shards.clone(), l.intraday))
+            .unwrap_or_default();
+        let [flags, spec_settings, file] = layers;
+        let settings = flags.over(spec_settings).over(file);
         let event = spec.event.clone();
         if let Err(problem) = names::check_event(&event) {
             // Every other name derives from the event's: one error is enough.
@@ -71,7 +79,7 @@ impl EventCtx<'_> {
             );
         }
         let mut source = top.source.clone();
-        source.shards = self.shards(&settings.shards, settings.intraday, source.sharded);
+        source.shards = self.shards(&shards, intraday, source.sharded);
         if mode == Mode::Incremental {
             self.short_lookback(&lookback);
         }

@@ -181,4 +181,26 @@ mod tests {
             "window ends (2025-01-01) before it starts (2025-02-01)"
         );
     }
+
+    #[test]
+    fn shards_come_from_the_most_specific_layer_that_says_which() {
+        use crate::load::Overrides;
+        use crate::model::ShardKind::{Daily, Intraday};
+        use crate::resolve::resolve;
+        use crate::resolve::test_support::project;
+        let p = project(
+            &format!("{FILE}intraday: include\n"),
+            &["event: a\nshards: [intraday]\n", "event: b\n"],
+        );
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        assert_eq!(build.tables[0].source.shards, [Intraday]);
+        assert_eq!(build.tables[1].source.shards, [Daily, Intraday]);
+        let d = error(FILE, "event: a\nintraday: include\nshards: [daily]\n");
+        assert_eq!(
+            d.message,
+            "`intraday` and `shards` both say which shards are read"
+        );
+        let d = error(FILE, "event: a\nshards: [daily, daily]\n");
+        assert_eq!(d.message, "`daily` is listed twice");
+    }
 }

@@ -26,7 +26,7 @@ pub fn reference_page() -> String {
         let def = resolve(reference, defs);
         out.push_str(&format!("\n## `{kind}`\n\n{}\n\n", text(def)));
         out.push_str("| variable | type | meaning |\n|---|---|---|\n");
-        rows(def, "", defs, &mut out, 0);
+        rows(def, "", defs, &mut out, &mut Vec::new());
     }
     out
 }
@@ -115,10 +115,11 @@ fn constants(def: &Value) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-fn rows(def: &Value, prefix: &str, defs: &Value, out: &mut String, depth: usize) {
-    if depth > 8 {
-        return;
-    }
+/// The definitions being listed, each with the path it is listed under: a recursive type (a
+/// STRUCT field holding fields) is listed once, its nested uses point back to it.
+type Open<'v> = Vec<(&'v Value, String)>;
+
+fn rows<'v>(def: &'v Value, prefix: &str, defs: &'v Value, out: &mut String, open: &mut Open<'v>) {
     if constants(def).is_some() {
         return;
     }
@@ -134,36 +135,58 @@ fn rows(def: &Value, prefix: &str, defs: &Value, out: &mut String, depth: usize)
             let fields = variant["properties"].as_object();
             for (name, field) in fields.into_iter().flatten() {
                 if name != "kind" {
-                    row(name, field, prefix, defs, out, depth);
+                    row(name, field, prefix, defs, out, open);
                 }
             }
         }
         return;
     }
     for (name, field) in def["properties"].as_object().into_iter().flatten() {
-        row(name, field, prefix, defs, out, depth);
+        row(name, field, prefix, defs, out, open);
     }
 }
 
-fn row(name: &str, field: &Value, prefix: &str, defs: &Value, out: &mut String, depth: usize) {
+fn row<'v>(
+    name: &str,
+    field: &'v Value,
+    prefix: &str,
+    defs: &'v Value,
+    out: &mut String,
+    open: &mut Open<'v>,
+) {
     let path = format!("{prefix}{name}");
     let def = resolve(field, defs);
-    let description = match text(field) {
+    let mut description = match text(field) {
         own if own.is_empty() => text(def),
         own => own,
     };
+    let element = resolve(&def["items"], defs);
+    let (nested, nested_path) = if def["properties"].is_object() || def["oneOf"].is_array() {
+        (Some(def), path.clone())
+    } else if element["properties"].is_object() || element["oneOf"].is_array() {
+        (Some(element), format!("{path}[]"))
+    } else {
+        (None, String::new())
+    };
+    let listed = nested.and_then(|n| {
+        open.iter()
+            .find(|(d, _)| std::ptr::eq(*d, n))
+            .map(|(_, p)| p.clone())
+    });
+    if let Some(earlier) = &listed {
+        description.push_str(&format!(" Each has the fields of `{earlier}`."));
+    }
     out.push_str(&format!(
         "| `{path}` | {} | {description} |\n",
         type_name(field, defs)
     ));
-    let element = resolve(&def["items"], defs);
     if let Some(values) = constants(def) {
         for (value, meaning) in values.iter().filter(|(_, m)| !m.is_empty()) {
             out.push_str(&format!("| `{path} == \"{value}\"` | | {meaning} |\n"));
         }
-    } else if def["properties"].is_object() || def["oneOf"].is_array() {
-        rows(def, &format!("{path}."), defs, out, depth + 1);
-    } else if element["properties"].is_object() || element["oneOf"].is_array() {
-        rows(element, &format!("{path}[]."), defs, out, depth + 1);
+    } else if let (Some(nested), None) = (nested, listed) {
+        open.push((nested, nested_path.clone()));
+        rows(nested, &format!("{nested_path}."), defs, out, open);
+        open.pop();
     }
 }

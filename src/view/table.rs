@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, ShardKind, Table};
+use crate::model::{self, Build, IntervalUnit, Origin, PartitionType, ShardKind, SqlType, Table};
 use crate::spec::{Mode, ParamType, Strategy};
 
 /// One flattened table.
@@ -173,8 +173,44 @@ pub enum OriginView {
     },
     /// The position of the exploded item in `items`, from 0.
     ItemIndex,
-    /// The whole `items` array.
-    Items,
+    /// The whole `items` array, re-packed field by field so that fields the export adds later
+    /// never change the column's type.
+    Items {
+        /// The fields of one item, exactly as the column's type lists them, in order.
+        fields: Vec<StructFieldView>,
+    },
+}
+
+/// One field of a STRUCT value that a template copies by name.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StructFieldView {
+    /// Field name: print with `ident`.
+    pub name: String,
+    /// An ARRAY (of the STRUCT `fields`, or of a scalar when `fields` is empty).
+    pub repeated: bool,
+    /// The fields of a STRUCT, in order; empty for a scalar.
+    pub fields: Vec<StructFieldView>,
+}
+
+impl StructFieldView {
+    /// The fields of a STRUCT type, or of the STRUCT an ARRAY holds; none for a scalar.
+    fn of(ty: &SqlType) -> Vec<StructFieldView> {
+        let ty = match ty {
+            SqlType::Array(inner) => inner,
+            other => other,
+        };
+        match ty {
+            SqlType::Struct(fields) => fields
+                .iter()
+                .map(|(name, ty)| StructFieldView {
+                    name: name.clone(),
+                    repeated: matches!(ty, SqlType::Array(_)),
+                    fields: StructFieldView::of(ty),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The key/value arrays params are read from.
@@ -357,13 +393,13 @@ impl ColumnView {
         ColumnView {
             name: c.name.clone(),
             ty: c.ty.to_string(),
-            origin: OriginView::new(&c.origin),
+            origin: OriginView::new(&c.origin, &c.ty),
         }
     }
 }
 
 impl OriginView {
-    fn new(origin: &Origin) -> OriginView {
+    fn new(origin: &Origin, ty: &SqlType) -> OriginView {
         match origin {
             Origin::Computed { name } => match name.as_str() {
                 "event_date" => OriginView::EventDate,
@@ -388,7 +424,9 @@ impl OriginView {
                 field: field.clone(),
             },
             Origin::ItemIndex => OriginView::ItemIndex,
-            Origin::Items => OriginView::Items,
+            Origin::Items => OriginView::Items {
+                fields: StructFieldView::of(ty),
+            },
         }
     }
 }
@@ -483,4 +521,59 @@ fn param_type_word(ty: ParamType) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StructFieldView;
+    use crate::model::SqlType;
+
+    /// The STRUCT type the fields describe, as a template that copies them builds it.
+    fn rebuilt(fields: &[StructFieldView]) -> SqlType {
+        SqlType::Struct(
+            fields
+                .iter()
+                .map(|f| {
+                    let ty = if f.fields.is_empty() {
+                        SqlType::String
+                    } else {
+                        rebuilt(&f.fields)
+                    };
+                    let ty = if f.repeated {
+                        SqlType::Array(Box::new(ty))
+                    } else {
+                        ty
+                    };
+                    (f.name.clone(), ty)
+                })
+                .collect(),
+        )
+    }
+
+    /// Scalars as STRING: the field names, order and nesting are what the copy depends on.
+    fn shape(ty: &SqlType) -> SqlType {
+        match ty {
+            SqlType::Array(inner) => SqlType::Array(Box::new(shape(inner))),
+            SqlType::Struct(fields) => {
+                SqlType::Struct(fields.iter().map(|(n, t)| (n.clone(), shape(t))).collect())
+            }
+            _ => SqlType::String,
+        }
+    }
+
+    #[test]
+    fn item_fields_follow_the_items_column_type_exactly() {
+        let ty = &crate::ga4::catalog().items_type;
+        let fields = StructFieldView::of(ty);
+        assert_eq!(
+            SqlType::Array(Box::new(rebuilt(&fields))),
+            shape(ty),
+            "every field, in order, nested included"
+        );
+        let params = fields.iter().find(|f| f.name == "item_params").unwrap();
+        assert!(params.repeated);
+        let value = params.fields.iter().find(|f| f.name == "value").unwrap();
+        assert!(!value.repeated);
+        assert_eq!(value.fields.len(), 4);
+    }
 }

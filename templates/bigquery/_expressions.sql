@@ -7,19 +7,46 @@
 (SELECT {{ param_type_expr(c.origin.param_type) }} FROM UNNEST({% if c.origin.array == "item_params" %}item{% else %}e{% endif %}.{{ c.origin.array|ident }}) AS p WITH OFFSET AS o WHERE p.key = {{ c.origin.key|literal }} ORDER BY o LIMIT 1)
 {%- endmacro %}
 
+{#- Which value columns a type reads, in order; a value is dropped only when it does not convert
+    without loss (a non-integral double under `int64`). -#}
 {% macro param_type_expr(ty) -%}
-{% if ty == "string" -%}
-p.value.string_value
-{%- elif ty == "int64" -%}
-p.value.int_value
+{% if ty == "int64" -%}
+COALESCE(p.value.int_value, {{ integral("double_value") }}, {{ integral("float_value") }})
 {%- elif ty == "float64" -%}
-COALESCE(p.value.double_value, p.value.float_value)
+COALESCE(p.value.double_value, p.value.float_value, CAST(p.value.int_value AS FLOAT64))
 {%- elif ty == "number" -%}
 COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value)
 {%- elif ty == "bool" -%}
 CASE WHEN p.value.int_value IS NOT NULL THEN p.value.int_value != 0 WHEN LOWER(p.value.string_value) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER(p.value.string_value) IN ('false', '0', 'no') THEN FALSE END
 {%- else -%}
+{#- string, any -#}
 COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING))
+{%- endif %}
+{%- endmacro %}
+
+{#- The FLOAT64 `p.value.<col>` as INT64 when it is a whole number inside INT64's range (so the
+    CAST never fails), else NULL. -#}
+{% macro integral(col) -%}
+{% set v %}p.value.{{ col|ident }}{% endset -%}
+IF(ABS({{ v }}) < 9.2e18 AND {{ v }} = TRUNC({{ v }}), CAST({{ v }} AS INT64), NULL)
+{%- endmacro %}
+
+{#- A copy of the STRUCT value at the dotted path `src` with exactly the fields listed
+    (`{name, repeated, fields}`, nested for STRUCT fields), in their order: fields the export adds
+    later are left out. Arrays of STRUCTs keep their order; `depth` names the aliases of nested
+    UNNESTs apart. -#}
+{% macro struct_fields(src, fields, depth) -%}
+{% for f in fields %}{{ field_copy(src ~ "." ~ f.name, f, depth) }} AS {{ f.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
+{%- endmacro %}
+
+{% macro field_copy(src, f, depth) -%}
+{% if f.fields and f.repeated -%}
+{% set x = "x" ~ depth %}{% set o = "o" ~ depth -%}
+ARRAY(SELECT AS STRUCT {{ struct_fields(x, f.fields, depth + 1) }} FROM UNNEST({{ src|path }}) AS {{ x|ident }} WITH OFFSET AS {{ o|ident }} ORDER BY {{ o|ident }})
+{%- elif f.fields -%}
+STRUCT({{ struct_fields(src, f.fields, depth) }})
+{%- else -%}
+{{ src|path }}
 {%- endif %}
 {%- endmacro %}
 
@@ -30,7 +57,7 @@ COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.d
 {%- elif kind == "event_ts" -%}
 TIMESTAMP_MICROS(e.event_timestamp)
 {%- elif kind == "event_key" -%}
-TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, e.event_params AS event_params))))
+TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params))))
 {%- elif kind == "field" -%}
 e.{{ c.origin.path|path }}
 {%- elif kind == "param" -%}
@@ -40,6 +67,6 @@ item.{{ c.origin.field|ident }}
 {%- elif kind == "item_index" -%}
 item_index
 {%- elif kind == "items" -%}
-e.items
+ARRAY(SELECT AS STRUCT {{ struct_fields("item", c.origin.fields, 1) }} FROM UNNEST(e.items) AS item WITH OFFSET AS o ORDER BY o)
 {%- endif %}
 {%- endmacro %}

@@ -37,6 +37,14 @@ def at(day: int, h: int, m: int = 0, s: int = 0, month: int = 7) -> dt.datetime:
     return dt.datetime(2025, month, day, h, m, s, tzinfo=UTC)
 
 
+def intraday_copy(row: dict) -> dict:
+    """A copy of an event as an intraday shard holds it: GA4 lists its params in another order
+    (here by key, descending; a stable sort, so repeated keys keep their order)."""
+    c = copy_of(row)
+    c["event_params"] = sorted(c.get("event_params") or [], key=lambda p: p["key"], reverse=True)
+    return c
+
+
 def shard(ts: dt.datetime) -> str:
     return ts.strftime("%Y%m%d")
 
@@ -48,7 +56,9 @@ USERS = [f"u{i:02d}.{1700000000 + i}" for i in range(1, 10)]
 
 P_STR = [
     lambda n: [param("p_str", string=f"str-{n}")],
-    lambda n: [param("p_str", int_=n)],  # string param with only an int value: its text (issue 12)
+    lambda n: [param("p_str", int_=n)],  # string param with only an int value: its text
+    lambda n: [param("p_str", double=2.5)],  # "2.5"
+    lambda n: [param("p_str", float_=3.0)],  # "3"
     lambda n: [],
     lambda n: [param("p_str", string="first"), param("p_str", string="second")],  # first wins
     lambda n: [param("P_STR", string="upper")],  # keys match exactly: NULL
@@ -60,13 +70,18 @@ P_INT = [
     lambda n: [param("p_int", int_=0)],
     lambda n: [param("p_int", int_=-5)],
     lambda n: [param("p_int", int_=9007199254740993)],  # above 2^53
+    lambda n: [param("p_int", double=12.0)],  # an integral double: 12
+    lambda n: [param("p_int", double=2.5)],  # not integral: NULL
+    lambda n: [param("p_int", float_=-3.0)],  # an integral float: -3
+    lambda n: [param("p_int", double=1e19)],  # beyond INT64: NULL
 ]
 P_F64 = [
     lambda n: [param("p_f64", double=n + 0.5)],
     lambda n: [param("p_f64", float_=0.25)],  # float value when no double value
     lambda n: [param("p_f64", double=1.75, float_=9.5)],  # double wins
     lambda n: [],
-    lambda n: [param("p_f64", int_=3)],  # 3.0: float64 reads int_value (issue 12)
+    lambda n: [param("p_f64", int_=3)],  # an int: 3.0
+    lambda n: [param("p_f64", int_=-n)],
 ]
 P_BOOL = [
     lambda n: [param("p_bool", int_=0)],
@@ -83,6 +98,7 @@ P_BOOL = [
 ]
 P_NUM = [
     lambda n: [param("p_num", int_=3)],
+    lambda n: [param("p_num", int_=n * 2)],
     lambda n: [param("p_num", double=2.5)],
     lambda n: [param("p_num", float_=0.125)],
     lambda n: [param("p_num", string="3.5")],  # NULL
@@ -148,7 +164,8 @@ GIFT = [lambda n: [param("is_gift", int_=1)], lambda n: [param("is_gift", int_=0
         lambda n: [param("is_gift", string="No")], lambda n: [param("is_gift", string="maybe")], lambda n: []]
 WEIGHT = [lambda n: [param("weight", int_=2)], lambda n: [param("weight", double=0.75)], lambda n: [param("weight", float_=1.5)],
           lambda n: [param("weight", double=3.25, float_=8.0)], lambda n: []]
-PACK = [lambda n: [param("pack", int_=n % 3 + 1)], lambda n: [param("pack", string="6")], lambda n: []]
+PACK = [lambda n: [param("pack", int_=n % 3 + 1)], lambda n: [param("pack", string="6")], lambda n: [],
+        lambda n: [param("pack", double=4.0)], lambda n: [param("pack", double=1.5)]]  # 4; not integral: NULL
 LABEL = [lambda n: [param("label", string="new")], lambda n: [param("label", int_=7)], lambda n: [param("label", double=2.5)],
          lambda n: [param("label", float_=0.5)], lambda n: []]
 
@@ -170,11 +187,12 @@ def an_item(n: int, k: int) -> dict:
 
 def purchase(ts: dt.datetime, n: int, n_items: int, **kw) -> dict:
     params = [
-        param("transaction_id", string=f"T-{n:04d}"),
+        # a transaction id sent as a number now and then: its text
+        param("transaction_id", int_=9000 + n) if n % 4 == 3 else param("transaction_id", string=f"T-{n:04d}"),
         param("value", double=n * 10 + 0.5),
         param("currency", string="EUR"),
-        param("tax", float_=n + 0.25),
-        param("shipping", int_=n % 2 * 5),
+        param("tax", int_=n) if n % 3 == 0 else param("tax", float_=n + 0.25),  # float64 sent as an int
+        param("shipping", int_=n % 2 * 5) if n % 3 else param("shipping", double=4.5),
         param("coupon", string="WELCOME" if n % 2 else None),
         param("ga_session_id", int_=1751000000 + n),
     ]
@@ -245,7 +263,7 @@ def phase1() -> dict[str, list[dict]]:
         if d == 4:
             # The intraday shard of 07-04 overlaps the daily one.
             for r in (pvs[1], pvs[2], orders[1], lus[1]):
-                put(copy_of(r), "intraday_20250704")
+                put(intraday_copy(r), "intraday_20250704")
 
     for name in ("sign_up", "login"):
         put(keyed(name, at(1, 9), 1, "E1", "email"))
@@ -259,7 +277,7 @@ def phase1() -> dict[str, list[dict]]:
         put(copy_of(k8))  # exact duplicate without event_id: one row
         put(keyed(name, at(4, 20, 30), 7, "E9", "email"))
         k10 = put(keyed(name, at(4, 18), 8, None, "apple"))
-        put(copy_of(k10), "intraday_20250704")
+        put(intraday_copy(k10), "intraday_20250704")
     return s
 
 
@@ -298,9 +316,9 @@ def phase2(p1: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict[str, 
         orders = [put(purchase(at(d, 10, 5), d * 10 + 1, 2)), put(purchase(at(d, 19, 40), d * 10 + 2, 1))]
         lus = [put(level_up(at(d, 12), d)), put(level_up(at(d, 23, 30), d + 10))]
         if d == 6:
-            put(copy_of(pvs[0]), "intraday_20250706")
-            put(copy_of(orders[1]), "intraday_20250706")
-            put(copy_of(lus[0]), "intraday_20250706")
+            put(intraday_copy(pvs[0]), "intraday_20250706")
+            put(intraday_copy(orders[1]), "intraday_20250706")
+            put(intraday_copy(lus[0]), "intraday_20250706")
             # Events only the intraday shard has so far.
             put(page_view(at(6, 22, 15), 190), "intraday_20250706")
             put(purchase(at(6, 22, 20), 190, 2), "intraday_20250706")

@@ -186,7 +186,7 @@ def catalog_type(counts: tuple[int, ...]) -> str:
     if text:
         return "string" if not (integer or real) else "any"
     if integer and real:
-        return "float64"  # issue 12: float64 reads int_value too
+        return "float64"  # reads doubles and ints alike
     if integer:
         return "int64"
     if real:
@@ -356,7 +356,8 @@ def typed(v: dict | None, ptype: str) -> Any:
     if v is None:
         return None
     s, i, f, d = v.get("string_value"), v.get("int_value"), v.get("float_value"), v.get("double_value")
-    if ptype == "string":
+    if ptype in ("string", "any"):
+        # README: string_value, else the number's text (int, then double, then float)
         if s is not None:
             return s
         if i is not None:
@@ -367,10 +368,11 @@ def typed(v: dict | None, ptype: str) -> Any:
             return bq_float_string(f)
         return None
     if ptype == "int64":
+        # README: int_value, else a double or float that is a whole number within INT64
         if i is not None:
             return i
         for x in (d, f):
-            if x is not None and math.isfinite(x) and x == math.trunc(x) and -2**63 <= x < 2**63:
+            if x is not None and math.isfinite(x) and x == int(x) and abs(x) < 9.2e18:
                 return int(x)
         return None
     if ptype == "float64":
@@ -390,16 +392,6 @@ def typed(v: dict | None, ptype: str) -> Any:
             return True
         if s is not None and s.lower() in ("false", "0", "no"):
             return False
-        return None
-    if ptype == "any":
-        if s is not None:
-            return s
-        if i is not None:
-            return str(i)
-        if d is not None:
-            return bq_float_string(d)
-        if f is not None:
-            return bq_float_string(f)
         return None
     raise ValueError(ptype)
 
@@ -428,7 +420,8 @@ def identity(row: dict) -> tuple:
         row.get("batch_page_id"),
         row.get("batch_ordering_id"),
         row.get("batch_event_index"),
-        json.dumps(sorted_params(row.get("event_params")), sort_keys=True),
+        # sorted by key, then value: the order the export lists params in plays no part
+        json.dumps(sorted(row.get("event_params") or [], key=lambda p: (p["key"], json.dumps(p["value"], sort_keys=True))), sort_keys=True),
     )
 
 

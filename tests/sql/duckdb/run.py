@@ -116,7 +116,12 @@ def build(project_dir: Path, out: Path, bqflat: str) -> dict[str, Path]:
 # bug; the suite must fail on every one of them.
 MUTATIONS = [
     ("param: last entry wins", r"ORDER BY o LIMIT 1", "ORDER BY o DESC LIMIT 1"),
-    ("float64: float before double", r"COALESCE\(p\.value\.double_value, p\.value\.float_value\)", "COALESCE(p.value.float_value, p.value.double_value)"),
+    ("float64: float before double", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, ", "COALESCE(p.value.float_value, p.value.double_value, "),
+    ("float64 drops ints", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)", "COALESCE(p.value.double_value, p.value.float_value)"),
+    ("string drops numbers", r"COALESCE\(p\.value\.string_value, CAST\(p\.value\.int_value AS STRING\), CAST\(p\.value\.double_value AS STRING\), CAST\(p\.value\.float_value AS STRING\)\)", "p.value.string_value"),
+    ("int64 drops integral doubles", r"COALESCE\(p\.value\.int_value, IF\(.*?, NULL\), IF\(.*?, NULL\)\)", "p.value.int_value"),
+    ("int64 truncates fractions", r"p\.value\.(double|float)_value = TRUNC\(p\.value\.\1_value\)", "TRUE"),
+    ("event_key: params in export order", r"ARRAY\(SELECT AS STRUCT p\.key, p\.value FROM UNNEST\(e\.event_params\) AS p ORDER BY p\.key, TO_JSON_STRING\(p\.value\)\)", "e.event_params"),
     ("bool: only int 1 is true", r"THEN p\.value\.int_value != 0", "THEN p.value.int_value = 1"),
     ("bool: strings case-sensitive", r"LOWER\(p\.value\.string_value\) IN", "(p.value.string_value) IN"),
     ("number: int value ignored", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE("),
@@ -724,6 +729,8 @@ def scenario_catalog(work: Path, bqflat: str) -> None:
     # never infers number.
     R.check("catalog: the fixture exercises every inferred type (string, int64, float64, any)",
             set(types.values()) == {"string", "int64", "float64", "any"}, f"types: {sorted(set(types.values()))}")
+    R.check("catalog: the fixture has a key seen with ints and doubles only (typed float64)",
+            any(i and d and not s and types[k] == "float64" for k, (_, s, i, _f, d) in counts.items()), "no such key")
 
     # bqflat init --catalog: one spec per event, every key listed once with the implied type.
     proj = work / "scaffold"

@@ -61,14 +61,18 @@ for (const entry of definitions) {
   const script = (tasks) => tasks.build().map((task) => task.statement.trim() + '\n;').join('\n\n') + '\n';
   fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
   written++;
+  // The model adds the row key column when the dedupe key needs one.
+  const rowKey = 'bqflat_row_key';
   const own = table.columns.map((c) => c.name);
-  const extra = (t.uniqueKey || []).filter((k) => !own.includes(k)).map((k) => ({ name: k, type: 'STRING', source: '' }));
+  const keys = new Set(t.uniqueKey || []);
+  if ((t.query || '').includes(`AS ${rowKey}`)) keys.add(rowKey);
+  const extra = [...keys].filter((k) => !own.includes(k)).map((k) => ({ name: k, type: 'STRING', source: '' }));
   artifacts.push({ path: `bigquery/${name}.sql`, table: { ...table, columns: table.columns.concat(extra) } });
   if (t.enumType === dataform.TableType.INCREMENTAL) {
     // The table as the first run made it: bqflat's columns, plus the row key column the model
     // adds when it merges on one.
     const names = table.columns.map((c) => c.name);
-    for (const k of t.uniqueKey || []) if (!names.includes(k)) names.push(k);
+    for (const k of keys) if (!names.includes(k)) names.push(k);
     const fields = names.map((name) => ({ name }));
     const meta = dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields });
     fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));

@@ -41,6 +41,9 @@ SET_SQL_HEADER = ("{% macro set_sql_header(config) -%}{%- set header = caller() 
                   + HEADER_BEGIN.replace("\n", "\n") + "{{ header }}" + HEADER_END.replace("\n", "\n") + "{%- endmacro %}\n")
 
 
+ROW_KEY = "bqflat_row_key"
+
+
 def split_header(sql: str) -> tuple[str, str]:
     """The SQL header and the model's query, from a model compiled with SET_SQL_HEADER."""
     if HEADER_BEGIN not in sql:
@@ -113,9 +116,8 @@ def main() -> int:
         if table is None:
             print(f"dbt: model {node['name']} builds a table bqflat's manifest does not describe", file=sys.stderr)
             return 1
-        keys = c["unique_key"] if isinstance(c.get("unique_key"), list) else [c.get("unique_key")]
-        extra = [{"name": k, "type": "STRING", "source": ""} for k in keys
-                 if k and k not in {col["name"] for col in table["columns"]}]
+        # The model adds the row key column when the dedupe key needs one.
+        extra = [{"name": ROW_KEY, "type": "STRING", "source": ""}] if f"AS {ROW_KEY}" in variants["first"][file] else []
         columns = table["columns"] + extra
         artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=columns)})
         header, first = split_header(variants["first"][file])

@@ -289,6 +289,47 @@ class Source {
 }
 
 // ---------------------------------------------------------------------------------------------
+// BigQuery's INFORMATION_SCHEMA views the scripts read, dataset-qualified
+// (`project.dataset.INFORMATION_SCHEMA.TABLES`), with the columns and types BigQuery documents:
+// https://cloud.google.com/bigquery/docs/information-schema-tables (schema table) and
+// https://cloud.google.com/bigquery/docs/information-schema-partitions (schema table).
+// Every dataset the catalog holds a table of (the GA4 source, the target and metadata datasets,
+// whatever a script creates) gets both views; a view of any other dataset is an unknown table.
+
+const S = T('TYPE_STRING');
+const TS = T('TYPE_TIMESTAMP');
+const INFORMATION_SCHEMA_VIEWS = {
+  TABLES: [
+    ['table_catalog', S], ['table_schema', S], ['table_name', S], ['table_type', S],
+    ['managed_table_type', S], ['is_insertable_into', S], ['is_fine_grained_mutations_enabled', S],
+    ['is_typed', S], ['is_change_history_enabled', S], ['creation_time', TS],
+    ['base_table_catalog', S], ['base_table_schema', S], ['base_table_name', S], ['snapshot_time_ms', TS],
+    ['replica_source_catalog', S], ['replica_source_schema', S], ['replica_source_name', S],
+    ['replication_status', S], ['replication_error', S], ['ddl', S], ['default_collation_name', S],
+    ['upsert_stream_apply_watermark', TS],
+  ],
+  PARTITIONS: [
+    ['table_catalog', S], ['table_schema', S], ['table_name', S], ['partition_id', S],
+    ['total_rows', T('TYPE_INT64')], ['total_logical_bytes', T('TYPE_INT64')],
+    ['total_billable_bytes', T('TYPE_INT64')], ['last_modified_time', TS], ['storage_tier', S],
+  ],
+};
+const IS_VIEW = /\.information_schema\.[^.]+$/i;
+
+// `project.dataset` of a dotted table name (null for a name without both).
+function datasetOf(name) {
+  if (IS_VIEW.test(name)) return null;
+  const parts = name.split('.');
+  return parts.length >= 3 ? parts.slice(0, -1).join('.') : null;
+}
+
+function informationSchemaTables(dataset) {
+  return Object.entries(INFORMATION_SCHEMA_VIEWS).map(([view, cols]) => [
+    `${dataset}.INFORMATION_SCHEMA.${view}`, cols.map(([name, type]) => ({ name, type })),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Catalog: GA4 source, tables created by DDL, script variables as named constants.
 
 class Catalog {
@@ -306,7 +347,14 @@ class Catalog {
       }
       return c;
     };
-    for (const [name, columns] of this.tables) {
+    // INFORMATION_SCHEMA views of every dataset a table of the catalog lives in.
+    const tables = new Map(this.tables);
+    for (const name of this.tables.keys()) {
+      const ds = datasetOf(name);
+      if (!ds) continue;
+      for (const [view, columns] of informationSchemaTables(ds)) if (!tables.has(view)) tables.set(view, columns);
+    }
+    for (const [name, columns] of tables) {
       // A backquoted `project.dataset.table` is ONE identifier to ZetaSQL (BigQuery splits it):
       // register the dotted name as is, and also as a path for `project`.`dataset`.`table`.
       root.table.push({ name, column: columns });
@@ -349,7 +397,10 @@ function sourceTables(cfg, ga4Columns) {
   } else if (cfg.source_date_column && !columns.some((c) => c.name.toLowerCase() === cfg.source_date_column.toLowerCase())) {
     columns.push({ name: cfg.source_date_column, type: T('TYPE_DATE') });
   }
-  return [[name, columns]];
+  const tables = [[name, columns]];
+  // The target dataset's views exist before the script creates its first table there.
+  if (cfg.target_dataset) tables.push(...informationSchemaTables(`${cfg.target_project || cfg.project}.${cfg.target_dataset}`));
+  return tables;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +416,15 @@ class Result {
     this.scriptOnly = {}; // script statement kind → count (walked, not analyzable as statements)
     this.skipped = []; // notes
     this.created = new Map(); // table name → [{name, type}] as resolved
+    this.temp = new Set(); // tables created with CREATE TEMP TABLE (they live in this script only)
+    this.dropped = new Set(); // tables dropped (and not created again) by the end of the script
+    this.txnMutations = new Map(); // table → first statement that UPDATEs/DELETEs/MERGEs/TRUNCATEs it inside a transaction
+  }
+
+  // The tables this script leaves behind for the scripts that run after it: created, not
+  // temporary, not dropped.
+  get exported() {
+    return [...this.created].filter(([name]) => !this.temp.has(name) && !this.dropped.has(name));
   }
 
   get failed() { return this.checks.filter((c) => !c.ok); }
@@ -379,6 +439,7 @@ class ScriptChecker {
     this.scopes = [new Map()]; // lower-cased name → {name, type}
     this.registered = null;
     this.dirty = true;
+    this.inTransaction = false;
   }
 
   variables() {
@@ -623,6 +684,7 @@ class ScriptChecker {
     });
     if (!ok) return;
     this.applyDdl(resolved);
+    this.trackTransaction(resolved, start, end);
     const [rkind, rnode] = unwrap(resolved.resolved_statement);
     if (rkind === 'resolved_create_table_stmt_node' || rkind === 'resolved_create_table_as_select_stmt_node') {
       const partition = findField(rnode, 'partition_by_list') || [];
@@ -650,14 +712,59 @@ class ScriptChecker {
     if (kind === 'resolved_create_table_stmt_node' || kind === 'resolved_create_table_as_select_stmt_node') {
       const name = findField(node, 'name_path').join('.');
       const defs = findField(node, 'column_definition_list') || [];
-      const columns = defs.map((d) => ({ name: d.name, type: d.type }));
+      let columns = defs.map((d) => ({ name: d.name, type: d.type }));
+      // CREATE TABLE ... COPY / CLONE / LIKE: no column list of its own, the source table's
+      // columns (pseudo-columns such as _TABLE_SUFFIX are not copied).
+      const from = node.copy_from || node.clone_from || (node.parent && node.parent.like_table && node.parent.like_table.name ? { like: node.parent.like_table } : null);
+      if (!defs.length && from) {
+        const [, scan] = from.like ? [null, { table: from.like }] : unwrap(from);
+        const src = scan.table.full_name || scan.table.name;
+        const known = this.catalog.tables.get(src);
+        columns = (known || (scan.parent && scan.parent.column_list) || [])
+          .filter((c) => !c.is_pseudo_column)
+          .map((c) => ({ name: c.name, type: c.type }));
+      }
       this.catalog.tables.set(name, columns);
       this.r.created.set(name, columns);
+      this.r.dropped.delete(name);
+      if (String(findField(node, 'create_scope')) === 'CREATE_TEMP') this.r.temp.add(name);
+      else this.r.temp.delete(name);
       this.dirty = true;
     } else if (kind === 'resolved_drop_stmt_node' && String(node.object_type).toUpperCase() === 'TABLE') {
-      this.catalog.tables.delete(node.name_path.join('.'));
+      const name = node.name_path.join('.');
+      this.catalog.tables.delete(name);
+      this.r.dropped.add(name);
       this.dirty = true;
     }
+  }
+
+  // BEGIN TRANSACTION ... COMMIT/ROLLBACK spans (in the order the script is written, which is
+  // the order our templates run them) and the permanent tables UPDATEd, DELETEd from, MERGEd
+  // into or TRUNCATEd inside them: BigQuery cancels one of two concurrent transactions that
+  // mutate one table (see concurrencyCheck).
+  trackTransaction(res, start, end) {
+    const [kind, node] = unwrap(res.resolved_statement);
+    if (this.inTransaction) {
+      // Inside a transaction BigQuery runs queries, DML and DDL on temporary tables and
+      // functions only (https://cloud.google.com/bigquery/docs/transactions, "Statements
+      // supported in transactions"); transactions do not nest.
+      const temp = String(findField(node, 'create_scope')) === 'CREATE_TEMP' ||
+        (kind === 'resolved_drop_stmt_node' && this.r.temp.has((node.name_path || []).join('.')));
+      if (kind === 'resolved_begin_stmt_node') {
+        this.fail('BigQuery transaction rules', 'bigquery transaction rule', start, end, 'Transactions cannot be nested: BEGIN TRANSACTION inside a transaction');
+      } else if (/^resolved_(create|drop|alter)_/.test(kind) && !temp) {
+        this.fail('BigQuery transaction rules', 'bigquery transaction rule', start, end, `${pretty(kind).replace(/ stmt$/, "").toUpperCase()} of a permanent object is not supported inside a transaction (only DDL on temporary tables and functions is)`);
+      }
+    }
+    if (kind === 'resolved_begin_stmt_node') this.inTransaction = true;
+    else if (kind === 'resolved_commit_stmt_node' || kind === 'resolved_rollback_stmt_node') this.inTransaction = false;
+    const verb = { resolved_update_stmt_node: 'UPDATE', resolved_delete_stmt_node: 'DELETE', resolved_merge_stmt_node: 'MERGE', resolved_truncate_stmt_node: 'TRUNCATE' }[kind];
+    if (!verb || !this.inTransaction) return;
+    const scan = node.table_scan;
+    const table = scan && scan.table && (scan.table.full_name || scan.table.name);
+    if (!table || this.r.temp.has(table)) return;
+    const key = table.toLowerCase();
+    if (!this.r.txnMutations.has(key)) this.r.txnMutations.set(key, { table, verb, src: this.src, start, end });
   }
 }
 
@@ -795,6 +902,44 @@ async function checkFile(rpc, file, label, baseTables) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Concurrent runs: the table scripts of one build (bigquery/*.sql but _setup.sql; not the
+// migrations, not the later dbt/Dataform runs of bigquery/incremental/) are meant to run at the
+// same time. BigQuery lets INSERTs run alongside a transaction, but "if a transaction mutates
+// (update or deletes) rows in a table, then other transactions or DML statements that mutate
+// rows in the same table cannot run concurrently. Conflicting transactions are cancelled."
+// (https://cloud.google.com/bigquery/docs/transactions#transaction_concurrency). So no table may
+// be UPDATEd, DELETEd from, MERGEd into or TRUNCATEd inside a transaction by two scripts.
+
+function concurrencyCheck(label, results) {
+  // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
+  // (bigquery/incremental/*.sql); a table script and its own later run never do.
+  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : '');
+  const scripts = results.filter((r) => group(r) !== null);
+  const by = new Map(); // group + table (lower case) → [{script, mutation}]
+  for (const r of scripts) {
+    for (const [table, m] of r.txnMutations) {
+      const key = `${group(r)}\t${table}`;
+      if (!by.has(key)) by.set(key, []);
+      by.get(key).push({ r, m });
+    }
+  }
+  const shared = [...by.values()].filter((l) => l.length > 1);
+  const mutated = [...by.values()].reduce((n, l) => n + l.length, 0);
+  const check = { what: 'no two table scripts mutate one table inside a transaction', kind: 'concurrency' };
+  if (!shared.length) {
+    return Object.assign(check, { ok: true, summary: `${scripts.length} table scripts, ${by.size} tables mutated inside transactions (${mutated} script/table pairs), none shared` });
+  }
+  const lines = shared.map((l) => `${l[0].m.table} by ${l.length} scripts (${l.slice(0, 3).map(({ r, m }) => `${r.label.replace(`${label}/`, '')} ${m.verb} at line ${m.src.position(m.start).line}`).join(', ')}${l.length > 3 ? ', ...' : ''})`);
+  const first = shared[0][1].m;
+  return Object.assign(check, {
+    ok: false,
+    summary: `${shared.length} table(s) mutated inside transactions by more than one of ${scripts.length} table scripts`,
+    src: first.src, start: first.start, end: first.end,
+    message: `BigQuery cancels one of two concurrent transactions that mutate one table (only INSERT may run alongside): ${lines.join('; ')}`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 function printFailure(c, out, tag = 'FAIL') {
@@ -833,7 +978,7 @@ async function main() {
   await waitReady(rpc);
 
   const out = [];
-  const totals = { files: 0, statements: 0, passed: 0, failed: 0, known: 0 };
+  const totals = { files: 0, statements: 0, passed: 0, failed: 0, known: 0, checks: 0 };
   const problems = [];
   const count = (r) => {
     totals.statements += r.statements;
@@ -876,15 +1021,17 @@ async function main() {
     for (const f of files) {
       const rel = `bigquery/${f}`;
       const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) ? base : setupBase);
-      if (f === '_setup.sql') setupBase = source.concat([...result.created]);
-      base = base.concat([...result.created]);
+      if (f === '_setup.sql') setupBase = source.concat(result.exported);
+      base = base.concat(result.exported);
       const artifact = (manifest.artifacts || []).find((a) => a.path === rel);
       if (artifact) {
         manifestChecks(result, artifact, projectDir, src);
         await literalChecks(rpc, result, artifact, src);
       }
+      result.file = f;
       projectResults.push(result);
     }
+    const concurrency = concurrencyCheck(label, projectResults);
     if (kind === 'positive') {
       for (const r of projectResults) {
         totals.files++;
@@ -916,9 +1063,21 @@ async function main() {
           printFailure(c, out, 'XFAIL');
         }
       }
+      {
+      totals.checks++;
+      if (concurrency.ok) {
+        totals.passed++;
+        out.push(`ok   ${label}: concurrent transactions: ${concurrency.summary}`);
+      } else {
+        totals.failed++;
+        out.push(`FAIL ${label}: concurrent transactions: ${concurrency.summary}`);
+        printFailure(concurrency, out);
+        problems.push(`${label}: ${concurrency.what}`);
+      }
+    }
     } else {
       // A mutated template: the suite must reject it, with the expected analyzer message.
-      const failures = projectResults.flatMap((r) => r.failed);
+      const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency]);
       const hit = failures.find((c) => (c.message || '').includes(expected));
       const line = `mutation ${label}: ${failures.length} failed checks`;
       if (hit) {
@@ -946,7 +1105,7 @@ async function main() {
   // Negative cases: each must be reported as a failure, with the expected message.
   out.push('== negative cases (each must fail)');
   const negDir = args.negative;
-  const negSource = sourceTables({ project: 'my-gcp-project', source_dataset: 'raw_events' }, ga4Columns)
+  const negSource = sourceTables({ project: 'my-gcp-project', source_dataset: 'raw_events', target_dataset: 'analytics_flat' }, ga4Columns)
     .concat(sourceTables({ project: 'my-gcp-project', source_dataset: 'raw_events', source_table: 'events_all', source_date_column: 'event_day' }, ga4Columns));
   const negFiles = fs.readdirSync(negDir).filter((f) => f.endsWith('.sql')).sort();
   if (!negFiles.length) {
@@ -977,7 +1136,7 @@ async function main() {
     out.push('Failures:');
     for (const p of problems) out.push(`  - ${p}`);
   }
-  out.push(`zetasql: ${totals.files} files, ${totals.statements} statements, ${totals.passed} passed, ${totals.failed} failed`);
+  out.push(`zetasql: ${totals.files} files, ${totals.statements} statements, ${totals.checks} builds checked for concurrent transactions, ${totals.passed} passed, ${totals.failed} failed`);
   out.push(`${totals.passed} passed, ${totals.failed} failed`);
   if (totals.known) out.push(`(${totals.known} known failure(s) listed in known_failures.tsv, printed above, not counted)`);
   out.push(`analysis time: ${((Date.now() - started) / 1000).toFixed(1)} s`);

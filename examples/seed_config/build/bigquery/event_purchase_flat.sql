@@ -143,7 +143,7 @@ FROM (
     e.geo.country AS geo_country,
     e.traffic_source.source AS traffic_source_source,
     e.traffic_source.medium AS traffic_source_medium,
-    TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, e.event_params AS event_params)))) AS event_key,
+    TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'event_id' ORDER BY o LIMIT 1) AS event_id
   FROM `my-gcp-project.raw_events.events_*` AS e
   WHERE e.event_name = 'purchase'
