@@ -260,10 +260,33 @@ def source_modes(names: list[str]) -> dict:
         {(1, "daily"): 0, (2, "daily"): 0, (3, "daily"): 1, (4, "daily"): 2, (4, "intraday"): 0,
          (2, "fresh"): 0, (3, "fresh"): 1, (4, "fresh"): 0, (5, "fresh"): 1},
     ]
+    # GA4 deletes an intraday shard once the daily one is complete; an export without daily tables
+    # (streaming only, what `shards: [intraday]` is for) keeps them: the intraday-only event keeps
+    # every intraday shard it ever had.
+    kept = {}
     for lay in layout:
         st: dict[str, list[dict]] = {}
         for (d, kind), extra in lay.items():
             for name in names:
                 st.setdefault(sfx(d, kind), []).extend(day_rows(name, d, kind, extra))
+        for name in names:
+            if name.endswith("_intraday") and "daily" not in name.replace("lc_src_", ""):
+                for (d, kind), extra in list(kept.items()):
+                    if (d, kind) not in lay:
+                        st.setdefault(sfx(d, kind), []).extend(day_rows(name, d, kind, extra))
+        kept.update({k: v for k, v in lay.items() if k[1] == "intraday"})
         states.append(st)
     return {"state1": states[0], "state2": states[1], "state3": states[2]}
+
+
+def vanished_shard(names: list[str]) -> dict:
+    """A day inside the lookback whose only shard is deleted (e.g. a table expiration, or an
+    intraday shard GA4 dropped while the spec reads intraday only): intraday 07-01 .. 07-03,
+    then 07-01 gone. A full rebuild has no rows for 07-01 any more."""
+    s1: dict[str, list[dict]] = {}
+    for name in names:
+        for d in range(1, 4):
+            s1.setdefault(sfx(d, "intraday"), []).append(ev(name, at(d, 9), "u1", [ga4.param("copy", string=f"intraday-{d}")]))
+    s2 = merged(s1)
+    del s2[sfx(1, "intraday")]
+    return {"state1": s1, "state2": s2}

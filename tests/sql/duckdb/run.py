@@ -1125,6 +1125,18 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     for e in evs:
         lf.rerun_unchanged(e, "run 4 (unchanged)")
 
+    # A day inside the lookback loses its only shard: the full rebuild has no rows for it.
+    d = L.vanished_shard(["lc_src_intraday"])
+    lf = life("vanished-shard", "lc_src_intraday")
+    lf.export(d["state1"])
+    lf.run("lc_src_intraday", "run 1")
+    lf.export(d["state2"])
+    act = lf.run("lc_src_intraday", "run 2 (the shard of 07-01 deleted)")
+    if act is not None:
+        left = [r["event_ts"] for r in act if r["event_date"] == dt.date(2025, 7, 1)]
+        R.check("lifecycle/vanished-shard/lc_src_intraday run 2: a day inside the lookback whose only shard is gone is emptied",
+                not left, f"rows of 07-01 left: {left}")
+
 
 def scenario_interpreter(work: Path, bqflat: str) -> None:
     interp_checks.run_checks(R.check)
