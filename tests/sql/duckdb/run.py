@@ -1222,7 +1222,9 @@ def mutations(work: Path, args) -> int:
 
     def norm_detail(d: str, tag: str) -> str:
         d = d.replace(str(work / tag), "<work>")
-        return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", d)
+        d = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", d)
+        # event_key values hash the bundle ids ga4.event numbers per process: not comparable
+        return re.sub(r"\b[0-9a-f]{32}\b", "<key>", d)
 
     def run_set(names: list[str], tag: str) -> Results:
         global R
