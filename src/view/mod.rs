@@ -5,6 +5,7 @@
 //! per-fixture context snapshots. [`CONTEXT_VERSION`] changes when a field is removed or changes
 //! meaning; adding a field does not change it.
 
+pub mod days;
 mod reference;
 pub mod table;
 
@@ -12,8 +13,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::{Build, Column, Source, Table, Window};
+pub use days::{SourceView, WindowView};
 pub use reference::reference_page;
-pub use table::{file_stem, ColumnView, MetadataView, SourceView, TableView, WindowView};
+pub use table::{file_stem, ColumnView, MetadataView, TableView};
 
 /// Version of the template context. A project's template can require it with
 /// `{{ require_context_version(1) }}`.
