@@ -25,7 +25,7 @@ FROM (
     {{ win.read_shards(t, "AND") }}
 {% endif %}
 ) AS flat
-WHERE {% if days %}{{ win.partition_days(t, "flat") }}{% else %}TRUE{% endif +%}
+WHERE {% if days %}{{ win.staged_days(t, "flat") }}{% else %}TRUE{% endif +%}
 QUALIFY ROW_NUMBER() OVER (
   PARTITION BY {% for k in t.dedupe.key %}flat.{{ k|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
 {% if t.dedupe.nullable %}
@@ -68,13 +68,25 @@ AS stored WHERE {{ stored_filter }} AND {% if t.merge_key.row_key %}stored.{{ t.
 
 {#- Brings the staged rows into `into` (the table, or the table a batched rebuild builds).
     With `event_key` alone as the key an event cannot recur on another day: an INSERT, billed by
-    the staged rows it reads. Other keys can: a MERGE over the whole table on the key, so a stored
-    row the strategy prefers stays and a staged row it prefers replaces the stored one wherever
-    it is (billed by the key columns it reads and the partitions it updates). -#}
+    the staged rows it reads (a MERGE that only inserts, when rows dated after the run's last day
+    can be read again). Other keys can: a MERGE over the whole table on the key, so a stored row
+    the strategy prefers stays and a staged row it prefers replaces the stored one wherever it is
+    (billed by the key columns it reads and the partitions it updates). -#}
 {% macro merge(t, into) -%}
-{% if not t.dedupe.across_days %}
+{% if not t.dedupe.across_days and not t.day_margin %}
 INSERT INTO {{ into|ident }} ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
 SELECT {% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %} FROM bqflat_staged;
+{%- elif not t.dedupe.across_days %}
+{#- Rows dated after the run's last day stay in the table between runs: a row read again there
+    is inserted only once. The MERGE reads those partitions only, and inserts only. -#}
+MERGE {{ into|ident }} AS t
+USING bqflat_staged AS s
+ON {{ win.after_run(t, "t") }}
+{% for k in t.dedupe.key %}
+  AND t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}
+{% endfor %}
+WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
+  VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
 {%- else %}
 MERGE {{ into|ident }} AS t
 USING bqflat_staged AS s

@@ -108,7 +108,7 @@ ARRAY(
 IF(
   bqflat_newest_day IS NULL,
   {{ shift("bqflat_oldest_shard", "-", t.day_margin) }},
-  GREATEST({{ shift("bqflat_newest_day", "-", t.lookback_days) }}, {{ shift("bqflat_oldest_shard", "-", t.day_margin) }})
+  {{ shift("bqflat_newest_day", "-", t.lookback_days) }}
 )
 {%- endmacro %}
 
@@ -189,6 +189,23 @@ SET bqflat_day_to = bqflat_window_end;
 
 {% macro read_newest_day(t) -%}
 SET bqflat_newest_day = {{ newest_day_expr(t) }};
+{%- endmacro %}
+
+{#- Keeps the rows of `alias` whose partition day is after the last day the run replaces: only an
+    event with a clock in the future puts a row there, in a table not partitioned by the
+    export's `event_date`. -#}
+{% macro after_run(t, alias) -%}
+{% if t.partition.type == "DATE" -%}
+{{ alias|ident }}.{{ t.partition.column|ident }} > bqflat_last_day
+{%- else -%}
+{{ alias|ident }}.{{ t.partition.column|ident }} >= TIMESTAMP(DATE_ADD(bqflat_last_day, INTERVAL 1 DAY))
+{%- endif %}
+{%- endmacro %}
+
+{#- The rows a step stages: those of its days, and (when the table's partition days can run
+    ahead of the shards) those dated after the run's last day, which no step replaces. -#}
+{% macro staged_days(t, alias) -%}
+{% if t.day_margin %}({{ partition_days(t, alias) }} OR {{ after_run(t, alias) }}){% else %}{{ partition_days(t, alias) }}{% endif %}
 {%- endmacro %}
 
 {#- A condition over every partition of the table `alias`: tables that require a partition filter

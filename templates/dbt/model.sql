@@ -64,6 +64,7 @@ DECLARE bqflat_newest_day DATE DEFAULT NULL;
 -- The partition days the run replaces, and the shard days it reads.
 DECLARE bqflat_day_from DATE DEFAULT {{ win.first_day_expr(t) }};
 DECLARE bqflat_day_to DATE DEFAULT {{ win.last_day_expr(t) }};
+DECLARE bqflat_last_day DATE DEFAULT bqflat_day_to;
 DECLARE bqflat_read_from DATE DEFAULT {{ win.read_from_expr(t) }};
 DECLARE bqflat_read_to DATE DEFAULT {{ win.read_to_expr(t) }};
 {% if t.source.sharded %}
@@ -72,10 +73,10 @@ DECLARE bqflat_shard_from STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_from)
 DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
 {% endif %}
 {% raw %}{%- endcall %}{% endraw +%}
-{% set newer %}{% if incremental and t.dedupe.across_days %}
+{% set newer %}{% if incremental and (t.dedupe.across_days or t.day_margin) %}
 {% raw %}{% if is_incremental() %}{% endraw +%}
 -- A new row is kept unless a stored row of its key outside the replaced days is preferred.
-{% set outside %}NOT ({{ win.partition_days(t, "stored") }}){% endset %}
+{% set outside %}{% if t.dedupe.across_days %}NOT ({{ win.partition_days(t, "stored") }}){% else %}{{ win.after_run(t, "stored") }}{% endif %}{% endset %}
 WHERE NOT EXISTS (SELECT 1 FROM {% raw %}{{ this }}{% endraw %} {{ rows.stored_is_preferred(t, outside) }}
 {% raw %}{% endif %}{% endraw +%}
 {%- endif %}{% endset %}
