@@ -69,12 +69,18 @@ pub(crate) fn check_table(name: &str) -> Result<(), String> {
     plain_name("table", name)
 }
 
-/// Dataset and table names: letters, digits and underscores, at most 1024 characters. (BigQuery
-/// allows more in table names; keeping to these makes them safe as file names too.)
+/// Dataset and table names: letters, digits and underscores, at most 1024 bytes (BigQuery's
+/// limit for both). BigQuery allows more characters in table names; keeping to these makes them
+/// safe as file names too.
 fn plain_name(kind: &str, name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 1024
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if name.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "invalid {kind} name {:?}… ({} bytes): BigQuery allows at most {MAX_NAME_BYTES}",
+            prefix(name, 40),
+            name.len()
+        ));
+    }
+    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
     } else {
@@ -83,6 +89,22 @@ fn plain_name(kind: &str, name: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// The first `chars` characters of `text`: enough to recognise a name too long to print.
+pub(crate) fn prefix(text: &str, chars: usize) -> &str {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text, |(at, _)| &text[..at])
+}
+
+/// BigQuery's documented limits (cloud.google.com/bigquery/quotas, /docs/tables, /docs/schemas,
+/// /docs/labels): what BigQuery would refuse when the script runs is refused at compile time.
+pub(crate) const MAX_NAME_BYTES: usize = 1024;
+pub(crate) const MAX_COLUMN_CHARS: usize = 300;
+pub(crate) const MAX_COLUMNS: usize = 10_000;
+pub(crate) const MAX_LABELS: usize = 64;
+pub(crate) const MAX_LABEL_CHARS: usize = 63;
+pub(crate) const MAX_TABLE_DESCRIPTION_CHARS: usize = 16_384;
 
 /// A source table: a name, or a wildcard prefix ending in `*` (`events_*`).
 pub(crate) fn check_source_table(name: &str) -> Result<(), String> {
@@ -106,8 +128,14 @@ pub(crate) fn check_column(name: &str) -> Result<(), String> {
         "_colidentifier",
     ];
     let lower = name.to_ascii_lowercase();
+    let length = name.chars().count();
+    if length > MAX_COLUMN_CHARS {
+        return Err(format!(
+            "invalid column name {:?}… ({length} characters): BigQuery allows at most {MAX_COLUMN_CHARS}",
+            prefix(name, 40)
+        ));
+    }
     if name.is_empty()
-        || name.len() > 300
         || name.starts_with(|c: char| c.is_ascii_digit())
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
@@ -218,15 +246,33 @@ pub(crate) fn check_timezone(tz: &str) -> Result<(), String> {
 
 pub(crate) fn check_label(key: &str, value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
-    if key.is_empty()
-        || key.len() > 63
-        || !key.starts_with(|c: char| c.is_ascii_lowercase())
-        || !key.chars().all(allowed)
-    {
-        return Err(format!("invalid label key {key:?}"));
+    let key_problem = if key.is_empty() {
+        Some("a key cannot be empty".to_string())
+    } else if key.chars().count() > MAX_LABEL_CHARS {
+        Some(format!(
+            "{} characters, BigQuery allows at most {MAX_LABEL_CHARS}",
+            key.chars().count()
+        ))
+    } else if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Some("a key starts with a lowercase letter".to_string())
+    } else if !key.chars().all(allowed) {
+        Some("use lowercase letters, digits, `_` and `-`".to_string())
+    } else {
+        None
+    };
+    if let Some(problem) = key_problem {
+        return Err(format!("invalid label key {key:?}: {problem}"));
     }
-    if value.len() > 63 || !value.chars().all(allowed) {
-        return Err(format!("invalid label value {value:?} for `{key}`"));
+    if value.chars().count() > MAX_LABEL_CHARS {
+        return Err(format!(
+            "invalid label value for `{key}` ({} characters): BigQuery allows at most {MAX_LABEL_CHARS}",
+            value.chars().count()
+        ));
+    }
+    if !value.chars().all(allowed) {
+        return Err(format!(
+            "invalid label value {value:?} for `{key}`: use lowercase letters, digits, `_` and `-`"
+        ));
     }
     Ok(())
 }

@@ -122,6 +122,9 @@ impl EventCtx<'_> {
             }
             labels.insert(key, value);
         }
+        self.label_count(&labels);
+        self.description_length(spec.description.as_deref());
+        self.column_count(&format!("{project}.{dataset}.{name}"), columns.list.len());
         let template = match settings.template.clone() {
             Some(t) => {
                 if let Err(problem) = names::check_template_name(&t) {

@@ -13,6 +13,7 @@
 //! - `params.rs`: event params and user properties, listed or chosen by glob from the catalog.
 //! - `items.rs`: the `items` array kept, dropped or exploded into item columns.
 //! - `layout.rs`: partitioning and clustering.
+//! - `limits.rs`: BigQuery's limits on a whole table (columns, labels, description, metadata names).
 //! - `dedupe.rs`: the dedupe key and the order that picks the row kept.
 //! - `types.rs`: SQL types of params and which types may be ordered by.
 
@@ -21,6 +22,7 @@ mod dedupe;
 mod event;
 mod items;
 mod layout;
+mod limits;
 mod naming;
 mod params;
 mod project;

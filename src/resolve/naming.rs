@@ -63,12 +63,17 @@ impl EventCtx<'_> {
             names::check_dataset(&dataset),
             names::check_table(&name),
         ];
+        let mut valid = true;
         for problem in checks.into_iter().filter_map(Result::err) {
+            valid = false;
             self.error(
                 path,
-                format!("table name `{expanded}`: {problem}"),
+                format!("table name `{}`: {problem}", names::prefix(&expanded, 80)),
                 "table names use letters, digits and underscores; `{event}`, `{dataset}` and `{version}` are replaced",
             );
+        }
+        if valid {
+            self.not_a_metadata_table(top, path, [&project, &dataset, &name]);
         }
         (project, dataset, name)
     }

@@ -141,6 +141,24 @@ impl TopLevel {
         )
         .unwrap_or_else(|| "_runs".into());
 
+        if watermarks.eq_ignore_ascii_case(&runs) {
+            if let Some(file) = file {
+                let at = if file.has("metadata.runs") {
+                    "metadata.runs"
+                } else {
+                    "metadata.watermarks"
+                };
+                diagnostics.push(
+                    file.error_at(
+                        at,
+                        format!(
+                            "`metadata.watermarks` and `metadata.runs` both name table `{runs}`"
+                        ),
+                    )
+                    .hint("give each its own name, e.g. `{watermarks: _metadata, runs: _runs}`"),
+                );
+            }
+        }
         let sharded = source_table.ends_with('*');
         if let (true, Some(file)) = (sharded, file) {
             if file.has("source_date_column") {
