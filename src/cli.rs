@@ -52,10 +52,10 @@ pub struct ProjectArgs {
     /// Project directory (holds bqflat.yaml and events/). Default: the --config file's folder, else `.`.
     dir: Option<Utf8PathBuf>,
     /// Output folder. Default: `output:` in bqflat.yaml, else DIR/build.
-    #[arg(long)]
+    #[arg(long, value_parser = not_empty_path)]
     out: Option<Utf8PathBuf>,
     /// The project file to use instead of DIR/bqflat.yaml (the seed's YAML config works as is).
-    #[arg(long)]
+    #[arg(long, value_parser = not_empty_path)]
     config: Option<Utf8PathBuf>,
     /// What to generate (repeatable): bigquery, dbt, dataform. Default: `targets:` in
     /// bqflat.yaml, else bigquery.
@@ -147,10 +147,10 @@ struct SeedFlags {
     #[arg(long)]
     partition_by: Option<String>,
     /// Comma-separated columns to cluster by (at most 4).
-    #[arg(long)]
+    #[arg(long, value_parser = name_list)]
     cluster_by: Option<String>,
     /// Column(s) or event param that identify a row, comma-separated.
-    #[arg(long)]
+    #[arg(long, value_parser = name_list)]
     dedupe_key: Option<String>,
     /// Table name template: {event}, {dataset}, {version}.
     #[arg(long)]
@@ -199,8 +199,30 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Write the schema files into this folder instead of printing them.
-    #[arg(long)]
+    #[arg(long, value_parser = not_empty_path)]
     pub out: Option<Utf8PathBuf>,
+}
+
+/// An empty path would be read as the current folder's "" and fail late, at an internal path,
+/// without naming the flag; clap's message names it.
+fn not_empty_path(text: &str) -> Result<Utf8PathBuf, String> {
+    if text.trim().is_empty() {
+        Err("the path is empty; name a folder or file, e.g. `--out build`".into())
+    } else {
+        Ok(text.into())
+    }
+}
+
+/// A comma-separated list with an empty name in it (`,`, `a,,b`, ``) is a typo, not a request
+/// for no columns: the settings it would silently drop stay what the files say.
+fn name_list(text: &str) -> Result<String, String> {
+    if text.split(',').any(|name| name.trim().is_empty()) {
+        Err(format!(
+            "{text:?} has an empty column name; list names separated by commas, e.g. `event_name,platform`"
+        ))
+    } else {
+        Ok(text.to_string())
+    }
 }
 
 impl ProjectArgs {
@@ -248,6 +270,11 @@ impl SeedFlags {
         );
         note("cluster_by", "--cluster-by", self.cluster_by.is_some());
         note("dedupe", "--dedupe-key", self.dedupe_key.is_some());
+        note(
+            "table_template",
+            "--table-template",
+            self.table_template.is_some(),
+        );
         let window = (self.start_date.is_some() || self.end_date.is_some()).then(|| spec::Window {
             start: self.start_date.clone(),
             end: self.end_date.clone(),

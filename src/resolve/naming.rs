@@ -35,6 +35,19 @@ impl EventCtx<'_> {
             }
         };
         let parts: Vec<&str> = expanded.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            // `../x` or `a..b` would otherwise be blamed on an empty project or dataset id.
+            self.error(
+                path,
+                format!("table name `{}` has an empty part: a leading, trailing or doubled dot", names::prefix(&expanded, 80)),
+                "write `table`, `dataset.table` or `project.dataset.table`; a table name is not a file path",
+            );
+            return (
+                top.project.clone(),
+                top.target_dataset.clone(),
+                String::new(),
+            );
+        }
         let (project, dataset, name) = match parts.as_slice() {
             [name] => (
                 top.project.clone(),
