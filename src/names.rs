@@ -75,7 +75,7 @@ pub(crate) fn check_table(name: &str) -> Result<(), String> {
 fn plain_name(kind: &str, name: &str) -> Result<(), String> {
     if name.len() > MAX_NAME_BYTES {
         return Err(format!(
-            "invalid {kind} name {:?}… ({} bytes): BigQuery allows at most {MAX_NAME_BYTES}",
+            "invalid {kind} name `{}` ({} bytes): BigQuery allows at most {MAX_NAME_BYTES}",
             prefix(name, 40),
             name.len()
         ));
@@ -90,11 +90,13 @@ fn plain_name(kind: &str, name: &str) -> Result<(), String> {
     }
 }
 
-/// The first `chars` characters of `text`: enough to recognise a name too long to print.
-pub(crate) fn prefix(text: &str, chars: usize) -> &str {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text, |(at, _)| &text[..at])
+/// The first `chars` characters of `text`, and `…` when some were cut: enough to recognise a
+/// name too long to print.
+pub(crate) fn prefix(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// BigQuery's documented limits (cloud.google.com/bigquery/quotas, /docs/tables, /docs/schemas,
@@ -131,7 +133,7 @@ pub(crate) fn check_column(name: &str) -> Result<(), String> {
     let length = name.chars().count();
     if length > MAX_COLUMN_CHARS {
         return Err(format!(
-            "invalid column name {:?}… ({length} characters): BigQuery allows at most {MAX_COLUMN_CHARS}",
+            "invalid column name `{}` ({length} characters): BigQuery allows at most {MAX_COLUMN_CHARS}",
             prefix(name, 40)
         ));
     }

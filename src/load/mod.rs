@@ -2,6 +2,7 @@
 //! and the optional `templates/` folder.
 
 pub mod catalog;
+mod untagged;
 pub mod yaml;
 
 use std::collections::BTreeSet;

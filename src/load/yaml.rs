@@ -258,7 +258,12 @@ fn yaml_error(
         diagnostic.message = format!("{at}missing key `{field}`");
         diagnostic.hint = Some(format!("add `{field}: ...`"));
     } else if message.contains("did not match any variant of untagged enum Names") {
-        diagnostic.message = "expected a column name or a list of column names".into();
+        let key = super::untagged::misfit_names(text);
+        if let Some(&(line, col)) = key.and_then(|k| positions.values.get(k)) {
+            diagnostic.location = Some(Location::new(path, line, col));
+        }
+        let at = key.map_or(at.clone(), |k| format!("{k}: "));
+        diagnostic.message = format!("{at}expected a column name or a list of column names");
         diagnostic.hint = Some("write `[a, b]` or `a, b`".into());
     } else if message.contains("did not match any variant of untagged enum Column") {
         diagnostic.message =

@@ -61,11 +61,12 @@ impl EventCtx<'_> {
     /// Adds a column; a name already taken is an error naming both columns.
     pub(super) fn add(&mut self, columns: &mut Columns, column: Column, path: &str, what: String) {
         if let Err(problem) = names::check_column(&column.name) {
-            self.error(
-                path,
-                format!("{what}: {problem}"),
-                "set another name with `as:`",
-            );
+            let hint = if problem.contains("BigQuery allows at most") {
+                "set a shorter name with `as:`"
+            } else {
+                "set another name with `as:`"
+            };
+            self.error(path, format!("{what}: {problem}"), hint);
             return;
         }
         if let Some(other) = columns.what.get(&column.name.to_ascii_lowercase()) {

@@ -67,7 +67,7 @@ impl EventCtx<'_> {
                 columns,
                 column,
                 &alias_path,
-                format!("{at} key `{}`", param.key),
+                format!("{at} key `{}`", names::prefix(&param.key, 40)),
             );
         }
     }
@@ -169,7 +169,12 @@ impl EventCtx<'_> {
                     param_type,
                 },
             };
-            self.add(columns, column, &at, format!("{array} key `{}`", key.key));
+            self.add(
+                columns,
+                column,
+                &at,
+                format!("{array} key `{}`", names::prefix(&key.key, 40)),
+            );
         }
     }
 }

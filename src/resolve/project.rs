@@ -52,6 +52,7 @@ impl TopLevel {
                         "project" | "source_project" => "use the project id the Google Cloud console shows, e.g. `my-gcp-project`",
                         "source_table" => "use `events_*` for the GA4 export, or the name of one date-partitioned table",
                         "source_date_column" => "name the DATE column the source table is partitioned by",
+                        "location" => "use a BigQuery location: a multi-region (`US`, `EU`) or a region such as `europe-west3`, as the dataset's details in the console show it",
                         _ => "BigQuery dataset and table names use letters, digits and underscores",
                     };
                     diagnostics.push(d.hint(hint));
