@@ -89,6 +89,13 @@ impl Catalog {
             let d = if looks_like_json(text) { d.with_source(text) } else { d };
             d.hint("save the output of `bq query --format=json` on the `bqflat discover-sql` query unchanged")
         })?;
+        if let Some((index, row)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !ARRAYS.contains(&r.array_name.as_str()))
+        {
+            return Err(unknown_array(path, text, index, row));
+        }
         let mut keys: BTreeMap<(String, String), Vec<Key>> = BTreeMap::new();
         for row in rows {
             keys.entry((row.event_name, row.array_name))
@@ -120,6 +127,44 @@ impl Catalog {
         events.dedup();
         events
     }
+}
+
+/// The arrays `bqflat discover-sql` lists keys of: any other name is a catalog edited by hand or
+/// written by another query, whose rows would otherwise be ignored without a word.
+const ARRAYS: &[&str] = &["event_params", "user_properties", "item_params"];
+
+fn unknown_array(path: &Utf8Path, text: &str, index: usize, row: &Row) -> Diagnostic {
+    let shown = crate::names::prefix(&row.array_name, 40);
+    let d = Diagnostic::new(format!(
+        "{path}: row {} (event `{}`, key `{}`) has unknown array_name {shown:?}",
+        index + 1,
+        crate::names::prefix(&row.event_name, 40),
+        crate::names::prefix(&row.key.key, 40),
+    ));
+    let d = match array_name_position(text, index) {
+        Some((line, col)) if looks_like_json(text) => {
+            d.at(Location::new(path, line, col)).with_source(text)
+        }
+        _ => d.at(Location::file(path)),
+    };
+    let known = ARRAYS.join("`, `");
+    d.hint(match crate::diagnostics::did_you_mean(&row.array_name, ARRAYS.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`? array_name is one of `{known}`"),
+        None => format!("array_name is one of `{known}`; save the output of the `bqflat discover-sql` query unchanged"),
+    })
+}
+
+/// Line and column of the `index`-th `"array_name"` key: rows are objects in order, and a quote
+/// inside a string value is escaped, so a bare `"array_name"` followed by `:` is a key.
+fn array_name_position(text: &str, index: usize) -> Option<(usize, usize)> {
+    let mut found = text.match_indices("\"array_name\"").filter(|(at, m)| {
+        !text[..*at].ends_with('\\') && text[at + m.len()..].trim_start().starts_with(':')
+    });
+    let (at, _) = found.nth(index)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Some((line, col))
 }
 
 /// Whether `text` starts as a JSON array or object and holds no control characters besides
@@ -164,6 +209,24 @@ mod tests {
             (k.occurrences, k.param_type()),
             (3, (ParamType::Int64, false))
         );
+    }
+
+    #[test]
+    fn an_unknown_array_name_is_an_error_at_its_row() {
+        let row = |array: &str| {
+            format!(
+                r#"{{"event_name":"a","array_name":"{array}","key":"k","occurrences":1,"string_values":1,"int_values":0,"float_values":0,"double_values":0}}"#
+            )
+        };
+        let text = format!("[\n{},\n{}\n]\n", row("event_params"), row("event_param"));
+        let d = Catalog::parse("c.json".into(), &text).unwrap_err();
+        assert_eq!(
+            d.message,
+            "c.json: row 2 (event `a`, key `k`) has unknown array_name \"event_param\""
+        );
+        let at = d.location.unwrap();
+        assert_eq!((at.line, at.col), (3, 19));
+        assert!(d.hint.unwrap().starts_with("did you mean `event_params`?"));
     }
 
     #[test]
