@@ -5,6 +5,7 @@
 //! keeps two builds from interleaving.
 
 use std::fs::File;
+use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use walkdir::WalkDir;
@@ -19,7 +20,11 @@ pub(crate) struct Lock {
 /// Waits for any other bqflat build writing into the same parent folder, then locks it.
 pub(crate) fn lock(out: &Utf8Path) -> Result<Lock, Diagnostic> {
     let parent = parent_of(out);
-    std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, "create", &e))?;
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        Diagnostic::new(format!("cannot create {parent}: {e}")).hint(format!(
+            "the output folder {out} goes inside {parent}: make that a writable folder (not a file), or pass `--out` another folder"
+        ))
+    })?;
     let file = File::open(&parent).map_err(|e| io_error(&parent, "open", &e))?;
     match file.try_lock() {
         Ok(()) => {}
@@ -48,11 +53,32 @@ pub(crate) fn replace(out: &Utf8Path, staged: &Staged<'_>, _lock: &Lock) -> Resu
     let result = assemble(out, &staging, staged).and_then(|()| exchange(out, &staging));
     // After the exchange the staging path holds the old build; before it, a partial new one.
     let _ = std::fs::remove_dir_all(&staging);
-    result
+    result.map_err(|e| write_failed(out, &e))
 }
 
-fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(), Diagnostic> {
-    std::fs::create_dir_all(staging).map_err(|e| io_error(staging, "create", &e))?;
+/// The staging folder is bqflat's own business: a failure while writing it is reported as what
+/// the user sees, their output folder not being written, with what to do about the cause.
+fn write_failed(out: &Utf8Path, err: &io::Error) -> Diagnostic {
+    let hint = match err.kind() {
+        io::ErrorKind::ReadOnlyFilesystem => {
+            "the disk holding it is read-only: remount it writable, or pass `--out` a folder on a writable disk"
+        }
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge => {
+            "free space on that disk (a build needs room for a second copy of the output folder), or pass `--out` a folder on another disk"
+        }
+        io::ErrorKind::PermissionDenied => {
+            "make the output folder and the folder holding it writable (`chmod u+w`), or pass `--out` another folder"
+        }
+        _ => "check that the output folder and the folder holding it are writable and the disk has space, or pass `--out` another folder",
+    };
+    Diagnostic::new(format!(
+        "cannot write the build into {out}: {err}; the previous build there is unchanged"
+    ))
+    .hint(hint)
+}
+
+fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> io::Result<()> {
+    std::fs::create_dir_all(staging)?;
     if out.is_dir() {
         keep_mode_and_owner(out, staging)?;
         let replaced: std::collections::BTreeSet<&str> = staged
@@ -63,20 +89,22 @@ fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(
             .collect();
         let replaced = |rel: &str| replaced.contains(rel);
         for entry in WalkDir::new(out).min_depth(1).sort_by_file_name() {
-            let entry = entry.map_err(|e| Diagnostic::new(format!("cannot read {out}: {e}")))?;
+            let entry = entry.map_err(io::Error::from)?;
             let path = Utf8Path::from_path(entry.path()).ok_or_else(|| {
-                Diagnostic::new(format!("{} is not a UTF-8 path", entry.path().display()))
+                let shown = entry.path().display();
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{shown} is not a UTF-8 path"),
+                )
             })?;
             let rel = path.strip_prefix(out).expect("walk stays inside out");
             let target = staging.join(rel);
             let kind = entry.file_type();
             if kind.is_dir() {
-                std::fs::create_dir_all(&target).map_err(|e| io_error(&target, "create", &e))?;
+                std::fs::create_dir_all(&target)?;
                 keep_mode_and_owner(path, &target)?;
             } else if kind.is_symlink() {
-                let link = std::fs::read_link(path).map_err(|e| io_error(path, "read", &e))?;
-                std::os::unix::fs::symlink(&link, &target)
-                    .map_err(|e| io_error(&target, "create", &e))?;
+                std::os::unix::fs::symlink(std::fs::read_link(path)?, &target)?;
             } else if !replaced(rel.as_str()) {
                 carry_over(path, &target)?;
             }
@@ -92,16 +120,12 @@ fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(
         }
         let target = staging.join(rel);
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", &e))?;
+            std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(&target, bytes).map_err(|e| io_error(&target, "write", &e))?;
-        File::open(&target)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io_error(&target, "write", &e))?;
+        std::fs::write(&target, bytes)?;
+        File::open(&target)?.sync_all()?;
     }
-    File::open(staging)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| io_error(staging, "write", &e))?;
+    File::open(staging)?.sync_all()?;
     if crash_after == Some(staged.writes.len()) {
         std::process::abort();
     }
@@ -110,33 +134,26 @@ fn assemble(out: &Utf8Path, staging: &Utf8Path, staged: &Staged<'_>) -> Result<(
 
 /// A file that does not change: hard-linked (same inode and modification time), copied with its
 /// modification time where links are not possible.
-fn carry_over(from: &Utf8Path, to: &Utf8Path) -> Result<(), Diagnostic> {
+fn carry_over(from: &Utf8Path, to: &Utf8Path) -> io::Result<()> {
     if std::fs::hard_link(from, to).is_ok() {
         return Ok(());
     }
-    std::fs::copy(from, to).map_err(|e| io_error(to, "copy", &e))?;
-    let modified = std::fs::metadata(from)
-        .and_then(|m| m.modified())
-        .map_err(|e| io_error(from, "read", &e))?;
-    File::options()
-        .write(true)
-        .open(to)
-        .and_then(|f| f.set_modified(modified))
-        .map_err(|e| io_error(to, "write", &e))
+    std::fs::copy(from, to)?;
+    let modified = std::fs::metadata(from)?.modified()?;
+    File::options().write(true).open(to)?.set_modified(modified)
 }
 
 /// Puts `staging` at `out`: an atomic exchange where the system offers one, two renames otherwise.
-fn exchange(out: &Utf8Path, staging: &Utf8Path) -> Result<(), Diagnostic> {
+fn exchange(out: &Utf8Path, staging: &Utf8Path) -> io::Result<()> {
     if !out.exists() {
-        return std::fs::rename(staging, out).map_err(|e| io_error(out, "create", &e));
+        return std::fs::rename(staging, out);
     }
     #[cfg(target_os = "linux")]
     {
         use std::ffi::CString;
-        let a = CString::new(staging.as_str())
-            .map_err(|_| Diagnostic::new(format!("{staging}: NUL in path")))?;
-        let b = CString::new(out.as_str())
-            .map_err(|_| Diagnostic::new(format!("{out}: NUL in path")))?;
+        let nul = || io::Error::new(io::ErrorKind::InvalidInput, "NUL in path");
+        let a = CString::new(staging.as_str()).map_err(|_| nul())?;
+        let b = CString::new(out.as_str()).map_err(|_| nul())?;
         // SAFETY: both arguments are valid NUL-terminated paths that live across the call.
         let done = unsafe {
             libc::renameat2(
@@ -154,17 +171,21 @@ fn exchange(out: &Utf8Path, staging: &Utf8Path) -> Result<(), Diagnostic> {
     // No atomic exchange (another system, or a file system without it): the old build moves
     // aside first, so for an instant `out` is missing but never half-written.
     let aside = sibling(out, &format!("old-{}", std::process::id()));
-    std::fs::rename(out, &aside).map_err(|e| io_error(out, "move", &e))?;
-    std::fs::rename(staging, out).map_err(|e| io_error(out, "create", &e))?;
-    std::fs::rename(&aside, staging).map_err(|e| io_error(&aside, "move", &e))
+    std::fs::rename(out, &aside)?;
+    if let Err(e) = std::fs::rename(staging, out) {
+        // The old build goes back, so a failed build leaves it where it was.
+        let _ = std::fs::rename(&aside, out);
+        return Err(e);
+    }
+    std::fs::rename(&aside, staging)
 }
 
 /// A folder of the new build gets the mode of the one it replaces, and its owner where the
 /// system allows (only a privileged user may give a folder away).
-fn keep_mode_and_owner(from: &Utf8Path, to: &Utf8Path) -> Result<(), Diagnostic> {
+fn keep_mode_and_owner(from: &Utf8Path, to: &Utf8Path) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(from).map_err(|e| io_error(from, "read", &e))?;
-    std::fs::set_permissions(to, meta.permissions()).map_err(|e| io_error(to, "write", &e))?;
+    let meta = std::fs::metadata(from)?;
+    std::fs::set_permissions(to, meta.permissions())?;
     let _ = std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid()));
     Ok(())
 }
