@@ -59,6 +59,10 @@ pub(crate) struct TableEntry {
     pub cluster_by: Vec<String>,
     pub dedupe: Dedupe,
     pub template: String,
+    /// How the table's scripts work, by generation: 2 replaces whole days and resumes from the
+    /// table's own partitions. Manifests from before the field read as 1 (a watermark).
+    #[serde(default = "first_generation")]
+    pub scripts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
@@ -211,10 +215,18 @@ impl TableEntry {
             cluster_by: t.cluster_by.clone(),
             dedupe: t.dedupe.clone(),
             template: t.template.clone(),
+            scripts: SCRIPTS,
             description: t.description.clone(),
             labels: t.labels.clone(),
         }
     }
+}
+
+/// The generation of the scripts this bqflat writes (see [`TableEntry::scripts`]).
+pub(crate) const SCRIPTS: u32 = 2;
+
+fn first_generation() -> u32 {
+    1
 }
 
 pub(crate) fn sha256(bytes: &[u8]) -> String {

@@ -31,6 +31,8 @@ pub(crate) enum ChangeKind {
     DedupeKey,
     /// Which duplicate is kept: the strategy or its order.
     DedupeOrder,
+    /// The table's scripts work another way (a newer bqflat): the next run follows the new way.
+    Scripts,
     /// The table's description or labels.
     Options,
     /// The template changed, where either side is a custom one.
@@ -63,7 +65,7 @@ impl Impact {
 
 impl ChangeKind {
     #[cfg(test)]
-    pub(crate) const ALL: [ChangeKind; 15] = [
+    pub(crate) const ALL: [ChangeKind; 16] = [
         ChangeKind::Version,
         ChangeKind::Mode,
         ChangeKind::ColumnAdded,
@@ -76,6 +78,7 @@ impl ChangeKind {
         ChangeKind::ClusterBy,
         ChangeKind::DedupeKey,
         ChangeKind::DedupeOrder,
+        ChangeKind::Scripts,
         ChangeKind::Options,
         ChangeKind::Template,
         ChangeKind::TableRemoved,
@@ -96,6 +99,7 @@ impl ChangeKind {
             ChangeKind::ClusterBy => "cluster_by",
             ChangeKind::DedupeKey => "dedupe_key",
             ChangeKind::DedupeOrder => "dedupe_order",
+            ChangeKind::Scripts => "scripts",
             ChangeKind::Options => "options",
             ChangeKind::Template => "template",
             ChangeKind::TableRemoved => "table_removed",
@@ -121,6 +125,7 @@ impl ChangeKind {
             | ChangeKind::ColumnAdded
             | ChangeKind::PartitionOptions
             | ChangeKind::DedupeOrder
+            | ChangeKind::Scripts
             | ChangeKind::Options
             | ChangeKind::Template
             | ChangeKind::TableRemoved => Impact::Additive,
@@ -189,6 +194,7 @@ mod tests {
             (ClusterBy, Impact::Breaking),
             (DedupeKey, Impact::Breaking),
             (DedupeOrder, Impact::Additive),
+            (Scripts, Impact::Additive),
             (Options, Impact::Additive),
             (Template, Impact::Additive),
             (TableRemoved, Impact::Additive),

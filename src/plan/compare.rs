@@ -171,6 +171,15 @@ pub(crate) fn compare(old: &TableEntry, new: &TableEntry) -> Vec<Change> {
             None,
         );
     }
+    if old.scripts < new.scripts {
+        push(
+            ChangeKind::Scripts,
+            "scripts: incremental runs replace whole days, resuming from the table's own partitions; _metadata and _runs become append-only".into(),
+            None,
+            Some(old.scripts.to_string()),
+            Some(new.scripts.to_string()),
+        );
+    }
     // A mode change switches between the two built-in templates; only a custom one is news.
     let custom = |t: &str| t != "full.sql" && t != "incremental.sql";
     if old.template != new.template && (custom(&old.template) || custom(&new.template)) {
@@ -183,4 +192,40 @@ pub(crate) fn compare(old: &TableEntry, new: &TableEntry) -> Vec<Change> {
         );
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::change::Impact;
+
+    #[test]
+    fn a_table_built_by_older_scripts_shows_the_move_to_whole_days() {
+        let old: TableEntry = serde_json::from_value(serde_json::json!({
+            "event": "purchase",
+            "table": "p.d.event_purchase_flat",
+            "spec": "events/purchase.yaml",
+            "version": 1,
+            "mode": "incremental",
+            "columns": [{"name": "event_ts", "type": "TIMESTAMP", "source": "computed:event_ts"}],
+            "partition": {"column": "event_ts", "type": "TIMESTAMP", "expiration_days": null, "require_filter": false},
+            "cluster_by": [],
+            "dedupe": {"key": ["event_key"], "nullable": [], "strategy": "keep_latest", "order_by": "event_ts"},
+            "template": "incremental.sql"
+        }))
+        .unwrap();
+        assert_eq!(
+            old.scripts, 1,
+            "a manifest without the field is the first generation"
+        );
+        let new = TableEntry {
+            scripts: crate::emit::manifest::SCRIPTS,
+            ..old.clone()
+        };
+        let changes = compare(&old, &new);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].kind, ChangeKind::Scripts);
+        assert_eq!(changes[0].impact, Impact::Additive);
+        assert!(compare(&new, &new).is_empty());
+    }
 }

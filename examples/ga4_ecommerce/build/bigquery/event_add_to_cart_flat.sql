@@ -133,7 +133,7 @@ SET bqflat_newest_day = (
 SET bqflat_first_day = IF(
   bqflat_newest_day IS NULL,
   bqflat_oldest_shard,
-  GREATEST(DATE_SUB(bqflat_newest_day, INTERVAL 3 DAY), bqflat_oldest_shard)
+  DATE_SUB(bqflat_newest_day, INTERVAL 3 DAY)
 );
 SET bqflat_last_day = bqflat_newest_shard;
 

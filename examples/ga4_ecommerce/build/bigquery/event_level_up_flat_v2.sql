@@ -117,7 +117,7 @@ SET bqflat_newest_day = (
 SET bqflat_first_day = IF(
   bqflat_newest_day IS NULL,
   DATE_SUB(bqflat_oldest_shard, INTERVAL 1 DAY),
-  GREATEST(DATE_SUB(bqflat_newest_day, INTERVAL 4 DAY), DATE_SUB(bqflat_oldest_shard, INTERVAL 1 DAY))
+  DATE_SUB(bqflat_newest_day, INTERVAL 4 DAY)
 );
 SET bqflat_last_day = DATE_ADD(bqflat_newest_shard, INTERVAL 1 DAY);
 
@@ -154,7 +154,7 @@ WHILE bqflat_day_from <= bqflat_last_day DO
       AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
         OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
   ) AS flat
-  WHERE flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to
+  WHERE (flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to OR flat.event_date > bqflat_last_day)
   QUALIFY ROW_NUMBER() OVER (
     PARTITION BY flat.event_key
     ORDER BY flat.event_ts DESC
@@ -167,8 +167,12 @@ WHILE bqflat_day_from <= bqflat_last_day DO
   BEGIN
     BEGIN TRANSACTION;
     DELETE FROM `acme-analytics-prod.ga4_flat.event_level_up_flat_v2` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-    INSERT INTO `acme-analytics-prod.ga4_flat.event_level_up_flat_v2` (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, level, character, score, level_name)
-    SELECT event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, level, character, score, level_name FROM bqflat_staged;
+    MERGE `acme-analytics-prod.ga4_flat.event_level_up_flat_v2` AS t
+    USING bqflat_staged AS s
+    ON t.event_date > bqflat_last_day
+      AND t.event_key IS NOT DISTINCT FROM s.event_key
+    WHEN NOT MATCHED THEN INSERT (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, level, character, score, level_name)
+      VALUES (s.event_date, s.event_ts, s.user_pseudo_id, s.platform, s.app_info_version, s.device_operating_system, s.geo_country, s.event_key, s.level, s.character, s.score, s.level_name);
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_level_up_flat_v2', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);

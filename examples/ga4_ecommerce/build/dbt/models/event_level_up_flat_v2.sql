@@ -53,9 +53,10 @@ DECLARE bqflat_newest_day DATE DEFAULT {% if is_incremental() %}(
 DECLARE bqflat_day_from DATE DEFAULT IF(
   bqflat_newest_day IS NULL,
   DATE_SUB(bqflat_oldest_shard, INTERVAL 1 DAY),
-  GREATEST(DATE_SUB(bqflat_newest_day, INTERVAL 4 DAY), DATE_SUB(bqflat_oldest_shard, INTERVAL 1 DAY))
+  DATE_SUB(bqflat_newest_day, INTERVAL 4 DAY)
 );
 DECLARE bqflat_day_to DATE DEFAULT DATE_ADD(bqflat_newest_shard, INTERVAL 1 DAY);
+DECLARE bqflat_last_day DATE DEFAULT bqflat_day_to;
 DECLARE bqflat_read_from DATE DEFAULT GREATEST(bqflat_window_start, DATE_SUB(bqflat_day_from, INTERVAL 1 DAY));
 DECLARE bqflat_read_to DATE DEFAULT LEAST(bqflat_window_end, DATE_ADD(bqflat_day_to, INTERVAL 1 DAY));
 DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT ARRAY(
@@ -64,29 +65,37 @@ DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT ARRAY(
 DECLARE bqflat_shard_from STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_from);
 DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
 {%- endcall %}
-SELECT *
+SELECT keyed.*
 FROM (
-  SELECT
-    DATE(TIMESTAMP_MICROS(e.event_timestamp), 'Europe/Berlin') AS event_date,
-    TIMESTAMP_MICROS(e.event_timestamp) AS event_ts,
-    e.user_pseudo_id AS user_pseudo_id,
-    e.platform AS platform,
-    e.app_info.version AS app_info_version,
-    e.device.operating_system AS device_operating_system,
-    e.geo.country AS geo_country,
-    TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level' ORDER BY o LIMIT 1) AS level,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'character' ORDER BY o LIMIT 1) AS character,
-    (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'score' ORDER BY o LIMIT 1) AS score,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level-name' ORDER BY o LIMIT 1) AS level_name
-  FROM {{ source('ga4', 'events') }} AS e
-  WHERE e.event_name = 'level_up'
-    AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-    AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
-) AS flat
-WHERE flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to
-QUALIFY ROW_NUMBER() OVER (
-  PARTITION BY flat.event_key
-  ORDER BY flat.event_ts DESC
-) = 1
+  SELECT *
+  FROM (
+    SELECT
+      DATE(TIMESTAMP_MICROS(e.event_timestamp), 'Europe/Berlin') AS event_date,
+      TIMESTAMP_MICROS(e.event_timestamp) AS event_ts,
+      e.user_pseudo_id AS user_pseudo_id,
+      e.platform AS platform,
+      e.app_info.version AS app_info_version,
+      e.device.operating_system AS device_operating_system,
+      e.geo.country AS geo_country,
+      TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
+      (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level' ORDER BY o LIMIT 1) AS level,
+      (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'character' ORDER BY o LIMIT 1) AS character,
+      (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'score' ORDER BY o LIMIT 1) AS score,
+      (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level-name' ORDER BY o LIMIT 1) AS level_name
+    FROM {{ source('ga4', 'events') }} AS e
+    WHERE e.event_name = 'level_up'
+      AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
+      AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
+        OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
+  ) AS flat
+  WHERE (flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to OR flat.event_date > bqflat_last_day)
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY flat.event_key
+    ORDER BY flat.event_ts DESC
+  ) = 1
+) AS keyed
+{% if is_incremental() %}
+-- A new row is kept unless a stored row of its key outside the replaced days is preferred.
+WHERE NOT EXISTS (SELECT 1 FROM {{ this }} AS stored WHERE stored.event_date > bqflat_last_day AND stored.event_key = keyed.event_key AND stored.event_ts >= keyed.event_ts)
+{% endif %}
+

@@ -42,9 +42,10 @@ DECLARE bqflat_newest_day DATE DEFAULT NULL;
 DECLARE bqflat_day_from DATE DEFAULT IF(
   bqflat_newest_day IS NULL,
   bqflat_oldest_shard,
-  GREATEST(DATE_SUB(bqflat_newest_day, INTERVAL 3 DAY), bqflat_oldest_shard)
+  DATE_SUB(bqflat_newest_day, INTERVAL 3 DAY)
 );
 DECLARE bqflat_day_to DATE DEFAULT bqflat_newest_shard;
+DECLARE bqflat_last_day DATE DEFAULT bqflat_day_to;
 DECLARE bqflat_read_from DATE DEFAULT GREATEST(bqflat_window_start, bqflat_day_from);
 DECLARE bqflat_read_to DATE DEFAULT LEAST(bqflat_window_end, bqflat_day_to);
 DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT ARRAY(
