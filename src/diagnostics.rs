@@ -203,8 +203,29 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// An I/O failure on a path, as a diagnostic.
+/// A file that cannot be read or written: the message names it (no line: the file itself is the
+/// problem) and the hint says what to check for the kind of failure.
 pub(crate) fn io_error(path: &Utf8Path, action: &str, err: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(format!("cannot {action} {path}: {err}")).at(Location::file(path))
+    use std::io::ErrorKind;
+    let hint = match err.kind() {
+        ErrorKind::PermissionDenied => {
+            format!("check that you may {action} `{path}` (its permissions and owner)")
+        }
+        ErrorKind::NotFound => {
+            format!("`{path}` went away while bqflat ran: check the path and run again")
+        }
+        ErrorKind::IsADirectory | ErrorKind::NotADirectory => {
+            format!("`{path}` or a folder above it is not what bqflat expects: a file where a folder should be, or a folder where a file should be")
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            "free space on that disk, or pass `--out` to build elsewhere".to_string()
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            "remount the file system writable, or pass `--out` to build elsewhere".to_string()
+        }
+        _ => format!("check that `{path}` is readable and the disk has room"),
+    };
+    Diagnostic::new(format!("cannot {action} {path}: {err}")).hint(hint)
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
@@ -223,6 +244,24 @@ pub(crate) fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_name_the_file_without_a_line_and_say_what_to_check() {
+        let err = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let d = io_error(Utf8Path::new("build/manifest.json"), "read", &err);
+        assert!(d.location.is_none());
+        assert!(d.message.starts_with("cannot read build/manifest.json: "));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("check that you may read `build/manifest.json` (its permissions and owner)")
+        );
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let d = io_error(Utf8Path::new("build/x.sql"), "write", &full);
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("free space on that disk, or pass `--out` to build elsewhere")
+        );
+    }
 
     #[test]
     fn long_lines_are_cut_around_the_column() {
