@@ -260,19 +260,23 @@ def diff_text(exp: list[dict], act: list[dict], limit: int = 6) -> str:
 # Checks of one table
 
 
-def check_table(con, t: X.Table, exp: list[dict], label: str) -> list[dict]:
-    """Columns, types, rows, event_key and dedupe uniqueness; returns the actual rows."""
+def check_table(con, t: X.Table, exp: list[dict], label: str, extra: dict[str, str] | None = None) -> list[dict]:
+    """Columns, types, rows, event_key and dedupe uniqueness; returns the actual rows. `extra`:
+    columns the table must have besides the spec's (dbt's and Dataform's `bqflat_row_key`),
+    left out of the rows compared and returned."""
     if not table_exists(con, t.project, t.dataset, t.name):
         R.check(f"{label}: table exists", False, f"no table {t.full_name}")
         return []
     desc = con.execute(f"DESCRIBE {tref(t.project, t.dataset, t.name)}").fetchall()
     got_cols = {r[0]: DUCK_TO_BQ.get(r[1], r[1]) for r in desc}
     want_cols = {c.name: c.type for c in t.columns}
-    R.check(f"{label}: columns and types", got_cols == want_cols,
+    extra = extra or {}
+    R.check(f"{label}: columns and types" + "".join(f" + {k}" for k in extra), got_cols == {**want_cols, **extra},
             "\n".join([f"missing column {k} {v}" for k, v in want_cols.items() if k not in got_cols]
-                      + [f"unexpected column {k} {v}" for k, v in got_cols.items() if k not in want_cols]
+                      + [f"unexpected column {k} {v}" for k, v in got_cols.items() if k not in want_cols and k not in extra]
+                      + [f"missing column {k} {v}" for k, v in extra.items() if k not in got_cols]
                       + [f"column {k}: {got_cols[k]}, expected {v}" for k, v in want_cols.items() if k in got_cols and got_cols[k] != v]))
-    act = actual_rows(con, t)
+    act = [{k: v for k, v in r.items() if k not in extra} for r in actual_rows(con, t)]
     same = sorted(X.canon(r) for r in exp) == sorted(X.canon(r) for r in act)
     R.check(f"{label}: rows = expected ({len(exp)})", same, "" if same else diff_text(exp, act))
     if "event_key" in want_cols:
@@ -929,39 +933,103 @@ def scenario_targets(work: Path, bqflat: str) -> None:
 # export as it is then.
 
 
-class Life:
-    """One DuckDB with one export whose state the scenario sets between runs."""
+LIFE_TARGETS = ("bigquery", "dbt", "dataform")
+# The dbt and Dataform SQL of a build is the same whatever --mutations does (mutations apply when
+# a script is read): compiled once per process.
+LIFE_COMPILED: dict[str, dict[str, Path]] = {}
 
-    def __init__(self, label: str, tables: dict[str, X.Table], files: dict[str, Path]):
+
+class Life:
+    """One export whose state the scenario sets between runs, loaded into one DuckDB per target
+    (bigquery, dbt, dataform): every run runs the table's script of each target in lockstep, so
+    the three tables can be compared after every run."""
+
+    def __init__(self, label: str, tables: dict[str, X.Table], files: dict[str, Path], gen: dict[str, Path]):
         self.label = label
         self.tables = tables
         self.files = files
-        self.con = new_connection()
+        self.gen = gen
+        self.targets = ("bigquery",) + tuple(k for k in LIFE_TARGETS if k in gen)
         t0 = next(iter(tables.values()))
-        self.src = ga4.Source(t0.source_project, t0.source_dataset)
-        self.it = bqscript.Interpreter(self.con, today=dt.date(2025, 7, 21))
-        self.last: dict[str, list[dict]] = {}
+        self.con: dict[str, duckdb.DuckDBPyConnection] = {}
+        self.src: dict[str, ga4.Source] = {}
+        self.it: dict[str, bqscript.Interpreter] = {}
+        for tg in self.targets:
+            self.con[tg] = new_connection()
+            self.src[tg] = ga4.Source(t0.source_project, t0.source_dataset)
+            self.it[tg] = bqscript.Interpreter(self.con[tg], today=dt.date(2025, 7, 21))
+        self.last: dict[tuple[str, str], list[dict]] = {}
+
+    @property
+    def shards(self) -> dict[str, list[dict]]:
+        return self.src["bigquery"].shards
+
+    def lbl(self, tg: str, event: str, step: str) -> str:
+        return f"lifecycle/{self.label}/{'' if tg == 'bigquery' else tg + '/'}{event} {step}"
 
     def export(self, shards: dict[str, list[dict]]) -> None:
-        self.src.set_state(shards)
-        self.src.load(self.con)
+        for tg in self.targets:
+            self.src[tg].set_state(shards)
+            self.src[tg].load(self.con[tg])
+            if tg != "bigquery":  # dbt and Dataform create the datasets they write to
+                for ds in sorted({(t.project, t.dataset) for t in self.tables.values()}):
+                    self.con[tg].execute(f"CREATE SCHEMA IF NOT EXISTS {q(ds[0])}.{q(ds[1])}")
 
     def meta(self, t: X.Table, which: str) -> list[dict]:
+        con = self.con["bigquery"]
         name = t.runs if which == "runs" else t.watermarks
-        if not table_exists(self.con, t.project, t.metadata_dataset, name):
+        if not table_exists(con, t.project, t.metadata_dataset, name):
             return []
-        return fetch(self.con, f"SELECT * FROM {tref(t.project, t.metadata_dataset, name)} WHERE table_name = ?", [t.full_name])
+        return fetch(con, f"SELECT * FROM {tref(t.project, t.metadata_dataset, name)} WHERE table_name = ?", [t.full_name])
 
-    def run(self, event: str, step: str) -> list[dict] | None:
-        """Runs the table's script once; checks the table against the full rebuild and the
-        metadata records (append-only); returns the table's rows."""
+    def script(self, tg: str, t: X.Table) -> Path:
+        """What the tool runs: the first-run script when the table is missing (dbt's
+        is_incremental(), Dataform's incremental() are false) or the model is a plain table,
+        else the incremental one."""
+        if tg == "bigquery":
+            return self.files[t.full_name]
+        exists = table_exists(self.con[tg], t.project, t.dataset, t.name)
+        later = exists and t.mode == "incremental"
+        return self.gen[tg] / "bigquery" / ("incremental" if later else "") / f"{t.name}.sql"
+
+    def run(self, event: str, step: str) -> dict[str, list[dict] | None]:
+        """Runs the table's script once on every target; checks each table against the full
+        rebuild, the BigQuery table's metadata records (append-only; dbt and Dataform write
+        none), and the dbt / Dataform tables against the BigQuery one; returns each target's
+        rows (None when its script failed)."""
         t = self.tables[event]
-        label = f"lifecycle/{self.label}/{event} {step}"
-        runs0, wm0 = self.meta(t, "runs"), self.meta(t, "watermarks")
-        if run_script(self.it, self.files[t.full_name], label) is None:
-            return None
-        exp = L.full_rebuild(t, self.src.shards)
-        act = check_table(self.con, t, exp, label + " = full rebuild")
+        exp = None
+        acts: dict[str, list[dict] | None] = {}
+        for tg in self.targets:
+            label = self.lbl(tg, event, step)
+            if tg == "bigquery":
+                runs0, wm0 = self.meta(t, "runs"), self.meta(t, "watermarks")
+            if run_script(self.it[tg], self.script(tg, t), label) is None:
+                acts[tg] = None
+                continue
+            if exp is None:
+                exp = L.full_rebuild(t, self.shards)
+            con = self.con[tg]
+            # README: dbt's and Dataform's merge key, unless the dedupe key is event_key alone.
+            extra = {} if tg == "bigquery" or t.dedupe_key == ["event_key"] else {"bqflat_row_key": "STRING"}
+            act = check_table(con, t, exp, label + " = full rebuild", extra)
+            acts[tg] = act
+            self.last[(tg, event)] = act
+            if tg == "bigquery":
+                self.check_records(t, label, runs0, wm0)
+                continue
+            if extra and table_exists(con, t.project, t.dataset, t.name):
+                keys = [r["bqflat_row_key"] for r in actual_rows(con, t)]
+                R.check(f"{label}: bqflat_row_key set and unique", None not in keys and len(set(keys)) == len(keys),
+                        f"{sum(k is None for k in keys)} NULL, {len(keys) - len(set(keys))} repeated")
+            ref = acts.get("bigquery")
+            if ref is not None and table_exists(self.con["bigquery"], t.project, t.dataset, t.name):
+                same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in ref)
+                R.check(f"{label}: rows = the BigQuery table's ({len(ref)}, event_key included)", same,
+                        "" if same else diff_text(ref, act))
+        return acts
+
+    def check_records(self, t: X.Table, label: str, runs0: list[dict], wm0: list[dict]) -> None:
         runs1, wm1 = self.meta(t, "runs"), self.meta(t, "watermarks")
         key = lambda r: X.canon(r, ())  # noqa: E731
         kept = lambda old, new: not (collections.Counter(map(key, old)) - collections.Counter(map(key, new)))  # noqa: E731
@@ -976,45 +1044,65 @@ class Life:
         if bad:
             problems.append(f"run_id not a UUID: {bad[:3]}")
         R.check(f"{label}: {t.runs} / {t.watermarks} appended to, never rewritten", not problems, "\n".join(problems))
-        self.last[event] = act
-        return act
 
     def rerun_unchanged(self, event: str, step: str) -> None:
-        before = self.last.get(event)
-        act = self.run(event, step)
-        if act is None or before is None:
-            return
-        same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in before)
-        R.check(f"lifecycle/{self.label}/{event} {step}: a rerun over unchanged data changes no row (event_key included)",
-                same, "" if same else diff_text(before, act))
+        before = {tg: self.last.get((tg, event)) for tg in self.targets}
+        for tg, act in self.run(event, step).items():
+            if act is None or before[tg] is None:
+                continue
+            same = sorted(X.canon(r, ()) for r in act) == sorted(X.canon(r, ()) for r in before[tg])
+            R.check(f"{self.lbl(tg, event, step)}: a rerun over unchanged data changes no row (event_key included)",
+                    same, "" if same else diff_text(before[tg], act))
 
     def drop(self, event: str) -> None:
         t = self.tables[event]
-        self.con.execute(f"DROP TABLE {tref(t.project, t.dataset, t.name)}")
+        for tg in self.targets:
+            self.con[tg].execute(f"DROP TABLE {tref(t.project, t.dataset, t.name)}")
 
-    def has(self, event: str, step: str, what: str, rows: list[dict], act: list[dict] | None, present: bool = True) -> None:
-        if act is None:
-            return
-        t = self.tables[event]
-        stamps = collections.Counter((r["user_pseudo_id"], X.norm(utc(r["event_ts"]))) for r in act)
-        key = lambda r: (r["user_pseudo_id"], X.norm(X.event_time(r)))  # noqa: E731
-        wrong = [key(r) for r in rows if (stamps[key(r)] > 0) != present]
-        R.check(f"lifecycle/{self.label}/{t.event} {step}: {what}", not wrong, f"{'missing' if present else 'present'}: {wrong}")
+    def has(self, event: str, step: str, what: str, rows: list[dict], acts: dict[str, list[dict] | None], present: bool = True) -> None:
+        for tg, act in acts.items():
+            if act is None:
+                continue
+            stamps = collections.Counter((r["user_pseudo_id"], X.norm(utc(r["event_ts"]))) for r in act)
+            key = lambda r: (r["user_pseudo_id"], X.norm(X.event_time(r)))  # noqa: E731
+            wrong = [key(r) for r in rows if (stamps[key(r)] > 0) != present]
+            R.check(f"{self.lbl(tg, self.tables[event].event, step)}: {what}", not wrong, f"{'missing' if present else 'present'}: {wrong}")
 
 
 def lifecycle_day(act: list[dict], day: dt.date) -> list[tuple]:
     return sorted(X.canon(r) for r in act if r.get("event_date") == day)
 
 
+def lifecycle_compile(out: Path, work: Path) -> dict[str, Path]:
+    """compile.sh over the lifecycle build (once per process); {} and a failed check when the
+    tools are missing or reject the project."""
+    key = str(out)
+    if "gen" not in LIFE_COMPILED:
+        inst = subprocess.run([str(ROOT / "tests" / "sql" / "targets" / "install.sh")], capture_output=True, text=True)
+        if not R.check("lifecycle: dbt and Dataform installed (tests/sql/targets/install.sh)", inst.returncode == 0, inst.stdout + inst.stderr):
+            return {}
+        gen = {"dbt": work / "gen-dbt", "dataform": work / "gen-dataform"}
+        comp = subprocess.run([str(ROOT / "tests" / "sql" / "targets" / "compile.sh"), key, str(gen["dbt"]), str(gen["dataform"])],
+                              capture_output=True, text=True)
+        if not R.check("lifecycle: dbt and Dataform compile the build (compile.sh)", comp.returncode == 0, comp.stdout + comp.stderr):
+            return {}
+        LIFE_COMPILED["gen"] = gen
+    return LIFE_COMPILED["gen"]
+
+
 def scenario_lifecycle(work: Path, bqflat: str) -> None:
     """Issue 12's scenarios, each a sequence of export states and runs; after every run each
-    table must equal the full rebuild (lifecycle.py) over the export as it is then."""
+    table must equal the full rebuild (lifecycle.py) over the export as it is then, on each
+    target (the BigQuery scripts, and the SQL dbt and Dataform run for the same build), and the
+    dbt and Dataform tables must equal the BigQuery table."""
     proj = HERE / "projects" / "lifecycle"
-    files = build(proj, work / "lifecycle", bqflat)
+    out = work / "lifecycle"
+    files = build(proj, out, bqflat)
     tables = {t.event: t for t in X.load_project(proj)}
+    gen = lifecycle_compile(out, work / "lifecycle-gen")
 
     def life(label: str, *events: str) -> Life:
-        return Life(label, {e: tables[e] for e in events}, files)
+        return Life(label, {e: tables[e] for e in events}, files, gen)
 
     # (i) an intraday day whose daily shard lands: (a) the intraday shard still there, then
     # deleted; (b) deleted before the next run.
@@ -1023,27 +1111,28 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     day3 = dt.date(2025, 7, 3)
     for variant, seq in (("intraday-then-daily", ["state1", "state2", "state3"]), ("intraday-deleted", ["state1", "state3"])):
         lf = life(variant, *evs)
-        keys1: dict[str, dict] = {}
+        keys1: dict[tuple[str, str], dict] = {}
         for i, st in enumerate(seq, 1):
             lf.export(d[st])
             for e in evs:
-                act = lf.run(e, f"run {i} ({st})")
-                if act is not None and st == "state1":
-                    keys1[e] = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
-                if act is not None and st != "state1" and e in keys1:
-                    # The daily copy lists the params in another order: event_key must not change.
-                    now_ = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
-                    both = sorted(k for k in keys1[e] if k in now_)
-                    changed = [k for k in both if keys1[e][k] != now_[k]]
-                    R.check(f"lifecycle/{variant}/{e} run {i}: event_key of an event is the same in its intraday and daily copy "
-                            f"(params sorted by key; {len(both)} events)", bool(both) and not changed,
-                            f"event_key changed for {changed}" if both else "no event in both copies")
-                if act is not None and st != "state1":
-                    want = sorted(X.canon(r) for r in X.dedupe(tables[e], [f for row in d["daily3"][L.sfx(3)] if row["event_name"] == e
-                                                                            for f in X.flatten_event(tables[e], row)]))
-                    got = lifecycle_day(act, day3)
-                    R.check(f"lifecycle/{variant}/{e} run {i}: day 07-03 equals its daily rows (traffic filled, spam gone)",
-                            got == want, f"got {len(got)} rows, want {len(want)}\n" + "\n".join(map(str, sorted(set(got) ^ set(want))))[:2000])
+                for tg, act in lf.run(e, f"run {i} ({st})").items():
+                    label = lf.lbl(tg, e, f"run {i}")
+                    if act is not None and st == "state1":
+                        keys1[(tg, e)] = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
+                    if act is not None and st != "state1" and (tg, e) in keys1:
+                        # The daily copy lists the params in another order: event_key must not change.
+                        now_ = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))): r["event_key"] for r in act if r["event_date"] == day3}
+                        both = sorted(k for k in keys1[(tg, e)] if k in now_)
+                        changed = [k for k in both if keys1[(tg, e)][k] != now_[k]]
+                        R.check(f"{label}: event_key of an event is the same in its intraday and daily copy "
+                                f"(params sorted by key; {len(both)} events)", bool(both) and not changed,
+                                f"event_key changed for {changed}" if both else "no event in both copies")
+                    if act is not None and st != "state1":
+                        want = sorted(X.canon(r) for r in X.dedupe(tables[e], [f for row in d["daily3"][L.sfx(3)] if row["event_name"] == e
+                                                                                for f in X.flatten_event(tables[e], row)]))
+                        got = lifecycle_day(act, day3)
+                        R.check(f"{label}: day 07-03 equals its daily rows (traffic filled, spam gone)",
+                                got == want, f"got {len(got)} rows, want {len(want)}\n" + "\n".join(map(str, sorted(set(got) ^ set(want))))[:2000])
         for e in evs:
             lf.rerun_unchanged(e, f"run {len(seq) + 1} (unchanged)")
 
@@ -1053,14 +1142,14 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     lf.export(d["state1"])
     lf.run("lc_late", "run 1")
     lf.export(d["state2"])
-    act = lf.run("lc_late", "run 2 (late events in re-read days)")
-    lf.has("lc_late", "run 2", "a late event older than watermark - 72 h in a re-read day is present", [d["old_late"]["lc_late"]], act)
-    lf.has("lc_late", "run 2", "a late event inside watermark - 72 h is present", [d["new_late"]["lc_late"]], act)
+    acts = lf.run("lc_late", "run 2 (late events in re-read days)")
+    lf.has("lc_late", "run 2", "a late event older than watermark - 72 h in a re-read day is present", [d["old_late"]["lc_late"]], acts)
+    lf.has("lc_late", "run 2", "a late event inside watermark - 72 h is present", [d["new_late"]["lc_late"]], acts)
     lf.drop("lc_late")
-    act = lf.run("lc_late", "run 3 (after DROP TABLE: rebuilt whole)")
-    if act is not None:
-        days = sorted({r["event_date"] for r in act})
-        R.check("lifecycle/late-and-dropped/lc_late run 3: every day of the export is back", days == [dt.date(2025, 7, k) for k in range(1, 7)], f"days: {days}")
+    for tg, act in lf.run("lc_late", "run 3 (after DROP TABLE: rebuilt whole)").items():
+        if act is not None:
+            days = sorted({r["event_date"] for r in act})
+            R.check(f"{lf.lbl(tg, 'lc_late', 'run 3')}: every day of the export is back", days == [dt.date(2025, 7, k) for k in range(1, 7)], f"days: {days}")
     lf.rerun_unchanged("lc_late", "run 4 (unchanged)")
 
     # (iv) keys recurring across days, keep_first / keep_latest; a rerun changes nothing.
@@ -1085,7 +1174,7 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     lf.run("lc_txn", "run 2 (T1 resent a week later, T5 as a number then a string)")
     lf.rerun_unchanged("lc_txn", "run 3 (unchanged)")
 
-    # (v) batch: daily, full and incremental = one pass.
+    # (v) batch: daily, full and incremental = one pass (dbt and Dataform: one statement).
     evs = ["lc_batch_full", "lc_batch_incr"]
     d = L.batches(evs)
     lf = life("batch-daily", *evs)
@@ -1101,20 +1190,20 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     lf = life("types", "lc_types")
     for i, st in enumerate(["state1", "state2"], 1):
         lf.export(d[st])
-        act = lf.run("lc_types", f"run {i} ({st})")
-        if act is not None:
-            for col, key in (("value", "value"), ("amount", "amount")):
-                nulls = [r["user_pseudo_id"] for r in act if r.get(col) is None and r["user_pseudo_id"] != "u5"]
-                R.check(f"lifecycle/types/lc_types run {i}: {col} has no NULL where {key} is set (int or double)", not nulls, f"NULL for {nulls}")
+        for tg, act in lf.run("lc_types", f"run {i} ({st})").items():
+            if act is not None:
+                for col, key in (("value", "value"), ("amount", "amount")):
+                    nulls = [r["user_pseudo_id"] for r in act if r.get(col) is None and r["user_pseudo_id"] != "u5"]
+                    R.check(f"{lf.lbl(tg, 'lc_types', f'run {i}')}: {col} has no NULL where {key} is set (int or double)", not nulls, f"NULL for {nulls}")
 
     # (vii) an event dated 2031.
     d = L.future_event(["lc_future"])
     lf = life("future-event", "lc_future")
     for i, st in enumerate(["state1", "state2", "state3"], 1):
         lf.export(d[st])
-        act = lf.run("lc_future", f"run {i} ({st})")
+        acts = lf.run("lc_future", f"run {i} ({st})")
         if i > 1:
-            lf.has("lc_future", f"run {i}", "late events after a 2031-dated event still land", d["late"]["lc_future"][: i - 1], act)
+            lf.has("lc_future", f"run {i}", "late events after a 2031-dated event still land", d["late"]["lc_future"][: i - 1], acts)
 
     # (viii) source modes.
     evs = ["lc_src_daily", "lc_src_daily_intraday", "lc_src_intraday", "lc_src_daily_fresh"]
@@ -1133,11 +1222,11 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     lf.export(d["state1"])
     lf.run("lc_src_intraday", "run 1")
     lf.export(d["state2"])
-    act = lf.run("lc_src_intraday", "run 2 (the shard of 07-01 deleted)")
-    if act is not None:
-        left = [r["event_ts"] for r in act if r["event_date"] == dt.date(2025, 7, 1)]
-        R.check("lifecycle/vanished-shard/lc_src_intraday run 2: a day inside the lookback whose only shard is gone is emptied",
-                not left, f"rows of 07-01 left: {left}")
+    for tg, act in lf.run("lc_src_intraday", "run 2 (the shard of 07-01 deleted)").items():
+        if act is not None:
+            left = [r["event_ts"] for r in act if r["event_date"] == dt.date(2025, 7, 1)]
+            R.check(f"{lf.lbl(tg, 'lc_src_intraday', 'run 2')}: a day inside the lookback whose only shard is gone is emptied",
+                    not left, f"rows of 07-01 left: {left}")
 
 
 def scenario_interpreter(work: Path, bqflat: str) -> None:
