@@ -160,6 +160,12 @@ pub(crate) fn templates_fingerprint(project_templates: Option<&Utf8Path>) -> Str
 /// means a full build; a hand edit that keeps a file's size is left alone, as a build that renders
 /// would leave it; `check` and `--force` compare contents.)
 pub(crate) fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
+    // A link in the output is refused by the build that writes; taking the no-change exit
+    // instead would hide it.
+    let is_link = |m: std::fs::Metadata| m.file_type().is_symlink();
+    if std::fs::symlink_metadata(out).is_ok_and(is_link) {
+        return None;
+    }
     let head = crate::emit::manifest::Head::read(&out.join(crate::emit::manifest::FILE))?;
     if head.inputs.as_deref() != Some(inputs) {
         return None;
@@ -167,6 +173,9 @@ pub(crate) fn unchanged(out: &Utf8Path, inputs: &str) -> Option<u64> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(out).min_depth(1) {
         let entry = entry.ok()?;
+        if entry.path_is_symlink() {
+            return None;
+        }
         if entry.file_type().is_dir() {
             continue;
         }

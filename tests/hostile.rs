@@ -478,3 +478,17 @@ fn an_output_through_a_linked_folder_is_refused() {
     assert!(run.stderr.contains("bqflat.yaml:4:9"), "{}", run.stderr);
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn an_output_folder_moved_away_and_linked_back_is_refused_even_unchanged() {
+    let outside = tempfile::tempdir().unwrap();
+    let p = project();
+    assert_eq!(p.run(&["build"]).code, 0);
+    let moved = outside.path().join("build");
+    std::fs::rename(p.path().join("build"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, p.path().join("build")).unwrap();
+    // Nothing to change: the link is refused, not taken for an up-to-date build.
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("is a symbolic link"), "{}", run.stderr);
+}
