@@ -1,5 +1,6 @@
-//! A disk that refuses writes: the build fails with exit 1, names the user's output folder (not
-//! bqflat's staging folder) with a fix, and leaves the previous build as it was.
+//! Files and disks that do not behave. A disk that refuses writes: the build fails with exit 1,
+//! names the user's output folder (not bqflat's staging folder) with a fix, and leaves the
+//! previous build as it was. A spec path that is not a regular file is reported.
 
 mod common;
 
@@ -93,4 +94,26 @@ fn an_output_folder_under_a_file_names_it_with_a_fix() {
         run.stderr
     );
     assert_eq!(p.read("notes.txt"), "mine\n");
+}
+
+/// A pipe named like a spec is reported, not read (it would block) and not left out silently.
+#[test]
+fn a_pipe_named_like_a_spec_is_reported() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/purchase.yaml", "event: purchase\n");
+    let fifo = p.path().join("events/refund.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("refund.yaml is not a regular file, so it is not read as a spec"),
+        "{}",
+        run.stderr
+    );
 }

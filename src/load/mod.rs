@@ -333,6 +333,21 @@ pub(crate) fn spec_paths(dir: &Utf8Path, diagnostics: &mut Diagnostics) -> Vec<U
                 }
             }
         } else if !entry.file_type().is_file() {
+            // A pipe or device named like a spec would block or mislead the read: say so
+            // rather than leave its table out without a word.
+            let spec_like = entry
+                .path()
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml");
+            if spec_like && !entry.file_type().is_dir() {
+                diagnostics.push(
+                    Diagnostic::new(format!(
+                        "{} is not a regular file, so it is not read as a spec",
+                        entry.path().display()
+                    ))
+                    .hint("replace it with a YAML file, or rename it so it does not end in .yaml"),
+                );
+            }
             continue;
         }
         let Some(path) = Utf8Path::from_path(entry.path()) else {
