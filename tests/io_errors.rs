@@ -117,3 +117,18 @@ fn a_pipe_named_like_a_spec_is_reported() {
         run.stderr
     );
 }
+
+#[test]
+fn a_config_that_is_a_folder_says_so() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("conf/x.txt", "");
+    let run = p.run(&["build", "--config", "conf"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("config file conf is a folder, not a file"),
+        "{}",
+        run.stderr
+    );
+}

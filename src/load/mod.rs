@@ -71,6 +71,13 @@ impl Project {
         }
         let file_path = match config {
             Some(path) => {
+                if path.is_dir() {
+                    return Err(Diagnostic::new(format!(
+                        "config file {path} is a folder, not a file"
+                    ))
+                    .hint("pass the project file itself, e.g. `--config bqflat.yaml`")
+                    .into());
+                }
                 if !path.is_file() {
                     return Err(
                         Diagnostic::new(format!("config file {path} does not exist")).into(),
