@@ -6,7 +6,7 @@ templates or from bqflat's manifest. In particular:
 
 - shards are chosen by their date suffix inside the window; `events_intraday_*` shards only with
   `intraday: include`;
-- a param is the FIRST entry with exactly that key; its value by type (issue 12: never drop a
+- a param is the FIRST entry with exactly that key; its value by type (never drop a
   value that converts without loss): string -> string_value, else the number's text (int, then
   double, then float, as CAST(... AS STRING) prints it), int64 -> int_value, else an integral
   double (then float) within INT64's range, float64 -> double_value, else float_value, else
@@ -524,8 +524,8 @@ def dedupe(t: Table, rows: list[dict]) -> list[dict]:
 
 
 def expected_rows(t: Table, shards: dict[str, list[dict]], day_from: dt.date, day_to: dt.date, ts_from: dt.datetime | None = None) -> list[dict]:
-    """A full build over the shard days [day_from, day_to]: one chosen shard per day (issue 12:
-    daily, else intraday when the spec reads it -- never both), deduped over the whole table."""
+    """A full build over the shard days [day_from, day_to]: one chosen shard per day
+    (daily, else intraday when the spec reads it -- never both), deduped over the whole table."""
     flat = []
     for d, suffix in sorted(chosen_shards(t, shards).items()):
         for row in shards[suffix]:
@@ -538,7 +538,7 @@ _KIND = re.compile(r"(intraday_|fresh_)?(\d{8})")
 
 
 def chosen_shards(t: Table, shards: dict[str, list[dict]], today: dt.date | None = None) -> dict[dt.date, str]:
-    """Shard day -> the suffix of the one shard read for it (issue 12): the first kind of the
+    """Shard day -> the suffix of the one shard read for it: the first kind of the
     spec's `shards` list that exists that day, for shard days inside the window."""
     start, end = window(t, today or dt.date.today())
     by_day: dict[dt.date, dict[str, str]] = {}
@@ -572,7 +572,7 @@ def day_margin(t: Table) -> int:
 
 
 class IncrementalModel:
-    """Issue 12's incremental run (the design's "Incremental run"), simulated: the newest
+    """The README's incremental run, simulated: the newest
     partition day the table holds (ignoring days after the newest shard + margin) minus the
     lookback in days, up to the newest shard (+ margin), is replaced whole by the rows of the
     chosen shards of those days (+ margin) whose partition day falls inside, deduped among

@@ -1,9 +1,9 @@
-"""The full-rebuild model of issue 12, and the export states of the lifecycle scenarios.
+"""The full-rebuild model, and the export states of the lifecycle scenarios.
 
 The model is the reference the invariant is stated against ("after every run, an incremental
 table equals what a full rebuild over the export as it is now would give"), computed in plain
-Python from the export state (shard suffix -> rows) and the table's spec, as /work/design-12.md
-"Full rebuild" says:
+Python from the export state (shard suffix -> rows) and the table's spec, as the README's "What the generated scripts do"
+says a full rebuild reads them:
 
 - shard kinds: `events_YYYYMMDD` (daily), `events_intraday_YYYYMMDD`, `events_fresh_YYYYMMDD`;
   the shard day is the date in the name;

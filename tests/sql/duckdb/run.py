@@ -144,7 +144,7 @@ MUTATIONS = [
     ("run row: rows not counted", r"SET bqflat_rows = @@row_count;", "SET bqflat_rows = 0;"),
     ("watermark: one day ahead", r"OR MAX\(event_ts\) > bqflat_watermark_after, MAX\(event_ts\),", "OR MAX(event_ts) > bqflat_watermark_after, TIMESTAMP_ADD(MAX(event_ts), INTERVAL 1 DAY),"),
     ("handler commits instead of rolling back", r"EXCEPTION WHEN ERROR THEN\n(\s*)ROLLBACK TRANSACTION;", r"EXCEPTION WHEN ERROR THEN\n\1COMMIT TRANSACTION;"),
-    # Issue 12's class of bugs, run against the lifecycle scenarios (the fourth element: the
+    # Whole-day bugs, run against the lifecycle scenarios (the fourth element: the
     # scenarios a mutation runs; default full, incremental, rollback).
     ("lifecycle: rows of re-read days filtered by timestamp (watermark - 72 h)",
      r"(\n(\s*)AND _TABLE_SUFFIX IN UNNEST\(bqflat_suffixes\))",
@@ -324,7 +324,7 @@ def utc(v):
 
 
 def check_run_record(con, t: X.Table, label: str, runs_before: int, want: dict, t0: dt.datetime, t1: dt.datetime) -> None:
-    """The run row(s) and the watermark row(s) of the run that just finished. Issue 12: both
+    """The run row(s) and the watermark row(s) of the run that just finished. Both
     tables are append-only; a batched run writes one of each per day (want["steps"])."""
     wm, runs = metadata_rows(con, t)
     new = runs[runs_before:]
@@ -471,7 +471,7 @@ def scenario_incremental(work: Path, bqflat: str) -> None:
         act = incremental_checks(con, it, t, files[t.full_name], models[t.name], src.shards, label)
         after2[t.name] = act
         if t.event in late and act:
-            # Issue 12: whole days are re-read; a late event lands iff its partition day is one the
+            # Whole days are re-read; a late event lands iff its partition day is one the
             # run replaced (from the table's newest day - lookback days).
             stamps = {(r["user_pseudo_id"], X.norm(utc(r["event_ts"]))) for r in act}
             day_from = last_run[t.name]["day_from"]
@@ -731,7 +731,7 @@ def scenario_catalog(work: Path, bqflat: str) -> None:
             "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
     counts = {(e, a, k): tuple(c) for e, a, k, *c in want}
     types = {key: X.catalog_type(c) for key, c in counts.items()}
-    # Issue 12: a key seen with ints and doubles is float64 (which reads int_value), so the catalog
+    # A key seen with ints and doubles is float64 (which reads int_value), so the catalog
     # never infers number.
     R.check("catalog: the fixture exercises every inferred type (string, int64, float64, any)",
             set(types.values()) == {"string", "int64", "float64", "any"}, f"types: {sorted(set(types.values()))}")
@@ -929,7 +929,7 @@ def scenario_targets(work: Path, bqflat: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Lifecycle (issue 12): after every run, each table equals lifecycle.py's full rebuild over the
+# Lifecycle: after every run, each table equals lifecycle.py's full rebuild over the
 # export as it is then.
 
 
@@ -1091,7 +1091,7 @@ def lifecycle_compile(out: Path, work: Path) -> dict[str, Path]:
 
 
 def scenario_lifecycle(work: Path, bqflat: str) -> None:
-    """Issue 12's scenarios, each a sequence of export states and runs; after every run each
+    """GA4's export lifecycle, each a sequence of export states and runs; after every run each
     table must equal the full rebuild (lifecycle.py) over the export as it is then, on each
     target (the BigQuery scripts, and the SQL dbt and Dataform run for the same build), and the
     dbt and Dataform tables must equal the BigQuery table."""
@@ -1253,7 +1253,7 @@ TITLES = {
     "discover": "bqflat discover-sql over the fixture shards: the catalog equals counts taken from the rows",
     "catalog": "discover-sql -> catalog.json -> init --catalog -> full build: typed params from the catalog; globs",
     "targets": "projects/targets built for bigquery, dbt, dataform: the tools' SQL computes the BigQuery target's rows",
-    "lifecycle": "projects/lifecycle: export states and runs (issue 12); after every run each table = the full rebuild model",
+    "lifecycle": "projects/lifecycle: export states and runs; after every run each table = the full rebuild model",
 }
 
 
