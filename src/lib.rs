@@ -35,6 +35,7 @@ pub(crate) mod report;
 pub(crate) mod resolve;
 pub(crate) mod reuse;
 pub(crate) mod schema;
+pub(crate) mod select;
 pub(crate) mod spec;
 pub(crate) mod verify;
 pub mod view;
