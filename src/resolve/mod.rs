@@ -54,6 +54,18 @@ const EVENT_NAME_HINT: &str = "use the event's GA4 name, e.g. `purchase` or `lev
 pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let file = project.file.as_ref();
+    if file.is_none() && project.specs.is_empty() && no_project_flags(flags) {
+        // Without a project and without the seed's flags, every required setting is missing: one
+        // error says why.
+        let here = if project.dir == "." {
+            "here or in a folder above".to_string()
+        } else {
+            format!("in {}", project.dir)
+        };
+        return Err(Diagnostic::new(format!("no bqflat.yaml {here}"))
+            .hint("run bqflat inside a project (`bqflat init DIR` makes one), pass its folder, or pass --project, --source-dataset and --target-dataset")
+            .into());
+    }
     let top = TopLevel::resolve(file, flags, true, &mut diagnostics);
 
     let mut specs: BTreeMap<String, &Loaded<EventSpec>> = BTreeMap::new();
@@ -225,6 +237,10 @@ fn select_events(
         );
     }
     selection
+}
+
+fn no_project_flags(flags: &Overrides) -> bool {
+    flags.project.is_none() && flags.source_dataset.is_none() && flags.target_dataset.is_none()
 }
 
 /// Up to ten names as `a`, `b`, … for a hint.
