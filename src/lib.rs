@@ -13,9 +13,9 @@
 //! | emit | `emit/` (`manifest.rs`, `swap.rs`) | the output folder, swapped in at once |
 //!
 //! `pipeline.rs` runs the stages for `build`, `check` and `plan`; `reuse.rs` decides what is kept
-//! from the previous build; `select.rs` leaves alone what `--events`/`--target` did not select; `report/` formats what a command prints; `cli.rs` turns arguments into
-//! a `config::Config` and `commands/` runs it; `diagnostics.rs` is the one error type, with file and
-//! position.
+//! from the previous build; `select.rs` leaves alone what `--events`/`--target` did not select;
+//! `report/` formats what a command prints; `cli.rs` turns arguments into a `config::Config` and
+//! `commands/` runs it; `diagnostics.rs` is the one error type, with file and position.
 
 pub mod cli;
 pub(crate) mod commands;
