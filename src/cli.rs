@@ -234,7 +234,7 @@ impl ProjectArgs {
                 .filter(|p| !p.as_str().is_empty())
                 .unwrap_or(".".into())
                 .to_owned(),
-            (None, None) => ".".into(),
+            (None, None) => project_above(),
         };
         Inputs {
             dir,
@@ -246,6 +246,23 @@ impl ProjectArgs {
                 ..self.seed.overrides()
             },
         }
+    }
+}
+
+/// The nearest folder from the working folder up that holds bqflat.yaml, as a relative path (`.`,
+/// `..`, `../..`) so errors name files as the user sees them from where they are; `.` when none
+/// does (the seed's flags need no project).
+fn project_above() -> Utf8PathBuf {
+    let Ok(here) = std::env::current_dir() else {
+        return ".".into();
+    };
+    let up = here
+        .ancestors()
+        .position(|dir| dir.join(crate::load::PROJECT_FILE).is_file())
+        .unwrap_or(0);
+    match up {
+        0 => ".".into(),
+        n => vec![".."; n].join("/").into(),
     }
 }
 

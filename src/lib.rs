@@ -3,7 +3,7 @@
 //!
 //! | stage | where | hands on |
 //! |---|---|---|
-//! | load | `load/` (`mod.rs` finds the files, `yaml.rs` reads them with positions, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
+//! | load | `load/` (`mod.rs` finds the files, `yaml.rs` reads them with positions, `every.rs` keeps reading past an error, `suggest.rs` says what was meant, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
 //! | resolve | `resolve/` (one file per concern, `reporter.rs` blames the file or flag) | one `model::Build`: every table's columns, types, keys, windows |
 //! | model | `model.rs`, `ga4.rs` | the resolved build (no SQL text) |
 //! | view | `view/` | the template context: typed, documented, versioned |
@@ -13,9 +13,9 @@
 //! | emit | `emit/` (`manifest.rs`, `swap.rs`) | the output folder, swapped in at once |
 //!
 //! `pipeline.rs` runs the stages for `build`, `check` and `plan`; `reuse.rs` decides what is kept
-//! from the previous build; `report/` formats what a command prints; `cli.rs` turns arguments into
-//! a `config::Config` and `commands/` runs it; `diagnostics.rs` is the one error type, with file and
-//! position.
+//! from the previous build; `select.rs` leaves alone what `--events`/`--target` did not select;
+//! `report/` formats what a command prints; `cli.rs` turns arguments into a `config::Config` and
+//! `commands/` runs it; `diagnostics.rs` is the one error type, with file and position.
 
 pub mod cli;
 pub(crate) mod commands;
@@ -35,6 +35,7 @@ pub(crate) mod report;
 pub(crate) mod resolve;
 pub(crate) mod reuse;
 pub(crate) mod schema;
+pub(crate) mod select;
 pub(crate) mod spec;
 pub(crate) mod verify;
 pub mod view;

@@ -19,6 +19,9 @@ pub struct Build {
     /// What the build accepted but users should know (a param typed loosely), in order.
     #[serde(skip)]
     pub warnings: Vec<crate::diagnostics::Diagnostic>,
+    /// The events `--events` picked from the project: the others' files are left as they are.
+    #[serde(skip)]
+    pub selection: Option<std::collections::BTreeSet<String>>,
 }
 
 /// What `_setup.sql` creates: the target datasets and the metadata tables.

@@ -6,6 +6,7 @@ use camino::Utf8PathBuf;
 
 use crate::compiler::{self, Compiled, Inputs};
 use crate::diagnostics::Diagnostics;
+use crate::emit::manifest::Entry;
 use crate::emit::{self, swap, Comparison, Manifest, Outcome};
 use crate::load::Project;
 use crate::plan::migrate::{self, Evolution};
@@ -43,6 +44,8 @@ pub(crate) struct Run {
     pub compiled: Compiled,
     pub previous: Previous,
     pub evolution: Evolution,
+    /// The previous build's files a selective build leaves as they are.
+    pub kept: Vec<Entry>,
     /// The digest of the inputs, recorded in the manifest.
     pub digest: Option<String>,
     lock: Option<swap::Lock>,
@@ -82,7 +85,7 @@ pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics
         Source::Dir => Previous::from_dir(out),
         Source::Git(rev) => Previous::from_git(out, rev),
     };
-    let (compiled, previous) = if options.previous_last {
+    let (mut compiled, previous) = if options.previous_last {
         let compiled = compiler::compile_project(&project, &inputs.overrides, out, None)?;
         compiled.warn();
         let previous = read(&compiled.out)?;
@@ -97,11 +100,14 @@ pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics
         compiled.warn();
         (compiled, previous)
     };
+    let targets_picked = inputs.overrides.targets.is_some();
+    let kept = crate::select::narrow(&mut compiled, previous.manifest.as_ref(), targets_picked);
     let evolution = migrate::with_migrations(&compiled, &previous, options.allow_breaking)?;
     Ok(Ran::Compiled(Box::new(Run {
         compiled,
         previous,
         evolution,
+        kept,
         digest,
         lock,
     })))
@@ -118,7 +124,10 @@ impl Run {
         emit::emit(
             &self.compiled.out,
             self.previous.manifest.as_ref(),
-            &self.evolution.artifacts,
+            emit::Files {
+                artifacts: &self.evolution.artifacts,
+                kept: &self.kept,
+            },
             &self.compiled.build.tables,
             self.digest.as_deref(),
             force,
@@ -132,6 +141,7 @@ impl Run {
             &self.compiled.out,
             self.previous.manifest.as_ref(),
             &self.evolution.artifacts,
+            &self.kept,
             &self.compiled.build.tables,
             self.digest.as_deref(),
         )
@@ -140,8 +150,13 @@ impl Run {
     /// What the build would change, table by table and file by file.
     pub(crate) fn plan(&mut self) -> Plan {
         reuse::restore(&mut self.evolution.artifacts, &self.previous);
+        // What the selection leaves alone is neither shown nor planned for removal.
+        for entry in &self.kept {
+            self.previous.files.remove(&entry.path);
+        }
         let manifest = Manifest::new(
             &self.evolution.artifacts,
+            &self.kept,
             &self.compiled.build.tables,
             self.previous.manifest.as_ref(),
             self.digest.as_deref(),

@@ -81,9 +81,11 @@ pub(crate) struct ColumnEntry {
 }
 
 impl Manifest {
-    /// The manifest of `artifacts`, numbered after `previous`.
+    /// The manifest of `artifacts` and the previous build's entries a selective build `kept`,
+    /// numbered after `previous`.
     pub(crate) fn new(
         artifacts: &[Artifact],
+        kept: &[Entry],
         tables: &[Table],
         previous: Option<&Manifest>,
         inputs: Option<&str>,
@@ -109,6 +111,13 @@ impl Manifest {
                 }
             })
             .collect();
+        // A table this build describes is not described again by a file of a target left alone.
+        let described: std::collections::BTreeSet<String> =
+            tables.iter().map(Table::full_name).collect();
+        entries.extend(kept.iter().cloned().map(|mut e| {
+            e.table = e.table.filter(|t| !described.contains(&t.table));
+            e
+        }));
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         let build = match previous {
             Some(p) if p.artifacts == entries => p.build,

@@ -83,6 +83,7 @@ pub(crate) fn compare(
     out: &Utf8Path,
     previous: Option<&Manifest>,
     artifacts: &[Artifact],
+    kept: &[manifest::Entry],
     tables: &[Table],
     inputs: Option<&str>,
 ) -> Result<Comparison, Diagnostics> {
@@ -124,8 +125,11 @@ pub(crate) fn compare(
         });
     }
 
-    let made: std::collections::BTreeSet<&str> =
-        artifacts.iter().map(|a| a.path.as_str()).collect();
+    let made: std::collections::BTreeSet<&str> = artifacts
+        .iter()
+        .map(|a| a.path.as_str())
+        .chain(kept.iter().map(|e| e.path.as_str()))
+        .collect();
     for (old, hash) in &known {
         if made.contains(old) {
             continue;
@@ -146,7 +150,7 @@ pub(crate) fn compare(
             }
         }
     }
-    let manifest = Manifest::new(artifacts, tables, previous, inputs);
+    let manifest = Manifest::new(artifacts, kept, tables, previous, inputs);
     // A new input digest alone is not a stale output: the files are what the inputs make.
     let digest_changed = previous.is_none_or(|p| p.inputs != manifest.inputs);
     let manifest_changed = previous.is_none_or(|p| {
@@ -163,17 +167,25 @@ pub(crate) fn compare(
     })
 }
 
+/// What a build writes, and what a selective build leaves as the previous build wrote it.
+#[derive(Clone, Copy)]
+pub(crate) struct Files<'a> {
+    pub artifacts: &'a [Artifact],
+    pub kept: &'a [manifest::Entry],
+}
+
 /// Writes `artifacts` and their manifest into `out`. Files edited since the last build (their hash
 /// differs from the manifest) and files bqflat did not write are refused unless `force`.
 pub(crate) fn emit(
     out: &Utf8Path,
     previous: Option<&Manifest>,
-    artifacts: &[Artifact],
+    files: Files<'_>,
     tables: &[Table],
     inputs: Option<&str>,
     force: bool,
     lock: &swap::Lock,
 ) -> Result<Vec<Outcome>, Diagnostics> {
+    let Files { artifacts, kept } = files;
     let written = artifacts.iter().map(|a| a.path.as_str());
     let known = previous.map(Manifest::hashes).unwrap_or_default();
     let removed = known.keys().map(|p| &**p);
@@ -183,7 +195,7 @@ pub(crate) fn emit(
             .chain(removed)
             .chain(std::iter::once(manifest::FILE)),
     )?;
-    let comparison = compare(out, previous, artifacts, tables, inputs)?;
+    let comparison = compare(out, previous, artifacts, kept, tables, inputs)?;
     if !force && !comparison.foreign.is_empty() {
         return Err(Diagnostics(
             comparison

@@ -2,6 +2,8 @@
 //! and the optional `templates/` folder.
 
 pub mod catalog;
+mod every;
+mod suggest;
 mod untagged;
 pub mod yaml;
 
@@ -101,7 +103,7 @@ impl Project {
         }
         let file = file_path.and_then(|path| {
             yaml::load_yaml(&path, Some(ProjectFile::default()), "")
-                .map_err(|d| diagnostics.push(d))
+                .map_err(|d| diagnostics.extend(d))
                 .ok()
         });
 
@@ -111,7 +113,7 @@ impl Project {
                 "an event spec needs at least `event: <name>`; delete the file if it is unused";
             match yaml::load_yaml::<EventSpec>(&path, None, hint) {
                 Ok(spec) => specs.push(spec),
-                Err(d) => diagnostics.push(d),
+                Err(d) => diagnostics.extend(d),
             }
         }
         if let Some(file) = &file {

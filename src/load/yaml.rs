@@ -57,20 +57,20 @@ impl<T> Loaded<T> {
     }
 }
 
-/// Reads and parses `path`. `empty` is the value of a file that holds no document, or `None` when
-/// such a file is an error.
+/// Reads and parses `path`, reporting every error of the file. `empty` is the value of a file that
+/// holds no document, or `None` when such a file is an error.
 pub fn load_yaml<T: DeserializeOwned>(
     path: &Utf8Path,
     empty: Option<T>,
     empty_hint: &str,
-) -> Result<Loaded<T>, Diagnostic> {
+) -> Result<Loaded<T>, crate::diagnostics::Diagnostics> {
     let bytes = read_limited(
         path,
         MAX_FILE_BYTES,
         "YAML files",
         "a spec describes one event in a few lines: split the file, or move what is not a spec out of the project",
     )?;
-    parse_yaml_bytes(path, bytes, empty, empty_hint)
+    super::every::parse_all(path, decode(path, bytes)?, empty, empty_hint)
 }
 
 /// The bytes of `path`, refused without reading when it is over `max` bytes (`kind` and `hint`
@@ -301,7 +301,11 @@ fn yaml_error(
     } else if message.contains("found character that cannot start any token") {
         diagnostic.hint = Some("YAML indentation must use spaces, not tabs".into());
     } else if message.starts_with("unknown variant") {
-        diagnostic.hint = Some("write one of the values listed".into());
+        let hint = super::suggest::variant(&message);
+        diagnostic.hint = Some(hint.unwrap_or_else(|| "write one of the values listed".into()));
+    } else if let Some((bare, hint)) = super::suggest::bare_param(&message) {
+        diagnostic.message = format!("{at}{bare}");
+        diagnostic.hint = Some(hint);
     } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
         diagnostic.hint = Some("`bqflat schema` shows the type every key takes".into());
     }

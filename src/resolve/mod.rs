@@ -32,7 +32,7 @@ mod window;
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
 use crate::load::{Loaded, Overrides, Project};
 use crate::model::{Build, Setup, Source, Table};
 use crate::names;
@@ -54,6 +54,18 @@ const EVENT_NAME_HINT: &str = "use the event's GA4 name, e.g. `purchase` or `lev
 pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let file = project.file.as_ref();
+    if file.is_none() && project.specs.is_empty() && no_project_flags(flags) {
+        // Without a project and without the seed's flags, every required setting is missing: one
+        // error says why.
+        let here = if project.dir == "." {
+            "here or in a folder above".to_string()
+        } else {
+            format!("in {}", project.dir)
+        };
+        return Err(Diagnostic::new(format!("no bqflat.yaml {here}"))
+            .hint("run bqflat inside a project (`bqflat init DIR` makes one), pass its folder, or pass --project, --source-dataset and --target-dataset")
+            .into());
+    }
     let top = TopLevel::resolve(file, flags, true, &mut diagnostics);
 
     let mut specs: BTreeMap<String, &Loaded<EventSpec>> = BTreeMap::new();
@@ -72,22 +84,26 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
         }
     }
 
-    // The events to build: the flag's list, else every spec plus the project file's `events:`.
+    // The events to build: every spec plus the project file's `events:`. `--events` picks from
+    // them, so a selective build leaves the other tables alone; only a project without any
+    // events (the seed's flags alone) takes its list as the set.
+    let in_file: Vec<(String, Option<String>)> = file
+        .map(|f| {
+            f.value
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.clone(), Some(format!("events[{i}]"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let selecting = flags.events.is_some() && !(specs.is_empty() && in_file.is_empty());
     let listed: Vec<(String, Option<String>)> = match &flags.events {
-        Some(events) => events.iter().map(|e| (e.clone(), None)).collect(),
-        None => file
-            .map(|f| {
-                f.value
-                    .events
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.clone(), Some(format!("events[{i}]"))))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Some(events) if !selecting => events.iter().map(|e| (e.clone(), None)).collect(),
+        _ => in_file,
     };
     let mut wanted: BTreeMap<String, Option<&Loaded<EventSpec>>> = BTreeMap::new();
-    if flags.events.is_none() {
+    if flags.events.is_none() || selecting {
         wanted.extend(specs.iter().map(|(name, spec)| (name.clone(), Some(*spec))));
     }
     for (name, at) in &listed {
@@ -100,6 +116,10 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
         }
         wanted.insert(name.clone(), specs.get(name).copied());
     }
+    let selection = match &flags.events {
+        Some(events) if selecting => Some(select_events(events, &wanted, &mut diagnostics)),
+        _ => None,
+    };
     if wanted.is_empty() {
         diagnostics.push(Diagnostic::new("no events to build").hint(
             "add a spec under events/, list names under `events:` in bqflat.yaml, or pass --events",
@@ -188,7 +208,48 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
         },
         tables,
         warnings,
+        selection,
     })
+}
+
+/// The events `--events` picks from the project's; a name the project does not build is an
+/// error, since building it would plan a new table with the defaults for a typo.
+fn select_events(
+    events: &[String],
+    wanted: &BTreeMap<String, Option<&Loaded<EventSpec>>>,
+    diagnostics: &mut Diagnostics,
+) -> std::collections::BTreeSet<String> {
+    let mut selection = std::collections::BTreeSet::new();
+    for name in events {
+        if wanted.contains_key(name) {
+            selection.insert(name.clone());
+            continue;
+        }
+        let hint = match did_you_mean(name, wanted.keys().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!(
+                "the project's events are {}; add a spec under events/ or list it under `events:` in bqflat.yaml",
+                listing(wanted.keys())
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::new(format!("no event `{name}` in the project (in --events)")).hint(hint),
+        );
+    }
+    selection
+}
+
+fn no_project_flags(flags: &Overrides) -> bool {
+    flags.project.is_none() && flags.source_dataset.is_none() && flags.target_dataset.is_none()
+}
+
+/// Up to ten names as `a`, `b`, … for a hint.
+fn listing<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    match names.len() {
+        0..=10 => names.join(", "),
+        n => format!("{}, … ({n} in all)", names[..10].join(", ")),
+    }
 }
 
 /// Where the project's GA4 export is, from the project file and flags alone (no events needed):
