@@ -47,14 +47,9 @@ impl Compiled {
     }
 
     /// Prints the build's warnings on stderr.
-    /// Prints each warning once: a project-wide setting is checked for every event.
     pub fn warn(&self) {
-        let mut printed = std::collections::BTreeSet::new();
         for warning in &self.build.warnings {
-            let text = crate::diagnostics::Warning(warning).to_string();
-            if printed.insert(text.clone()) {
-                eprint!("{text}");
-            }
+            eprint!("{}", crate::diagnostics::Warning(warning));
         }
     }
 }

@@ -52,7 +52,10 @@ impl EventCtx<'_> {
     /// A problem that does not stop the build, located like an error.
     pub(super) fn warn(&mut self, path: &str, message: String, hint: String) {
         let diagnostic = self.diagnostic(path, message, hint);
-        self.warnings.push(diagnostic);
+        // A setting of the project file is checked once per event: say it once.
+        if !self.warnings.contains(&diagnostic) {
+            self.warnings.push(diagnostic);
+        }
     }
 
     pub(super) fn diagnostic(&self, path: &str, message: String, hint: String) -> Diagnostic {
@@ -112,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_hint_is_left_out_and_warnings_are_kept_apart() {
+    fn an_empty_hint_is_left_out_and_warnings_are_kept_apart_and_said_once() {
         let flags = Overrides::default();
         let (mut diagnostics, mut warnings) = (Diagnostics::default(), Vec::<Diagnostic>::new());
         let mut ctx = super::EventCtx {
@@ -125,6 +128,7 @@ mod tests {
             diagnostics: &mut diagnostics,
         };
         ctx.error("window.start", "bad", "");
+        ctx.warn("window.end", "odd".into(), "look".into());
         ctx.warn("window.end", "odd".into(), "look".into());
         assert_eq!(diagnostics.0, [Diagnostic::new("bad")]);
         assert_eq!(warnings, [Diagnostic::new("odd").hint("look")]);
