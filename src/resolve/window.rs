@@ -92,7 +92,7 @@ impl EventCtx<'_> {
             if kinds[..i].contains(kind) {
                 self.error(
                     &format!("shards[{i}]"),
-                    format!("`{}` is listed twice", kind_name(*kind)),
+                    format!("`{}` is listed twice", kind.name()),
                     "list each kind once, in order of preference",
                 );
             }
@@ -127,14 +127,6 @@ impl EventCtx<'_> {
                 "use `lookback: 3d` or more unless late events do not matter".to_string(),
             );
         }
-    }
-}
-
-fn kind_name(kind: ShardKind) -> &'static str {
-    match kind {
-        ShardKind::Daily => "daily",
-        ShardKind::Intraday => "intraday",
-        ShardKind::Fresh => "fresh",
     }
 }
 

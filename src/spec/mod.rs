@@ -147,6 +147,26 @@ pub enum ShardKind {
     Fresh,
 }
 
+impl ShardKind {
+    /// As written in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShardKind::Daily => "daily",
+            ShardKind::Intraday => "intraday",
+            ShardKind::Fresh => "fresh",
+        }
+    }
+
+    /// What `_TABLE_SUFFIX` holds before the shard's date.
+    pub fn suffix_prefix(self) -> &'static str {
+        match self {
+            ShardKind::Daily => "",
+            ShardKind::Intraday => "intraday_",
+            ShardKind::Fresh => "fresh_",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Items {

@@ -73,11 +73,7 @@ impl SourceView {
                 .iter()
                 .map(|&kind| ShardView {
                     kind,
-                    suffix_prefix: match kind {
-                        ShardKind::Daily => String::new(),
-                        ShardKind::Intraday => "intraday_".to_string(),
-                        ShardKind::Fresh => "fresh_".to_string(),
-                    },
+                    suffix_prefix: kind.suffix_prefix().to_string(),
                 })
                 .collect(),
             prefix: s.table.trim_end_matches('*').to_string(),
