@@ -130,6 +130,39 @@ ARRAY(
 )
 {%- endmacro %}
 
+{#- The day variables as DECLAREs with their values, for the dbt SQL header and Dataform's
+    pre-operations (the BigQuery script SETs them step by step). `newest_day` is the target's
+    own expression for the newest day the table holds; none: a full build, NULL. -#}
+{% macro declare_days(t, newest_day=none) -%}
+-- Days and shards are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery
+-- reads only the chosen shards.
+DECLARE bqflat_window_start DATE DEFAULT {{ window_start(t.window) }};
+DECLARE bqflat_window_end DATE DEFAULT {{ window_end(t.window) }};
+{% if t.source.sharded %}
+-- The export's shards, listed before the scan: each day is read from one shard only.
+DECLARE bqflat_shards ARRAY<STRING> DEFAULT {{ shards_expr(t) }};
+{% endif %}
+DECLARE bqflat_oldest_shard DATE DEFAULT {{ oldest_shard_expr(t) }};
+DECLARE bqflat_newest_shard DATE DEFAULT {{ newest_shard_expr(t) }};
+{% if newest_day is not none %}
+-- The table decides where the run resumes: the newest day it holds.
+DECLARE bqflat_newest_day DATE DEFAULT {{ newest_day }};
+{% else %}
+DECLARE bqflat_newest_day DATE DEFAULT NULL;
+{% endif %}
+-- The partition days the run replaces, and the shard days it reads.
+DECLARE bqflat_day_from DATE DEFAULT {{ first_day_expr(t) }};
+DECLARE bqflat_day_to DATE DEFAULT {{ last_day_expr(t) }};
+DECLARE bqflat_last_day DATE DEFAULT bqflat_day_to;
+DECLARE bqflat_read_from DATE DEFAULT {{ read_from_expr(t) }};
+DECLARE bqflat_read_to DATE DEFAULT {{ read_to_expr(t) }};
+{% if t.source.sharded %}
+DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT {{ suffixes_expr(t) }};
+DECLARE bqflat_shard_from STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_from);
+DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
+{% endif %}
+{%- endmacro %}
+
 {#- Lists the export's shards inside the window (one query on the dataset's metadata) and the
     first and last day they cover. A source that is not sharded covers the window. -#}
 {% macro discover_shards(t) -%}

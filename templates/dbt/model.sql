@@ -45,33 +45,10 @@
 -- Do not edit: change the spec and run `bqflat build`.
 -- {{ t.mode|capitalize|comment }} build of GA4 event {{ t.event|comment }}{% if incremental %}, lookback {{ t.lookback.text|comment }} (whole days: each run replaces the newest day the table holds and the {{ t.lookback_days }} before it){% endif %}.
 {% raw %}{% call set_sql_header(config) %}{% endraw +%}
--- Days and shards are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery
--- reads only the chosen shards.
-DECLARE bqflat_window_start DATE DEFAULT {{ win.window_start(t.window) }};
-DECLARE bqflat_window_end DATE DEFAULT {{ win.window_end(t.window) }};
-{% if t.source.sharded %}
--- The export's shards, listed before the scan: each day is read from one shard only.
-DECLARE bqflat_shards ARRAY<STRING> DEFAULT {{ win.shards_expr(t) }};
-{% endif %}
-DECLARE bqflat_oldest_shard DATE DEFAULT {{ win.oldest_shard_expr(t) }};
-DECLARE bqflat_newest_shard DATE DEFAULT {{ win.newest_shard_expr(t) }};
 {% if incremental %}
--- The table decides where the run resumes: the newest day it holds.
-DECLARE bqflat_newest_day DATE DEFAULT {% raw %}{% if is_incremental() %}{% endraw %}{{ win.newest_day_expr(t) }}{% raw %}{% else %}{% endraw %}NULL{% raw %}{% endif %}{% endraw %};
-{% else %}
-DECLARE bqflat_newest_day DATE DEFAULT NULL;
+{% set newest %}{% raw %}{% if is_incremental() %}{% endraw %}{{ win.newest_day_expr(t) }}{% raw %}{% else %}{% endraw %}NULL{% raw %}{% endif %}{% endraw %}{% endset %}
 {% endif %}
--- The partition days the run replaces, and the shard days it reads.
-DECLARE bqflat_day_from DATE DEFAULT {{ win.first_day_expr(t) }};
-DECLARE bqflat_day_to DATE DEFAULT {{ win.last_day_expr(t) }};
-DECLARE bqflat_last_day DATE DEFAULT bqflat_day_to;
-DECLARE bqflat_read_from DATE DEFAULT {{ win.read_from_expr(t) }};
-DECLARE bqflat_read_to DATE DEFAULT {{ win.read_to_expr(t) }};
-{% if t.source.sharded %}
-DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT {{ win.suffixes_expr(t) }};
-DECLARE bqflat_shard_from STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_from);
-DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
-{% endif %}
+{{ win.declare_days(t, newest if incremental else none) }}
 {% raw %}{%- endcall %}{% endraw +%}
 {% set newer %}{% if incremental and (t.dedupe.across_days or t.day_margin) %}
 {% raw %}{% if is_incremental() %}{% endraw +%}

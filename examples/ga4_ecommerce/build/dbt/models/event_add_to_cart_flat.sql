@@ -64,6 +64,7 @@ DECLARE bqflat_suffixes ARRAY<STRING> DEFAULT ARRAY(
 );
 DECLARE bqflat_shard_from STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_from);
 DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
+
 {%- endcall %}
 SELECT keyed.*, TO_JSON_STRING(STRUCT(keyed.event_key, keyed.item_index)) AS bqflat_row_key
 FROM (
