@@ -66,6 +66,12 @@ FROM (
 AS stored WHERE {{ stored_filter }} AND {% if t.merge_key.row_key %}stored.{{ t.merge_key.row_key|ident }} = {{ row_key(t, "keyed") }}{% else %}stored.event_key = keyed.event_key{% endif %} AND stored.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "keep_latest" %}>={% else %}<={% endif %} keyed.{{ t.dedupe.order_by|ident }})
 {%- endmacro %}
 
+{#- A MERGE's clause that inserts the staged row `s` as it is. -#}
+{% macro insert_staged(t) -%}
+WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
+  VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
+{%- endmacro %}
+
 {#- Brings the staged rows into `into` (the table, or the table a batched rebuild builds).
     With `event_key` alone as the key an event cannot recur on another day: an INSERT, billed by
     the staged rows it reads (a MERGE that only inserts, when rows dated after the run's last day
@@ -85,8 +91,7 @@ ON {{ win.after_run(t, "t") }}
 {% for k in t.dedupe.key %}
   AND t.{{ k|ident }} IS NOT DISTINCT FROM s.{{ k|ident }}
 {% endfor %}
-WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
-  VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
+{{ insert_staged(t) }}
 {%- else %}
 MERGE {{ into|ident }} AS t
 USING bqflat_staged AS s
@@ -103,8 +108,7 @@ WHEN MATCHED AND s.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "kee
 {% for c in t.columns %}
   {{ c.name|ident }} = s.{{ c.name|ident }}{% if not loop.last %},{% endif +%}
 {% endfor %}
-WHEN NOT MATCHED THEN INSERT ({% for c in t.columns %}{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %})
-  VALUES ({% for c in t.columns %}s.{{ c.name|ident }}{% if not loop.last %}, {% endif %}{% endfor %});
+{{ insert_staged(t) }}
 {%- endif %}
 {%- endmacro %}
 
