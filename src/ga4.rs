@@ -80,6 +80,17 @@ pub(crate) struct Catalog {
     pub item_fields: Vec<Field>,
     /// The GoogleSQL type of the whole `items` array, for `items: keep`.
     pub items_type: SqlType,
+    /// Every field of an event row, nested as in the export.
+    tree: Vec<SchemaField>,
+}
+
+/// A field of the export kept by a pruned copy of its rows, nested as in the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub name: String,
+    pub repeated: bool,
+    /// A RECORD's kept fields, in the export's order; empty for a scalar.
+    pub fields: Vec<Shape>,
 }
 
 /// The catalog, parsed once from the embedded schema.
@@ -96,10 +107,12 @@ pub(crate) fn catalog() -> &'static Catalog {
             .expect("GA4 schema has items");
         let mut item_fields = Vec::new();
         collect_scalars(&items.fields, "", &mut item_fields);
+        let items_type = sql_type(items);
         Catalog {
             fields,
             item_fields,
-            items_type: sql_type(items),
+            items_type,
+            tree: schema,
         }
     })
 }
@@ -121,6 +134,57 @@ impl Catalog {
             .map(|(n, _)| *n)
             .chain(self.fields.iter().map(|f| f.path.as_str()))
     }
+}
+
+impl Catalog {
+    /// The export's fields cut down to the dotted leaf paths `leaves`, in the export's order:
+    /// the shape a scan keeps of each row. Paths the export does not have are left out.
+    pub(crate) fn pruned(&self, leaves: &std::collections::BTreeSet<String>) -> Vec<Shape> {
+        prune(&self.tree, "", leaves)
+    }
+
+    /// The scalar type of the leaf at a dotted path (`event_params.value.int_value`), repeated
+    /// records included.
+    pub(crate) fn leaf_type(&self, path: &str) -> Option<SqlType> {
+        let mut fields = &self.tree;
+        let mut found = None;
+        for part in path.split('.') {
+            let f = fields.iter().find(|f| f.name == part)?;
+            fields = &f.fields;
+            found = Some(f);
+        }
+        found
+            .filter(|f| f.ty != "RECORD")
+            .map(|f| scalar_type(&f.ty))
+    }
+}
+
+fn prune(
+    fields: &[SchemaField],
+    prefix: &str,
+    leaves: &std::collections::BTreeSet<String>,
+) -> Vec<Shape> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            let path = format!("{prefix}{}", f.name);
+            let repeated = f.mode == "REPEATED";
+            if f.ty == "RECORD" {
+                let kept = prune(&f.fields, &format!("{path}."), leaves);
+                (!kept.is_empty()).then(|| Shape {
+                    name: f.name.clone(),
+                    repeated,
+                    fields: kept,
+                })
+            } else {
+                leaves.contains(&path).then(|| Shape {
+                    name: f.name.clone(),
+                    repeated,
+                    fields: Vec::new(),
+                })
+            }
+        })
+        .collect()
 }
 
 fn collect_scalars(fields: &[SchemaField], prefix: &str, out: &mut Vec<Field>) {

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | load | `load/` (`mod.rs` finds the files, `yaml.rs` reads them with positions, `every.rs` keeps reading past an error, `suggest.rs` says what was meant, `catalog.rs`), `spec.rs` | the YAML files as typed specs, with positions |
 //! | resolve | `resolve/` (one file per concern, `reporter.rs` blames the file or flag) | one `model::Build`: every table's columns, types, keys, windows |
-//! | model | `model.rs`, `ga4.rs` | the resolved build (no SQL text) |
+//! | model | `model.rs`, `ga4.rs`, `reads.rs` (the export columns each table reads, and the scans shared by tables of one source) | the resolved build (no SQL text) |
 //! | view | `view/` | the template context: typed, documented, versioned |
 //! | render | `render/`, `templates/` | the files of each target (BigQuery, dbt, Dataform) |
 //! | verify | `verify.rs` | every BigQuery script parsed before anything is written |
@@ -30,6 +30,7 @@ pub(crate) mod names;
 pub(crate) mod parallel;
 pub(crate) mod pipeline;
 pub(crate) mod plan;
+pub(crate) mod reads;
 pub mod render;
 pub(crate) mod report;
 pub(crate) mod resolve;

@@ -7,10 +7,14 @@ use minijinja::Environment;
 use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table};
-use crate::view::{self, DiscoveryContext, MigrationContext, SetupContext, TableContext};
+use crate::view::{
+    self, DiscoveryContext, MigrationContext, RunContext, SetupContext, TableContext,
+};
 
 pub const DIR: &str = "bigquery";
 pub const SETUP_FILE: &str = "_setup.sql";
+/// Every table in one script, each source read once.
+pub const RUN_FILE: &str = "_run.sql";
 /// One-off scripts that bring an existing table to a new build.
 pub const MIGRATIONS_DIR: &str = "bigquery/migrations/";
 
@@ -43,9 +47,14 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         build,
         format!("{}{setup_path}", r.run_prefix),
     ));
-    let mut results = vec![r
-        .render(&format!("{DIR}/setup.sql"), &setup, "_setup.sql")
-        .map(|contents| Artifact::new(setup_path, contents))];
+    let run_path = format!("{DIR}/{RUN_FILE}");
+    let run = view::to_value(&RunContext::new(build, format!("{}{run_path}", r.run_prefix)));
+    let mut results = vec![
+        r.render(&format!("{DIR}/setup.sql"), &setup, SETUP_FILE)
+            .map(|contents| Artifact::new(setup_path, contents)),
+        r.render(&format!("{DIR}/run.sql"), &run, RUN_FILE)
+            .map(|contents| Artifact::new(run_path, contents)),
+    ];
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
         let run_path = format!("{}{path}", r.run_prefix);

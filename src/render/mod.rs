@@ -38,6 +38,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/full.sql",
     "bigquery/incremental.sql",
     "bigquery/migration.sql",
+    "bigquery/run.sql",
     "bigquery/setup.sql",
     "dataform/declaration.sqlx",
     "dataform/table.sqlx",

@@ -139,7 +139,9 @@ pub enum Intraday {
 
 /// A kind of export shard: `events_YYYYMMDD` (daily), `events_intraday_YYYYMMDD` (intraday) or
 /// GA4 360's `events_fresh_YYYYMMDD` (fresh).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ShardKind {
     Daily,
@@ -326,7 +328,9 @@ pub struct Param {
     pub alias: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
     /// `value.string_value`.

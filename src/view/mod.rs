@@ -7,6 +7,7 @@
 
 pub mod days;
 mod reference;
+pub mod scan;
 pub mod table;
 
 use schemars::JsonSchema;
@@ -83,6 +84,27 @@ pub struct SetupContext {
     pub globals: Globals,
 }
 
+/// Context of `bigquery/run.sql` (written as `_run.sql`): every table, each source read once.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RunContext {
+    pub run: scan::RunView,
+    /// The script's path as users run it: print with `comment`.
+    pub run_path: String,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+impl RunContext {
+    pub fn new(build: &Build, run_path: String) -> RunContext {
+        let setup = SetupContext::new(build, String::new()).setup;
+        RunContext {
+            run: scan::RunView::new(build, setup),
+            run_path,
+            globals: Globals::default(),
+        }
+    }
+}
+
 /// What `_setup.sql` creates.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SetupView {
@@ -157,6 +179,8 @@ pub struct TemplateContexts {
     pub table: TableContext,
     /// `bigquery/setup.sql`.
     pub setup: SetupContext,
+    /// `bigquery/run.sql`.
+    pub run: RunContext,
     /// `bigquery/migration.sql`.
     pub migration: MigrationContext,
     /// `bigquery/discover.sql`.

@@ -50,14 +50,22 @@ STRUCT({{ struct_fields(src, f.fields, depth) }})
 {%- endif %}
 {%- endmacro %}
 
-{% macro column_expr(t, c) -%}
+{#- A hash of the export fields that identify one event, its params sorted by key. -#}
+{% macro event_key() -%}
+TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params))))
+{%- endmacro %}
+
+{#- `scan` (a scan's `computed` map): the columns a shared scan already computed, read from it. -#}
+{% macro column_expr(t, c, scan=none) -%}
 {% set kind = c.origin.kind %}
-{% if kind == "event_date" -%}
+{% if scan and c.name in scan -%}
+e.{{ scan[c.name]|ident }}
+{%- elif kind == "event_date" -%}
 {% if t.timezone %}DATE(TIMESTAMP_MICROS(e.event_timestamp), {{ t.timezone|literal }}){% else %}PARSE_DATE('%Y%m%d', e.event_date){% endif %}
 {%- elif kind == "event_ts" -%}
 TIMESTAMP_MICROS(e.event_timestamp)
 {%- elif kind == "event_key" -%}
-TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params))))
+{{ event_key() }}
 {%- elif kind == "field" -%}
 e.{{ c.origin.path|path }}
 {%- elif kind == "param" -%}

@@ -5,16 +5,17 @@
 
 {#- Rows of the export for this event, flattened and deduplicated on the table's key: from the
     shards the script variables choose, or (dbt and Dataform) from their own `source` relation
-    and `bounds` (the conditions after the event name). `days` keeps the rows whose partition day
+    and `bounds` (the conditions after the event name). `scan` (`{table, columns}`) reads a shared
+    scan's copy instead, with the columns it computed. `days` keeps the rows whose partition day
     the step replaces; rows are never filtered by their timestamp. -#}
-{% macro flat_rows(t, incremental, source=none, bounds=none, days=false) -%}
+{% macro flat_rows(t, incremental, source=none, bounds=none, days=false, scan=none) -%}
 SELECT *
 FROM (
   SELECT
 {% for c in t.columns %}
-    {{ x.column_expr(t, c) }} AS {{ c.name|ident }}{% if not loop.last %},{% endif +%}
+    {{ x.column_expr(t, c, scan.columns if scan else none) }} AS {{ c.name|ident }}{% if not loop.last %},{% endif +%}
 {% endfor %}
-  FROM {% if source is not none %}{{ source }}{% else %}{{ t.source.full_name|ident }}{% endif %} AS e
+  FROM {% if source is not none %}{{ source }}{% elif scan %}{{ scan.table|ident }}{% else %}{{ t.source.full_name|ident }}{% endif %} AS e
 {% if t.explode_items %}
   LEFT JOIN UNNEST(e.items) AS item WITH OFFSET AS item_index
 {% endif %}
@@ -22,7 +23,7 @@ FROM (
 {% if bounds is not none %}
 {{ bounds|trim("\n") }}
 {% else %}
-    {{ win.read_shards(t, "AND") }}
+    {{ win.read_shards(t, "AND", scan=scan) }}
 {% endif %}
 ) AS flat
 WHERE {% if days %}{{ win.staged_days(t, "flat") }}{% else %}TRUE{% endif +%}
@@ -45,18 +46,18 @@ TO_JSON_STRING(STRUCT({% for k in t.dedupe.key %}{{ alias|ident }}.{{ k|ident }}
 {#- The table's rows for dbt and Dataform, with the row key column when the table merges on it.
     `newer` (the target's own syntax) keeps, in incremental runs, only the rows the dedupe
     strategy prefers to what the table holds: their merges replace every matched row. -#}
-{% macro keyed_rows(t, incremental, source, bounds=none, newer=none, days=false) -%}
+{% macro keyed_rows(t, incremental, source, bounds=none, newer=none, days=false, scan=none) -%}
 {% if t.merge_key.row_key or newer %}
 SELECT keyed.*{% if t.merge_key.row_key %}, {{ row_key(t, "keyed") }} AS {{ t.merge_key.row_key|ident }}{% endif %}
 
 FROM (
-{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days)|indent(2, true) }}
+{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days, scan=scan)|indent(2, true) }}
 ) AS keyed
 {% if newer %}
 {{ newer|trim("\n") }}
 {% endif %}
 {%- else %}
-{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days) }}
+{{ flat_rows(t, incremental, source=source, bounds=bounds, days=days, scan=scan) }}
 {%- endif %}
 {%- endmacro %}
 
@@ -112,11 +113,12 @@ WHEN MATCHED AND s.{{ t.dedupe.order_by|ident }} {% if t.dedupe.strategy == "kee
 {%- endif %}
 {%- endmacro %}
 
-{#- The rows one step replaces, staged once: the shards of its days, flattened and deduplicated. -#}
-{% macro stage(t) -%}
+{#- The rows one step replaces, staged once: the shards of its days (or a shared `scan`'s copy of
+    them), flattened and deduplicated. -#}
+{% macro stage(t, scan=none) -%}
 {{ win.choose_shards(t) }}
 CREATE OR REPLACE TEMP TABLE bqflat_staged AS
-{{ flat_rows(t, true, days=true) }};
+{{ flat_rows(t, true, days=true, scan=scan) }};
 {%- endmacro %}
 
 {#- Replaces the step's partition days of `into` with the staged rows. -#}

@@ -16,23 +16,29 @@
 {% macro prelude(t, run) -%}
 {{ header(t, run) }}
 
-{{ declare_bounds(t) }}
+{{ declare_bounds(t.window) }}
 
 CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ ddl.location_option(t.location) }};
 
 {{ ddl.metadata_tables(t.metadata) }}
 {%- endmacro %}
 
-{% macro declare_bounds(t) -%}
+{#- The script's variables; `window` none (a run of several tables) sets the window per table. -#}
+{% macro declare_bounds(window) -%}
 -- Days and shards are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery
 -- reads only the chosen shards.
 DECLARE bqflat_run_id STRING DEFAULT GENERATE_UUID();
 DECLARE bqflat_started_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP();
-DECLARE bqflat_window_start DATE DEFAULT {{ win.window_start(t.window) }};
-{% if not t.window.end %}
+{% if window %}
+DECLARE bqflat_window_start DATE DEFAULT {{ win.window_start(window) }};
+{% if not window.end %}
 -- No window end: tomorrow (UTC), so today's shard is read whatever the property's time zone.
 {% endif %}
-DECLARE bqflat_window_end DATE DEFAULT {{ win.window_end(t.window) }};
+DECLARE bqflat_window_end DATE DEFAULT {{ win.window_end(window) }};
+{% else %}
+DECLARE bqflat_window_start DATE;
+DECLARE bqflat_window_end DATE;
+{% endif %}
 -- The export's shards in the window (one per day), and the first and last day they cover.
 DECLARE bqflat_shards ARRAY<STRING>;
 DECLARE bqflat_oldest_shard DATE;
@@ -95,8 +101,8 @@ SET bqflat_last_day = {{ win.last_day_expr(t) }};
 
 {#- One step in its own transaction: the staged rows replace the step's days of `into`, and the
     step is recorded. A failure rolls all of it back and raises the error. -#}
-{% macro step(t, into, record=true) -%}
-{{ rows.stage(t) }}
+{% macro step(t, into, record=true, scan=none) -%}
+{{ rows.stage(t, scan) }}
 {{ set_watermark_after(t) }}
 
 BEGIN
@@ -114,19 +120,74 @@ END;
 {%- endmacro %}
 
 {#- Runs `step` over the run's days: once, or (`batch: daily`) one partition day at a time, each
-    day committed on its own. -#}
-{% macro steps(t, into, record=true) -%}
+    day committed on its own. `count` adds each step's rows to `bqflat_table_rows`. -#}
+{% macro steps(t, into, record=true, scan=none, count=false) -%}
 {% if t.daily_batches %}
 -- Daily batches: one transaction per day, so a failure keeps the days already done.
 SET bqflat_day_from = bqflat_first_day;
 WHILE bqflat_day_from <= bqflat_last_day DO
   SET bqflat_day_to = bqflat_day_from;
-{{ step(t, into, record)|indent(2, true) }}
+{{ step(t, into, record, scan)|indent(2, true) }}
+{% if count %}
+  SET bqflat_table_rows = bqflat_table_rows + bqflat_rows;
+{% endif %}
   SET bqflat_day_from = DATE_ADD(bqflat_day_from, INTERVAL 1 DAY);
 END WHILE;
 {%- else %}
 SET bqflat_day_from = bqflat_first_day;
 SET bqflat_day_to = bqflat_last_day;
-{{ step(t, into, record) }}
+{{ step(t, into, record, scan) }}
+{%- if count %}
+
+SET bqflat_table_rows = bqflat_table_rows + bqflat_rows;
 {%- endif %}
+{%- endif %}
+{%- endmacro %}
+
+{#- A full build once the shards are listed: the window's rows replace the table in one
+    statement, or (`batch: daily`) a copy built day by day replaces it at the end. -#}
+{% macro rebuild(t, scan=none) -%}
+{% if t.daily_batches %}
+{% set build = t.full_name ~ "__bqflat_build" %}
+SET bqflat_first_day = {{ win.shift("bqflat_oldest_shard", "-", t.day_margin) }};
+SET bqflat_last_day = {{ win.last_day_expr(t) }};
+
+-- Daily batches build a copy day by day; readers see the old table until the copy replaces it.
+CREATE OR REPLACE TABLE {{ build|ident }} (
+{{ ddl.column_list(t) }}
+)
+{{ ddl.table_options(t) }};
+
+{{ steps(t, build, record=false, scan=scan) }}
+
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ build|ident }} AS b WHERE {{ win.all_partitions(t, "b") }});
+-- The finished copy replaces the table in one statement (it reads the copy once).
+CREATE OR REPLACE TABLE {{ t.full_name|ident }}
+{{ ddl.table_options(t) }}
+AS
+SELECT * FROM {{ build|ident }};
+DROP TABLE {{ build|ident }};
+{% else %}
+SET bqflat_day_from = bqflat_window_start;
+SET bqflat_day_to = bqflat_window_end;
+{{ win.choose_shards(t) }}
+
+CREATE OR REPLACE TABLE {{ t.full_name|ident }}
+{{ ddl.table_options(t) }}
+AS
+{{ rows.flat_rows(t, false, scan=scan) }};
+
+SET bqflat_rows = (SELECT COUNT(*) FROM {{ t.full_name|ident }} AS stored WHERE {{ win.all_partitions(t, "stored") }});
+SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM {{ t.full_name|ident }} AS stored WHERE {{ win.all_partitions(t, "stored") }});
+{% endif %}
+
+-- The watermark and the run row are recorded together.
+BEGIN
+  BEGIN TRANSACTION;
+{{ record_run(t)|indent(2, true) }}
+  COMMIT TRANSACTION;
+EXCEPTION WHEN ERROR THEN
+  ROLLBACK TRANSACTION;
+  RAISE USING MESSAGE = @@error.message;
+END;
 {%- endmacro %}

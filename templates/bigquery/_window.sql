@@ -43,8 +43,9 @@
 {%- endmacro %}
 
 {#- One row per shard day of the export, with the suffix of the shard that day is read from: the
-    first kind in `t.source.shards` that has a shard for it. -#}
-{% macro chosen_shards(t) -%}
+    first kind in `t.source.shards` that has a shard for it. `listed` reads the dataset's table
+    names from the array variable `bqflat_source_tables` instead of its metadata. -#}
+{% macro chosen_shards(t, listed=false) -%}
 SELECT suffix
 FROM (
   SELECT
@@ -55,7 +56,8 @@ FROM (
       WHEN table_name = CONCAT({{ (t.source.prefix ~ s.suffix_prefix)|literal }}, RIGHT(table_name, 8)) THEN {{ loop.index }}
 {% endfor %}
     END AS preference
-  FROM {{ (t.source.project ~ "." ~ t.source.dataset ~ ".INFORMATION_SCHEMA.TABLES")|ident }}
+  FROM {% if listed %}UNNEST(bqflat_source_tables) AS table_name{% else %}{{ (t.source.project ~ "." ~ t.source.dataset ~ ".INFORMATION_SCHEMA.TABLES")|ident }}{% endif %}
+
 )
 WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
 QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
@@ -74,9 +76,9 @@ PARSE_DATE('%Y%m%d', RIGHT({{ s|ident }}, 8))
 
 {#- The values the day variables take, as expressions over the variables before them: the
     BigQuery script SETs them, Dataform DECLAREs them. -#}
-{% macro shards_expr(t) -%}
+{% macro shards_expr(t, listed=false) -%}
 ARRAY(
-{{ chosen_shards(t)|indent(2, true) }}
+{{ chosen_shards(t, listed)|indent(2, true) }}
 )
 {%- endmacro %}
 
@@ -165,10 +167,10 @@ DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
 
 {#- Lists the export's shards inside the window (one query on the dataset's metadata) and the
     first and last day they cover. A source that is not sharded covers the window. -#}
-{% macro discover_shards(t) -%}
+{% macro discover_shards(t, listed=false) -%}
 {% if t.source.sharded %}
 -- The export's shards, listed before the scan: each day is read from one shard only.
-SET bqflat_shards = {{ shards_expr(t) }};
+SET bqflat_shards = {{ shards_expr(t, listed) }};
 {% endif %}
 SET bqflat_oldest_shard = {{ oldest_shard_expr(t) }};
 SET bqflat_newest_shard = {{ newest_shard_expr(t) }};
@@ -189,9 +191,12 @@ SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
 {%- endmacro %}
 
 {#- The export rows a step reads: its chosen shards only. The bounds per kind keep the scan
-    pruned to the step's days whatever BigQuery does with the array. -#}
-{% macro read_shards(t, lead) -%}
-{% if t.source.sharded -%}
+    pruned to the step's days whatever BigQuery does with the array. A shared `scan`'s copy keeps
+    each row's shard in a column. -#}
+{% macro read_shards(t, lead, scan=none) -%}
+{% if t.source.sharded and scan -%}
+{{ lead|keyword }} e.bqflat_suffix IN UNNEST(bqflat_suffixes)
+{%- elif t.source.sharded -%}
 {{ lead|keyword }} _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
     {{ source_days(t.source, "AND") }}
 {%- elif t.source.date_column -%}

@@ -136,9 +136,14 @@ SET bqflat_rows = (SELECT COUNT(*) FROM `acme-analytics-prod.ga4_flat.event_sign
 SET bqflat_watermark_after = (SELECT MAX(event_ts) FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat` AS stored WHERE TRUE);
 
 -- The watermark and the run row are recorded together.
-BEGIN TRANSACTION;
-INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
-VALUES ('acme-analytics-prod.ga4_flat.event_sign_up_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
-INSERT INTO `acme-analytics-prod.ga4_flat._runs` (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
-VALUES (bqflat_run_id, 'acme-analytics-prod.ga4_flat.event_sign_up_flat', 'sign_up', 'full', bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, 1, '0.1.0');
-COMMIT TRANSACTION;
+BEGIN
+  BEGIN TRANSACTION;
+  INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
+  VALUES ('acme-analytics-prod.ga4_flat.event_sign_up_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
+  INSERT INTO `acme-analytics-prod.ga4_flat._runs` (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
+  VALUES (bqflat_run_id, 'acme-analytics-prod.ga4_flat.event_sign_up_flat', 'sign_up', 'full', bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, 1, '0.1.0');
+  COMMIT TRANSACTION;
+EXCEPTION WHEN ERROR THEN
+  ROLLBACK TRANSACTION;
+  RAISE USING MESSAGE = @@error.message;
+END;
