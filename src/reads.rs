@@ -211,23 +211,24 @@ fn source_key(t: &Table) -> (String, String, String, Option<String>) {
     )
 }
 
-/// A table built by bqflat's own scripts, which the shared scans know how to feed; one with a
-/// template of the project's own reads the export itself.
-pub(crate) fn shares_scans(t: &Table) -> bool {
-    t.template
-        == match t.mode {
-            crate::spec::Mode::Full => "full.sql",
-            crate::spec::Mode::Incremental => "incremental.sql",
-        }
+/// Whether a table is built by bqflat's own scripts, which the shared scans know how to feed:
+/// one rendered by a template of the project's own (its own file, or its copy of `full.sql` or
+/// `incremental.sql`, as `overridden` says) reads the export itself.
+pub(crate) fn shares_scans(t: &Table, overridden: &dyn Fn(&str) -> bool) -> bool {
+    let builtin = match t.mode {
+        crate::spec::Mode::Full => "full.sql",
+        crate::spec::Mode::Incremental => "incremental.sql",
+    };
+    t.template == builtin && !overridden(builtin)
 }
 
 /// One scan per source, in the order the build first reads each source (tables with templates of
 /// their own left out).
-pub(crate) fn scans(build: &Build) -> Vec<Scan> {
+pub(crate) fn scans(build: &Build, overridden: &dyn Fn(&str) -> bool) -> Vec<Scan> {
     let mut order: Vec<(String, String, String, Option<String>)> = Vec::new();
     let mut groups: BTreeMap<_, Vec<usize>> = BTreeMap::new();
     for (i, t) in build.tables.iter().enumerate() {
-        if !shares_scans(t) {
+        if !shares_scans(t, overridden) {
             continue;
         }
         let key = source_key(t);

@@ -48,7 +48,12 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         format!("{}{setup_path}", r.run_prefix),
     ));
     let run_path = format!("{DIR}/{RUN_FILE}");
-    let run = view::to_value(&RunContext::new(build, format!("{}{run_path}", r.run_prefix)));
+    let overridden = overridden(r.templates);
+    let run = view::to_value(&RunContext::new(
+        build,
+        format!("{}{run_path}", r.run_prefix),
+        &overridden,
+    ));
     let mut results = vec![
         r.render(&format!("{DIR}/setup.sql"), &setup, SETUP_FILE)
             .map(|contents| Artifact::new(setup_path, contents)),
@@ -67,6 +72,12 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         }
     }));
     results
+}
+
+/// Whether the project's `templates/` folder has its own copy of a built-in table template
+/// (`full.sql`, `incremental.sql`): `_run.sql` then leaves those tables to their own scripts.
+pub fn overridden(templates: Option<&Utf8Path>) -> impl Fn(&str) -> bool + '_ {
+    move |name| templates.is_some_and(|dir| dir.join(DIR).join(name).is_file())
 }
 
 /// The query that lists every event and param key of the export between the window's dates.

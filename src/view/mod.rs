@@ -95,10 +95,14 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(build: &Build, run_path: String) -> RunContext {
+    pub fn new(
+        build: &Build,
+        run_path: String,
+        overridden: &dyn Fn(&str) -> bool,
+    ) -> RunContext {
         let setup = SetupContext::new(build, String::new()).setup;
         RunContext {
-            run: scan::RunView::new(build, setup),
+            run: scan::RunView::new(build, setup, overridden),
             run_path,
             globals: Globals::default(),
         }

@@ -78,8 +78,9 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn new(build: &Build, setup: SetupView) -> RunView {
-        let scans = reads::scans(build);
+    /// `overridden`: whether the project has its own copy of a built-in table template.
+    pub fn new(build: &Build, setup: SetupView, overridden: &dyn Fn(&str) -> bool) -> RunView {
+        let scans = reads::scans(build, overridden);
         let mut position = 0;
         let scans: Vec<ScanView> = scans
             .iter()
@@ -93,7 +94,7 @@ impl RunView {
             separate: build
                 .tables
                 .iter()
-                .filter(|t| !reads::shares_scans(t))
+                .filter(|t| !reads::shares_scans(t, overridden))
                 .map(|t| t.full_name())
                 .collect(),
         }

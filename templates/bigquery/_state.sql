@@ -16,15 +16,16 @@
 {% macro prelude(t, run) -%}
 {{ header(t, run) }}
 
-{{ declare_bounds(t.window) }}
+{{ declare_bounds(t) }}
 
 CREATE SCHEMA IF NOT EXISTS {{ t.dataset_full_name|ident }}{{ ddl.location_option(t.location) }};
 
 {{ ddl.metadata_tables(t.metadata) }}
 {%- endmacro %}
 
-{#- The script's variables; `window` none (a run of several tables) sets the window per table. -#}
-{% macro declare_bounds(window) -%}
+{#- The script's variables; `t` none (a run of several tables) sets the window per table. -#}
+{% macro declare_bounds(t) -%}
+{% set window = t.window if t else none %}
 -- Days and shards are script variables so the `_TABLE_SUFFIX` filter is a constant and BigQuery
 -- reads only the chosen shards.
 DECLARE bqflat_run_id STRING DEFAULT GENERATE_UUID();
