@@ -141,11 +141,7 @@ impl ScanView {
             source,
             window,
             events: scan.events.clone(),
-            fields: ga4::catalog()
-                .pruned(&scan.fields)
-                .iter()
-                .map(shape_view)
-                .collect(),
+            fields: fields(scan, first.source.date_column.as_deref()),
             event_key: scan.event_key,
             params: scan
                 .params
@@ -173,6 +169,26 @@ impl ScanView {
                 .collect(),
         }
     }
+}
+
+/// The export fields a scan copies; a partitioned source's own date column (not a GA4 field)
+/// too, since each table's rows are read from the scan by it.
+fn fields(scan: &Scan, date_column: Option<&str>) -> Vec<StructFieldView> {
+    let mut fields: Vec<StructFieldView> = ga4::catalog()
+        .pruned(&scan.fields)
+        .iter()
+        .map(shape_view)
+        .collect();
+    if let Some(column) = date_column {
+        if !fields.iter().any(|f| f.name == column) {
+            fields.push(StructFieldView {
+                name: column.to_string(),
+                repeated: false,
+                fields: Vec::new(),
+            });
+        }
+    }
+    fields
 }
 
 fn shape_view(s: &Shape) -> StructFieldView {

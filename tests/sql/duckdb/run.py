@@ -934,6 +934,8 @@ def scenario_targets(work: Path, bqflat: str) -> None:
 
 
 LIFE_TARGETS = ("bigquery", "dbt", "dataform")
+# bigquery/_run.sql: every table of the build from one read of the export, run once per step.
+RUN_FILE = "bigquery/_run.sql"
 # The dbt and Dataform SQL of a build is the same whatever --mutations does (mutations apply when
 # a script is read): compiled once per process.
 LIFE_COMPILED: dict[str, dict[str, Path]] = {}
@@ -949,7 +951,8 @@ class Life:
         self.tables = tables
         self.files = files
         self.gen = gen
-        self.targets = ("bigquery",) + tuple(k for k in LIFE_TARGETS if k in gen)
+        self.targets = ("bigquery", "run") + tuple(k for k in LIFE_TARGETS if k in gen)
+        self.run_step: str | None = None  # the step _run.sql last ran for
         t0 = next(iter(tables.values()))
         self.con: dict[str, duckdb.DuckDBPyConnection] = {}
         self.src: dict[str, ga4.Source] = {}
@@ -959,24 +962,25 @@ class Life:
             self.src[tg] = ga4.Source(t0.source_project, t0.source_dataset)
             self.it[tg] = bqscript.Interpreter(self.con[tg], today=dt.date(2025, 7, 21))
         self.last: dict[tuple[str, str], list[dict]] = {}
+        self.seen_runs: set[str] = set()
 
     @property
     def shards(self) -> dict[str, list[dict]]:
         return self.src["bigquery"].shards
 
     def lbl(self, tg: str, event: str, step: str) -> str:
-        return f"lifecycle/{self.label}/{'' if tg == 'bigquery' else tg + '/'}{event} {step}"
+        return f"lifecycle/{self.label}/{'' if tg == 'bigquery' else ('_run.sql' if tg == 'run' else tg) + '/'}{event} {step}"
 
     def export(self, shards: dict[str, list[dict]]) -> None:
         for tg in self.targets:
             self.src[tg].set_state(shards)
             self.src[tg].load(self.con[tg])
-            if tg != "bigquery":  # dbt and Dataform create the datasets they write to
+            if tg not in ("bigquery", "run"):  # dbt and Dataform create the datasets they write to
                 for ds in sorted({(t.project, t.dataset) for t in self.tables.values()}):
                     self.con[tg].execute(f"CREATE SCHEMA IF NOT EXISTS {q(ds[0])}.{q(ds[1])}")
 
-    def meta(self, t: X.Table, which: str) -> list[dict]:
-        con = self.con["bigquery"]
+    def meta(self, t: X.Table, which: str, tg: str = "bigquery") -> list[dict]:
+        con = self.con[tg]
         name = t.runs if which == "runs" else t.watermarks
         if not table_exists(con, t.project, t.metadata_dataset, name):
             return []
@@ -988,6 +992,8 @@ class Life:
         else the incremental one."""
         if tg == "bigquery":
             return self.files[t.full_name]
+        if tg == "run":
+            return self.files[RUN_FILE]
         exists = table_exists(self.con[tg], t.project, t.dataset, t.name)
         later = exists and t.mode == "incremental"
         return self.gen[tg] / "bigquery" / ("incremental" if later else "") / f"{t.name}.sql"
@@ -1002,22 +1008,28 @@ class Life:
         acts: dict[str, list[dict] | None] = {}
         for tg in self.targets:
             label = self.lbl(tg, event, step)
-            if tg == "bigquery":
-                runs0, wm0 = self.meta(t, "runs"), self.meta(t, "watermarks")
-            if run_script(self.it[tg], self.script(tg, t), label) is None:
+            if tg in ("bigquery", "run"):
+                runs0, wm0 = self.meta(t, "runs", tg), self.meta(t, "watermarks", tg)
+            executed = not (tg == "run" and self.run_step == step)  # _run.sql runs once per step
+            if executed and run_script(self.it[tg], self.script(tg, t), label) is None:
                 acts[tg] = None
                 continue
+            if tg == "run" and executed:
+                self.run_step = step
+                self.check_log(label)
             if exp is None:
                 exp = L.full_rebuild(t, self.shards)
             con = self.con[tg]
             # README: dbt's and Dataform's merge key, unless the dedupe key is event_key alone.
-            extra = {} if tg == "bigquery" or t.dedupe_key == ["event_key"] else {"bqflat_row_key": "STRING"}
+            extra = {} if tg in ("bigquery", "run") or t.dedupe_key == ["event_key"] else {"bqflat_row_key": "STRING"}
             act = check_table(con, t, exp, label + " = full rebuild", extra)
             acts[tg] = act
             self.last[(tg, event)] = act
             if tg == "bigquery":
                 self.check_records(t, label, runs0, wm0)
                 continue
+            if tg == "run" and executed:
+                self.check_records(t, label, runs0, wm0, tg)
             if extra and table_exists(con, t.project, t.dataset, t.name):
                 keys = [r["bqflat_row_key"] for r in actual_rows(con, t)]
                 R.check(f"{label}: bqflat_row_key set and unique", None not in keys and len(set(keys)) == len(keys),
@@ -1029,8 +1041,39 @@ class Life:
                         "" if same else diff_text(ref, act))
         return acts
 
-    def check_records(self, t: X.Table, label: str, runs0: list[dict], wm0: list[dict]) -> None:
-        runs1, wm1 = self.meta(t, "runs"), self.meta(t, "watermarks")
+    def check_log(self, label: str) -> None:
+        """The run's log (its last result): a row per table with its status, rows and seconds,
+        then the summary; and, per table, the rows _runs recorded for this run."""
+        it = self.it["run"]
+        log = [dict(zip(it.last_columns, r)) for r in it.last_rows or []]
+        rows = [r for r in log if r["position"] is not None]
+        summary = [r for r in log if r["position"] is None]
+        con = self.con["run"]
+        t0 = next(iter(self.tables.values()))
+        runs = fetch(con, f"SELECT table_name, rows_affected, run_id FROM {tref(t0.project, t0.metadata_dataset, t0.runs)}")
+        newest = sorted({r["run_id"] for r in runs} - self.seen_runs)
+        self.seen_runs.update(newest)
+        this = [r for r in runs if r["run_id"] in newest]
+        written = collections.defaultdict(int)
+        for r in this:
+            written[r["table_name"]] += r["rows_affected"] or 0
+        problems = []
+        if len(newest) != 1:
+            problems.append(f"{len(newest)} new run_ids in _runs (one run, one id)")
+        if sorted(r["position"] for r in rows) != list(range(1, len(rows) + 1)) or not rows:
+            problems.append(f"positions {[r['position'] for r in rows]}")
+        for r in rows:
+            if r["status"] != "ok" or r["error"] is not None or r["seconds"] is None or r["seconds"] < 0:
+                problems.append(f"{r['table_name']}: {r['status']} {r['error']} {r['seconds']}")
+            elif r["rows_written"] != written.get(r["table_name"], 0):
+                problems.append(f"{r['table_name']}: log says {r['rows_written']} rows, _runs {written.get(r['table_name'], 0)}")
+        if len(summary) != 1 or summary[0]["status"] != "ok" or summary[0]["rows_written"] != sum(r["rows_written"] for r in rows):
+            problems.append(f"summary {summary}")
+        R.check(f"{label}: the run's log lists every table once, ok, with the rows _runs recorded ({len(rows)} tables)",
+                not problems, "\n".join(problems))
+
+    def check_records(self, t: X.Table, label: str, runs0: list[dict], wm0: list[dict], tg: str = "bigquery") -> None:
+        runs1, wm1 = self.meta(t, "runs", tg), self.meta(t, "watermarks", tg)
         key = lambda r: X.canon(r, ())  # noqa: E731
         kept = lambda old, new: not (collections.Counter(map(key, old)) - collections.Counter(map(key, new)))  # noqa: E731
         problems = []

@@ -252,6 +252,19 @@ function findField(o, name) {
   return undefined;
 }
 
+// The permanent tables a resolved statement scans, lower case (each once).
+function scannedTables(o, out = new Set()) {
+  if (Array.isArray(o)) {
+    for (const x of o) scannedTables(x, out);
+  } else if (o && typeof o === 'object') {
+    const t = o.table;
+    const name = t && typeof t === 'object' && (t.full_name || t.name);
+    if (typeof name === 'string' && Array.isArray(o.column_index_list)) out.add(name.toLowerCase());
+    for (const [k, v] of Object.entries(o)) if (k !== 'table') scannedTables(v, out);
+  }
+  return out;
+}
+
 const pretty = (kind) => (kind || '?').replace(/^(ast|resolved)_/, '').replace(/_node$/, '').replace(/_/g, ' ');
 
 // ---------------------------------------------------------------------------------------------
@@ -419,6 +432,7 @@ class Result {
     this.temp = new Set(); // tables created with CREATE TEMP TABLE (they live in this script only)
     this.dropped = new Set(); // tables dropped (and not created again) by the end of the script
     this.txnMutations = new Map(); // table → first statement that UPDATEs/DELETEs/MERGEs/TRUNCATEs it inside a transaction
+    this.reads = new Map(); // table (lower case) → [{src, start, end}], one per statement that scans it
   }
 
   // The tables this script leaves behind for the scripts that run after it: created, not
@@ -685,6 +699,10 @@ class ScriptChecker {
     if (!ok) return;
     this.applyDdl(resolved);
     this.trackTransaction(resolved, start, end);
+    for (const table of scannedTables(resolved.resolved_statement)) {
+      if (!this.r.reads.has(table)) this.r.reads.set(table, []);
+      this.r.reads.get(table).push({ src: this.src, start, end });
+    }
     const [rkind, rnode] = unwrap(resolved.resolved_statement);
     if (rkind === 'resolved_create_table_stmt_node' || rkind === 'resolved_create_table_as_select_stmt_node') {
       const partition = findField(rnode, 'partition_by_list') || [];
@@ -912,8 +930,10 @@ async function checkFile(rpc, file, label, baseTables) {
 
 function concurrencyCheck(label, results) {
   // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
-  // (bigquery/incremental/*.sql); a table script and its own later run never do.
-  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : '');
+  // (bigquery/incremental/*.sql); a table script and its own later run never do. _run.sql runs
+  // every table itself, one transaction after another, instead of the table scripts (README:
+  // one or the other), so it is a group of its own.
+  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : r.file === '_run.sql' ? '_run.sql' : '');
   const scripts = results.filter((r) => group(r) !== null);
   const by = new Map(); // group + table (lower case) → [{script, mutation}]
   for (const r of scripts) {
@@ -936,6 +956,30 @@ function concurrencyCheck(label, results) {
     summary: `${shared.length} table(s) mutated inside transactions by more than one of ${scripts.length} table scripts`,
     src: first.src, start: first.start, end: first.end,
     message: `BigQuery cancels one of two concurrent transactions that mutate one table (only INSERT may run alongside): ${lines.join('; ')}`,
+  });
+}
+
+// _run.sql builds every table from one read of each export source: the source's table is
+// scanned by exactly one statement (its shared scan), one per `-- Source` section, whatever the
+// number of tables; the table scripts each scan it themselves.
+function runReadsCheck(label, results, source) {
+  const run = results.find((r) => r.file === '_run.sql');
+  if (!run) return null;
+  const sources = new Set(source.map(([name]) => name.toLowerCase()).filter((n) => !n.includes('.information_schema.')));
+  const text = run.checks.find((c) => c.src)?.src.text || '';
+  const sections = (text.match(/^-- Source /gm) || []).length;
+  const read = [...run.reads].filter(([t]) => sources.has(t));
+  const twice = read.filter(([, l]) => l.length !== 1);
+  const perTable = results.filter((r) => r.file && !r.file.startsWith('_') && !r.file.startsWith('migrations/') && !r.file.startsWith('incremental/'))
+    .reduce((n, r) => n + [...r.reads].filter(([t]) => sources.has(t)).reduce((m, [, l]) => m + l.length, 0), 0);
+  const check = { what: '_run.sql reads each export source in exactly one statement', kind: 'run reads' };
+  const summary = `${read.map(([t, l]) => `${t} in ${l.length} statement(s)`).join(', ') || 'no source read'} (${sections} source section(s); the table scripts: ${perTable} statement(s))`;
+  if (!twice.length && read.length === sections) return Object.assign(check, { ok: true, summary });
+  const bad = twice.length ? twice[0][1][1] || twice[0][1][0] : null;
+  return Object.assign(check, {
+    ok: false, summary,
+    ...(bad ? { src: bad.src, start: bad.start, end: bad.end } : {}),
+    message: `expected one statement per source section: ${summary}`,
   });
 }
 
@@ -1032,6 +1076,7 @@ async function main() {
       projectResults.push(result);
     }
     const concurrency = concurrencyCheck(label, projectResults);
+    const runReads = runReadsCheck(label, projectResults, source);
     if (kind === 'positive') {
       for (const r of projectResults) {
         totals.files++;
@@ -1061,6 +1106,15 @@ async function main() {
         for (const [c, k] of xfailed) {
           out.push(`    known failure (known_failures.tsv): ${k.reason}`);
           printFailure(c, out, 'XFAIL');
+        }
+      }
+      if (runReads) {
+        totals.passed += runReads.ok ? 1 : 0;
+        totals.failed += runReads.ok ? 0 : 1;
+        out.push(`${runReads.ok ? 'ok  ' : 'FAIL'} ${label}: _run.sql reads each source once: ${runReads.summary}`);
+        if (!runReads.ok) {
+          printFailure(runReads, out);
+          problems.push(`${label}: ${runReads.what}`);
         }
       }
       {
