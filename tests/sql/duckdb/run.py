@@ -1272,6 +1272,40 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
                     not left, f"rows of 07-01 left: {left}")
 
 
+
+
+def scenario_run_failure(work: Path, bqflat: str) -> None:
+    """_run.sql: a table that fails is rolled back and logged, the others are built, and the run
+    then fails naming it."""
+    proj = HERE / "projects" / "lifecycle"
+    files = build(proj, work / "run-failure", bqflat)
+    tables = {t.event: t for t in X.load_project(proj)}
+    d = L.late_event(["lc_late", "lc_first"])
+    lf = Life("run-failure", {e: tables[e] for e in ("lc_late", "lc_first")}, files, {})
+    lf.export(d["state1"])
+    bad, good = tables["lc_late"], tables["lc_first"]
+    # A table in the way, without the table's columns: its INSERT fails.
+    lf.it["run"].run(f"CREATE SCHEMA IF NOT EXISTS `{bad.project}.{bad.dataset}`; "
+                     f"CREATE TABLE `{bad.full_name}` (event_date DATE, unrelated INT64);")
+    label = "lifecycle/run-failure/_run.sql"
+    msg = run_script(lf.it["run"], files[RUN_FILE], label, expect_error="a failed table")
+    it = lf.it["run"]
+    log = [dict(zip(it.last_columns, r)) for r in it.last_rows or []]
+    by = {r["table_name"]: r for r in log}
+    R.check(f"{label}: the run fails naming the failed table", msg is not None and bad.full_name in msg, f"error: {msg}")
+    R.check(f"{label}: the log marks it failed with its error, the summary names it",
+            by.get(bad.full_name, {}).get("status") == "failed" and bool(by.get(bad.full_name, {}).get("error"))
+            and by.get("all tables", {}).get("status") == "failed" and bad.full_name in (by.get("all tables", {}).get("error") or ""),
+            json.dumps(log, default=str)[:2000])
+    others = [r for r in log if r["position"] is not None and r["table_name"] != bad.full_name]
+    R.check(f"{label}: every other table is built ({len(others)})", bool(others) and all(r["status"] == "ok" for r in others),
+            json.dumps(others, default=str)[:2000])
+    check_table(lf.con["run"], good, L.full_rebuild(good, lf.shards), f"{label}: {good.event} after another table failed = full rebuild")
+    left = fetch(lf.con["run"], f"SELECT * FROM {tref(bad.project, bad.dataset, bad.name)}")
+    runs = [r for r in lf.meta(bad, "runs", "run")]
+    R.check(f"{label}: the failed table is left as it was, with no _runs row", not left and not runs, f"{len(left)} rows, {len(runs)} runs")
+
+
 def scenario_interpreter(work: Path, bqflat: str) -> None:
     interp_checks.run_checks(R.check)
 
@@ -1286,6 +1320,7 @@ SCENARIOS = {
     "catalog": scenario_catalog,
     "targets": scenario_targets,
     "lifecycle": scenario_lifecycle,
+    "run-failure": scenario_run_failure,
 }
 TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
@@ -1297,6 +1332,7 @@ TITLES = {
     "catalog": "discover-sql -> catalog.json -> init --catalog -> full build: typed params from the catalog; globs",
     "targets": "projects/targets built for bigquery, dbt, dataform: the tools' SQL computes the BigQuery target's rows",
     "lifecycle": "projects/lifecycle: export states and runs; after every run each table = the full rebuild model",
+    "run-failure": "projects/lifecycle: _run.sql with one table failing: logged, rolled back, the others built, the run fails",
 }
 
 

@@ -1131,7 +1131,7 @@ async function main() {
     }
     } else {
       // A mutated template: the suite must reject it, with the expected analyzer message.
-      const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency]);
+      const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency], runReads && !runReads.ok ? [runReads] : []);
       const hit = failures.find((c) => (c.message || '').includes(expected));
       const line = `mutation ${label}: ${failures.length} failed checks`;
       if (hit) {
