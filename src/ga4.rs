@@ -62,6 +62,39 @@ pub(crate) const DEFAULT_COLUMNS: &[&str] = &[
     "event_key",
 ];
 
+/// Event params GA4 itself sends or documents for its recommended events: what a misspelt
+/// param name is most likely meant to be.
+pub(crate) const KNOWN_PARAMS: &[&str] = &[
+    "affiliation",
+    "campaign",
+    "content_type",
+    "coupon",
+    "currency",
+    "engagement_time_msec",
+    "entrances",
+    "ga_session_id",
+    "ga_session_number",
+    "item_list_id",
+    "item_list_name",
+    "link_url",
+    "medium",
+    "method",
+    "page_location",
+    "page_referrer",
+    "page_title",
+    "payment_type",
+    "percent_scrolled",
+    "search_term",
+    "session_engaged",
+    "shipping",
+    "shipping_tier",
+    "source",
+    "tax",
+    "term",
+    "transaction_id",
+    "value",
+];
+
 /// Item fields kept by `items: explode` when a spec does not list its own.
 pub(crate) const DEFAULT_ITEM_FIELDS: &[&str] = &[
     "item_id",

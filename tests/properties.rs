@@ -83,6 +83,10 @@ prop_compose! {
             spec["timezone"] = json!(tz);
         }
         if let Some(key) = key {
+            // A spec dedupes on a param it lists: `ev_id` comes with its param.
+            if key == "ev_id" {
+                spec["params"].as_array_mut().unwrap().push(json!({"key": "event_id", "as": "ev_id"}));
+            }
             spec["dedupe"]["key"] = key;
         }
         if let Some((day, length)) = window {

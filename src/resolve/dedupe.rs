@@ -10,8 +10,48 @@ use super::types::is_scalar;
 use super::{DEFAULT_KEY, DEFAULT_ORDER_BY};
 
 impl EventCtx<'_> {
+    /// Why a dedupe key that is no column cannot be read as an event param, as a hint: set in
+    /// the event's spec and not an event param the catalog saw for the event. None when it can:
+    /// `--dedupe-key` and the project file name a param directly, as the original command line
+    /// and its config file do.
+    fn unknown_key(&self, event: &str, name: &str, columns: &Columns) -> Option<String> {
+        let from_spec =
+            self.flags.flag_for("dedupe").is_none() && self.spec.is_some_and(|s| s.has("dedupe"));
+        let seen: Vec<&str> = self
+            .catalog
+            .map(|c| {
+                c.keys(event, "event_params")
+                    .iter()
+                    .map(|k| k.key.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !from_spec || seen.contains(&name) {
+            return None;
+        }
+        let known = columns
+            .list
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(seen.iter().copied())
+            .chain(crate::ga4::KNOWN_PARAMS.iter().copied())
+            .chain(crate::ga4::catalog().column_paths());
+        let close = crate::diagnostics::did_you_mean(name, known)
+            .map(|close| format!("did you mean `{close}`? To dedupe on an event param, "))
+            .unwrap_or_else(|| "to dedupe on an event param, ".to_string());
+        Some(match names::check_column(name) {
+            Ok(()) => format!(
+                "{close}list it under `params:` (`- {{key: {name}}}`) and name its column here"
+            ),
+            Err(_) => format!(
+                "{close}list it under `params:` with a column name (`- {{key: \"{name}\", as: my_key}}`) and name that column here"
+            ),
+        })
+    }
+
     pub(super) fn dedupe(
         &mut self,
+        event: &str,
         settings: &spec::Settings,
         items: Items,
         columns: &mut Columns,
@@ -37,9 +77,18 @@ impl EventCtx<'_> {
                 "dedupe.key".into()
             };
             if self.require_column(name, columns).is_none() {
-                // Not a column: the seed's `--dedupe-key event_id` names an event param. Only a
-                // name that is also a valid column is taken that way; anything else is a typo or
-                // a key that needs `params:` with `as:`.
+                // Not a column: the seed's `--dedupe-key event_id` names an event param, and so
+                // does a key the catalog saw for the event. Anything else in a file is a typo
+                // (a key always NULL would quietly dedupe on event_key), or a key that needs
+                // `params:`; only a name that is also a valid column is taken as a param.
+                if let Some(hint) = self.unknown_key(event, name, columns) {
+                    self.error(
+                        &path,
+                        format!("dedupe key `{name}` is not an output column"),
+                        hint,
+                    );
+                    continue;
+                }
                 match names::check_column(name) {
                     Ok(()) => {
                         let column = Column {
@@ -123,12 +172,20 @@ mod tests {
     use crate::spec::ParamType;
 
     #[test]
-    fn a_param_key_becomes_a_nullable_dedupe_key() {
-        let p = project(
-            FILE,
-            &["event: a\nitems: explode\ndedupe: {key: event_id}\n"],
-        );
-        let t = &resolve(&p, &Overrides::default()).unwrap().tables[0];
+    fn a_param_key_from_the_flag_becomes_a_nullable_dedupe_key() {
+        let p = project(FILE, &["event: a\nitems: explode\n"]);
+        let flags = Overrides {
+            settings: crate::spec::Settings {
+                dedupe: Some(crate::spec::Dedupe {
+                    key: Some(crate::spec::Names::One("event_id".into())),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            flags: [("dedupe", "--dedupe-key")].into_iter().collect(),
+            ..Overrides::default()
+        };
+        let t = &resolve(&p, &flags).unwrap().tables[0];
         assert_eq!(t.dedupe.key, ["event_id", "item_index"]);
         assert_eq!(t.dedupe.nullable, ["event_id"]);
         let event_id = t.column("event_id").unwrap();
@@ -140,6 +197,25 @@ mod tests {
                 param_type: ParamType::Any
             }
         );
+    }
+
+    #[test]
+    fn a_key_in_a_file_that_is_no_column_is_a_typo_or_needs_params() {
+        let d = error(FILE, "event: a\ndedupe: {key: transacton_id}\n");
+        assert_eq!(
+            d.message,
+            "dedupe key `transacton_id` is not an output column"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("did you mean `transaction_id`? To dedupe on an event param, list it under `params:` (`- {key: transacton_id}`) and name its column here")
+        );
+        let p = project(
+            FILE,
+            &["event: a\nparams: [{key: transaction_id}]\ndedupe: {key: transaction_id}\n"],
+        );
+        let t = &resolve(&p, &Overrides::default()).unwrap().tables[0];
+        assert_eq!(t.dedupe.key, ["transaction_id"]);
     }
 
     #[test]

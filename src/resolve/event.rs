@@ -111,7 +111,7 @@ impl EventCtx<'_> {
 
         let partition = self.partition(&settings, &mut columns);
         let cluster_by = self.cluster_by(&settings, &mut columns);
-        let dedupe = self.dedupe(&settings, items, &mut columns);
+        let dedupe = self.dedupe(&event, &settings, items, &mut columns);
         // The watermark is the greatest `event_ts` written.
         self.require_column("event_ts", &mut columns);
 

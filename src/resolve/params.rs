@@ -8,6 +8,19 @@ use super::columns::Columns;
 use super::event::EventCtx;
 use super::types::param_sql_type;
 
+/// `41873` as `41,873`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl EventCtx<'_> {
     pub(super) fn params(
         &mut self,
@@ -18,10 +31,10 @@ impl EventCtx<'_> {
         columns: &mut Columns,
     ) {
         match params {
-            Params::List(list) => self.listed_params(setting, array, list, columns),
+            Params::List(list) => self.listed_params(setting, array, list, event, columns),
             Params::Select(select) => {
                 let typed = format!("{setting}.typed");
-                self.listed_params(&typed, array, &select.typed, columns);
+                self.listed_params(&typed, array, &select.typed, event, columns);
                 self.select_params(setting, array, select, event, columns);
             }
         }
@@ -33,6 +46,7 @@ impl EventCtx<'_> {
         at: &str,
         array: &str,
         params: &[Param],
+        event: &str,
         columns: &mut Columns,
     ) {
         for (i, param) in params.iter().enumerate() {
@@ -45,6 +59,7 @@ impl EventCtx<'_> {
                 );
                 continue;
             }
+            self.against_catalog(&path, array, event, param);
             let name = param
                 .alias
                 .clone()
@@ -68,6 +83,55 @@ impl EventCtx<'_> {
                 column,
                 &alias_path,
                 format!("{at} key `{}`", names::prefix(&param.key, 40)),
+            );
+        }
+    }
+
+    /// What the catalog says of a listed key, as warnings at its line: a key it never saw for the
+    /// event (a typo gives a column that is always NULL), and a numeric type for a key it saw
+    /// only text values for (every value would be NULL).
+    fn against_catalog(&mut self, path: &str, array: &str, event: &str, param: &Param) {
+        let Some(catalog) = self.catalog else { return };
+        let keys = catalog.keys(event, array);
+        if keys.is_empty() {
+            return; // the catalog does not cover this event's array: nothing to compare
+        }
+        let Some(seen) = keys.iter().find(|k| k.key == param.key) else {
+            let close =
+                crate::diagnostics::did_you_mean(&param.key, keys.iter().map(|k| k.key.as_str()))
+                    .and_then(|close| keys.iter().find(|k| k.key == close))
+                    .map(|k| {
+                        format!(
+                            "did you mean `{}` ({} events)?",
+                            k.key,
+                            thousands(k.occurrences)
+                        )
+                    })
+                    .unwrap_or_else(|| {
+                        "check the key's spelling in the export, or refresh the catalog".into()
+                    });
+            self.warn(
+                &format!("{path}.key"),
+                format!("{array} key `{}` is not in the catalog for event `{event}`: its column would always be NULL", names::prefix(&param.key, 40)),
+                close,
+            );
+            return;
+        };
+        let numeric = matches!(
+            param.ty,
+            Some(ParamType::Int64 | ParamType::Float64 | ParamType::Number)
+        );
+        let numbers = seen.int_values + seen.float_values + seen.double_values;
+        if numeric && numbers == 0 && seen.string_values > 0 {
+            self.warn(
+                &format!("{path}.type"),
+                format!(
+                    "{array} key `{}` is typed {}, but the catalog saw only text values for it ({} events): every value would be NULL",
+                    names::prefix(&param.key, 40),
+                    param.ty.map(|t| t.name()).unwrap_or_default(),
+                    thousands(seen.string_values)
+                ),
+                "use `type: string`, or leave the type out".into(),
             );
         }
     }

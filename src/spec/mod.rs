@@ -347,6 +347,20 @@ pub enum ParamType {
     Any,
 }
 
+impl ParamType {
+    /// As written in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Int64 => "int64",
+            ParamType::Float64 => "float64",
+            ParamType::Bool => "bool",
+            ParamType::Number => "number",
+            ParamType::Any => "any",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetadataTables {
