@@ -12,6 +12,7 @@ pub enum Config {
     Build(Build),
     Plan(Plan),
     Check(Inputs),
+    Cost(Cost),
     DiscoverSql(Inputs),
     Init(Init),
     Schema(Schema),
@@ -45,6 +46,27 @@ pub enum PlanFormat {
     Text,
     Markdown,
     Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub project: Inputs,
+    /// The export's profile; none: the built-in generic one.
+    pub profile: Option<Utf8PathBuf>,
+    pub json: bool,
+    /// US dollars per TiB billed.
+    pub price_per_tib: f64,
+    pub action: CostAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum CostAction {
+    /// The estimate.
+    Estimate,
+    /// The script that measures the export's profile; `day` is its default shard.
+    ProfileQueries { day: Option<String> },
+    /// The profile counted from export rows (JSON lines).
+    ProfileFromRows(Utf8PathBuf),
 }
 
 #[derive(Debug, Clone)]

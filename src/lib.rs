@@ -21,6 +21,7 @@ pub mod cli;
 pub(crate) mod commands;
 pub mod compiler;
 pub(crate) mod config;
+pub(crate) mod cost;
 pub(crate) mod diagnostics;
 pub(crate) mod emit;
 pub(crate) mod ga4;

@@ -97,7 +97,14 @@ fn field_leaves(t: &Table, origin: &Origin, ty: &SqlType) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     match origin {
         Origin::Computed { name } if name == "event_date" => {
-            out.insert(if t.timezone.is_some() { "event_timestamp" } else { "event_date" }.into());
+            out.insert(
+                if t.timezone.is_some() {
+                    "event_timestamp"
+                } else {
+                    "event_date"
+                }
+                .into(),
+            );
         }
         Origin::Computed { name } if name == "event_ts" => {
             out.insert("event_timestamp".into());
@@ -283,10 +290,20 @@ fn param_columns(params: BTreeSet<(String, String, ParamType)>) -> Vec<ScanParam
     params
         .into_iter()
         .map(|(array, key, param_type)| {
-            let short = if array == "user_properties" { "up" } else { "ep" };
+            let short = if array == "user_properties" {
+                "up"
+            } else {
+                "ep"
+            };
             let word: String = key
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .take(60)
                 .collect();
             let ty = serde_json::to_value(param_type)

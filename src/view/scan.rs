@@ -123,13 +123,13 @@ impl ScanView {
             .shards
             .iter()
             .any(|s| s.kind == crate::spec::ShardKind::Intraday);
-        let windows: Vec<_> = scan.tables.iter().map(|&i| &build.tables[i].window).collect();
+        let windows: Vec<_> = scan
+            .tables
+            .iter()
+            .map(|&i| &build.tables[i].window)
+            .collect();
         let window = WindowView {
-            start: windows
-                .iter()
-                .map(|w| w.start.clone())
-                .min()
-                .flatten(),
+            start: windows.iter().map(|w| w.start.clone()).min().flatten(),
             end: if windows.iter().any(|w| w.end.is_none()) {
                 None
             } else {

@@ -1,0 +1,129 @@
+//! What a table's runs read, in the terms the cost model bills: recorded per table in the
+//! manifest, so `plan` can estimate the previous build's runs from its manifest alone.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Build, Origin, Table};
+use crate::reads;
+
+/// How the staged rows reach the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Write {
+    /// `INSERT … SELECT` (key `event_key`, partitioned by the export's `event_date`).
+    Insert,
+    /// A MERGE that only inserts, reading the partitions after the run's last day.
+    MergeAfterRun,
+    /// A MERGE over the whole table on the dedupe key, with an update clause.
+    MergeAll,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TableReads {
+    /// The export, `project.dataset.table`.
+    pub source: String,
+    /// Export leaves the table's own script reads (sorted).
+    pub leaves: Vec<String>,
+    /// Whether `_run.sql` builds the table from its source's shared scan.
+    pub shared: bool,
+    /// The scan's columns the table reads, per row of its event: export leaves copied as they
+    /// are, `bqflat_suffix`, `bqflat_event_key`, and `param:<type>` for each param the scan
+    /// computed (sorted).
+    pub scan_columns: Vec<String>,
+    /// Whole days before the newest one a run replaces.
+    pub lookback_days: u32,
+    /// Shard days read on each side of the replaced days (0 or 1).
+    pub day_margin: u32,
+    pub write: Write,
+    /// The table's columns a whole-table MERGE reads of every partition (key, order, event_key).
+    pub merge_columns: Vec<String>,
+    pub explode_items: bool,
+    pub daily_batches: bool,
+}
+
+impl TableReads {
+    /// The reads of every table of a build, in build order. `overridden` says which built-in
+    /// templates the project has its own copy of (those tables run from their own scripts).
+    pub(crate) fn all(build: &Build, overridden: &dyn Fn(&str) -> bool) -> Vec<TableReads> {
+        let scans = reads::scans(build, overridden);
+        build
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let scan = scans.iter().find(|s| s.tables.contains(&i));
+                TableReads::of(t, scan)
+            })
+            .collect()
+    }
+
+    fn of(t: &Table, scan: Option<&reads::Scan>) -> TableReads {
+        let scan_columns = scan
+            .map(|scan| {
+                let computed = scan.computed_columns(t);
+                scan.table_columns(t)
+                    .into_iter()
+                    .map(|column| {
+                        let param = scan.params.iter().find(|p| p.column == column);
+                        match param {
+                            Some(p) if computed.values().any(|c| *c == column) => {
+                                let ty = serde_json::to_value(p.param_type)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_string))
+                                    .unwrap_or_default();
+                                format!("param:{ty}")
+                            }
+                            _ => column,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let margin = crate::view::days::day_margin(t);
+        let write = if t.dedupe_across_days() {
+            Write::MergeAll
+        } else if margin > 0 {
+            Write::MergeAfterRun
+        } else {
+            Write::Insert
+        };
+        let mut merge_columns: BTreeSet<String> = BTreeSet::new();
+        if write == Write::MergeAll {
+            merge_columns.extend(t.dedupe.key.iter().cloned());
+            merge_columns.insert(t.dedupe.order_by.clone());
+            if !t.dedupe.nullable.is_empty() {
+                merge_columns.insert("event_key".into());
+            }
+        }
+        TableReads {
+            source: format!(
+                "{}.{}.{}",
+                t.source.project, t.source.dataset, t.source.table
+            ),
+            leaves: reads::table_leaves(t).into_iter().collect(),
+            shared: scan.is_some(),
+            scan_columns,
+            lookback_days: crate::view::days::lookback_days(t),
+            day_margin: margin,
+            write,
+            merge_columns: merge_columns.into_iter().collect(),
+            explode_items: t.explode_items,
+            daily_batches: t.daily_batches,
+        }
+    }
+}
+
+impl Table {
+    /// Whether the dedupe key can recur on another day (any key but `event_key`, with the item
+    /// position when items are exploded): the staged rows are then merged over the whole table.
+    pub(crate) fn dedupe_across_days(&self) -> bool {
+        !self.dedupe.key.iter().all(|k| {
+            matches!(
+                self.column(k).map(|c| &c.origin),
+                Some(Origin::Computed { name }) if name == "event_key"
+            ) || matches!(self.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
+        })
+    }
+}
