@@ -99,6 +99,10 @@ pub struct PlanArgs {
     /// Plan as `build --allow-breaking` would build.
     #[arg(long)]
     pub allow_breaking: bool,
+    /// The export's profile for the estimated bytes per run (see `bqflat cost`); default: a
+    /// built-in generic GA4 web property.
+    #[arg(long, value_name = "FILE", value_parser = not_empty_path)]
+    pub profile: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -399,6 +403,7 @@ impl Cli {
                 detailed_exitcode: args.detailed_exitcode,
                 against: args.against.clone(),
                 allow_breaking: args.allow_breaking,
+                profile: args.profile.clone(),
                 color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             }),
             Command::Check(args) => Config::Check(args.project.inputs()),

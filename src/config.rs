@@ -37,6 +37,8 @@ pub struct Plan {
     /// A git revision to compare with instead of the output folder on disk.
     pub against: Option<String>,
     pub allow_breaking: bool,
+    /// The export's profile for the cost estimates; none: the built-in one.
+    pub profile: Option<Utf8PathBuf>,
     /// Whether text output may use ANSI colours (a terminal, and no `NO_COLOR`).
     pub color: bool,
 }

@@ -25,7 +25,8 @@ pub(crate) fn run(config: &Cost) -> Result<(), Diagnostics> {
         eprint!("{}", crate::diagnostics::Warning(warning));
     }
     if let CostAction::ProfileQueries { day } = &config.action {
-        print!("{}", queries::script(&build, day.as_deref()));
+        let overridden = crate::render::bigquery::overridden(project.templates.as_deref());
+        print!("{}", queries::script(&build, day.as_deref(), &overridden));
         return Ok(());
     }
     let entries: Vec<TableEntry> = build.tables.iter().map(TableEntry::of).collect();

@@ -12,17 +12,29 @@ use crate::model::Build;
 
 /// The script, for the export of the build's first table; `day` (`YYYYMMDD`) is the shard it
 /// measures when the script's first argument does not name one (none: yesterday, UTC).
-pub(crate) fn script(build: &Build, day: Option<&str>) -> String {
+/// `overridden` says which built-in templates the project has its own copy of.
+pub(crate) fn script(
+    build: &Build,
+    day: Option<&str>,
+    overridden: &dyn Fn(&str) -> bool,
+) -> String {
     let Some(first) = build.tables.first() else {
         return "#!/bin/sh\necho 'bqflat: the project has no tables' >&2\nexit 1\n".into();
     };
     let source = &first.source;
-    let leaves: BTreeSet<String> = build
-        .tables
+    // What `_run.sql`'s scan of the source reads, and what tables with templates of their own read.
+    let mut leaves: BTreeSet<String> = crate::reads::scans(build, overridden)
         .iter()
-        .filter(|t| t.source == *source)
-        .flat_map(crate::reads::table_leaves)
+        .filter(|s| build.tables[s.tables[0]].source == *source)
+        .flat_map(|s| s.export_leaves(build))
         .collect();
+    leaves.extend(
+        build
+            .tables
+            .iter()
+            .filter(|t| t.source == *source && !crate::reads::shares_scans(t, overridden))
+            .flat_map(crate::reads::table_leaves),
+    );
     let prefix = source.table.trim_end_matches('*');
     let mut out = String::new();
     out.push_str("#!/bin/sh\n");
