@@ -41,6 +41,26 @@ pub(crate) struct TableReads {
     pub merge_columns: Vec<String>,
     pub explode_items: bool,
     pub daily_batches: bool,
+    /// Shard days in the window, when both its ends are set: a first run reads no more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
+}
+
+/// Days from `start` to `end` (`YYYY-MM-DD`), both counted.
+fn days_between(start: &str, end: &str) -> Option<u32> {
+    let day = |text: &str| -> Option<i64> {
+        let mut parts = text.split('-').map(|p| p.parse::<i64>().ok());
+        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some(era * 146_097 + doe - 719_468)
+    };
+    let days = day(end)? - day(start)? + 1;
+    u32::try_from(days.max(0)).ok()
 }
 
 impl TableReads {
@@ -111,6 +131,10 @@ impl TableReads {
             merge_columns: merge_columns.into_iter().collect(),
             explode_items: t.explode_items,
             daily_batches: t.daily_batches,
+            window_days: match (&t.window.start, &t.window.end) {
+                (Some(start), Some(end)) => days_between(start, end),
+                _ => None,
+            },
         }
     }
 }
@@ -125,5 +149,18 @@ impl Table {
                 Some(Origin::Computed { name }) if name == "event_key"
             ) || matches!(self.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_days_count_both_ends() {
+        assert_eq!(days_between("2025-01-01", "2025-01-01"), Some(1));
+        assert_eq!(days_between("2024-02-28", "2024-03-01"), Some(3));
+        assert_eq!(days_between("2024-12-31", "2025-12-31"), Some(366));
+        assert_eq!(days_between("2025-01-02", "2025-01-01"), Some(0));
     }
 }

@@ -93,25 +93,34 @@ impl Costed<'_> {
         &self.entry.table
     }
 
+    /// The export's days the table's window takes in.
+    fn history(&self, p: &Profile) -> f64 {
+        match self.reads.window_days {
+            Some(days) => p.history_days.min(f64::from(days)),
+            None => p.history_days,
+        }
+    }
+
     /// Shard days one run reads and partition days it replaces.
     fn days(&self, p: &Profile, scenario: Scenario) -> (f64, f64) {
         let r = self.reads;
+        let history = self.history(p);
         match (self.entry.mode, scenario) {
             (Mode::Incremental, Scenario::Typical) => {
-                let replaced = f64::from(r.lookback_days + 2).min(p.history_days);
+                let replaced = f64::from(r.lookback_days + 2).min(history);
                 (
-                    (replaced + f64::from(2 * r.day_margin)).min(p.history_days),
+                    (replaced + f64::from(2 * r.day_margin)).min(history),
                     replaced,
                 )
             }
-            _ => (p.history_days, p.history_days),
+            _ => (history, history),
         }
     }
 
     /// Days the table holds before the run.
     fn stored_days(&self, p: &Profile, scenario: Scenario) -> f64 {
         match scenario {
-            Scenario::Typical => p.history_days,
+            Scenario::Typical => self.history(p),
             Scenario::First => 0.0,
         }
     }
@@ -263,7 +272,7 @@ fn steps(t: Costed<'_>, p: &Profile, scenario: Scenario, from: From<'_>, out: &m
         out.push(Statement::new(
             name,
             "its watermark (MAX(event_ts))",
-            vec![(t.name().into(), 8.0 * rows * p.history_days)],
+            vec![(t.name().into(), 8.0 * rows * t.history(p))],
         ));
     } else {
         // A batched rebuild fills an empty copy day by day; an incremental run replaces days.
@@ -330,7 +339,7 @@ fn steps(t: Costed<'_>, p: &Profile, scenario: Scenario, from: From<'_>, out: &m
             }
         }
         if full {
-            let history = p.history_days;
+            let history = t.history(p);
             out.push(Statement::new(
                 name,
                 "count the copy's rows",
