@@ -55,7 +55,7 @@ pub(crate) struct ScenarioEstimate {
 pub(crate) fn costed<'a>(entries: &[&'a TableEntry]) -> Option<Vec<Costed<'a>>> {
     entries
         .iter()
-        .map(|e| e.reads.as_ref().map(|reads| Costed { entry: *e, reads }))
+        .map(|e| e.reads.as_ref().map(|reads| Costed { entry: e, reads }))
         .collect()
 }
 

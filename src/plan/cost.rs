@@ -2,6 +2,8 @@
 //! estimate from what its manifest recorded of each table's reads, beside the new build's, under
 //! one profile.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
 
 use crate::cost::estimate::{self, costed};
@@ -51,38 +53,53 @@ impl CostChange {
     }
 }
 
-/// The estimates of a typical run before (`previous`) and after (`manifest`).
+/// The bytes of a typical run of one build.
+struct Typical {
+    run: u64,
+    table_scripts: u64,
+    tables: BTreeMap<String, u64>,
+}
+
+/// A build's typical run from its manifest; `None` when a table's reads were not recorded.
+fn typical(manifest: &Manifest, profile: &Profile) -> Option<Typical> {
+    let entries: Vec<&TableEntry> = manifest
+        .artifacts
+        .iter()
+        .filter_map(|e| e.table.as_ref())
+        .collect();
+    let tables = costed(&entries)?;
+    let e = estimate::scenario(&tables, profile, Scenario::Typical);
+    Some(Typical {
+        run: e.run.bytes,
+        table_scripts: e.table_scripts.bytes,
+        tables: e.table_scripts.tables,
+    })
+}
+
+/// The estimates of a typical run before (`previous`; none: no build yet) and after
+/// (`manifest`).
 pub(crate) fn change(
     previous: Option<&Manifest>,
     manifest: &Manifest,
     profile: &Profile,
 ) -> CostChange {
-    let typical = |m: Option<&Manifest>| -> Option<(u64, u64, Vec<(String, u64)>)> {
-        let entries: Vec<&TableEntry> = m
-            .into_iter()
-            .flat_map(|m| &m.artifacts)
-            .filter_map(|e| e.table.as_ref())
-            .collect();
-        let tables = costed(&entries)?;
-        let e = estimate::scenario(&tables, profile, Scenario::Typical);
-        let per_table = e.table_scripts.tables.into_iter().collect();
-        Some((e.run.bytes, e.table_scripts.bytes, per_table))
-    };
     let before = match previous {
-        Some(m) => typical(Some(m)),
-        None => Some((0, 0, Vec::new())),
+        Some(m) => typical(m, profile),
+        None => Some(Typical {
+            run: 0,
+            table_scripts: 0,
+            tables: BTreeMap::new(),
+        }),
     };
-    let after = typical(Some(manifest));
-    let mut names: Vec<&String> = before
+    let after = typical(manifest, profile);
+    let names: BTreeSet<&String> = before
         .iter()
         .chain(after.iter())
-        .flat_map(|(_, _, t)| t.iter().map(|(n, _)| n))
+        .flat_map(|t| t.tables.keys())
         .collect();
-    names.sort();
-    names.dedup();
-    let lookup = |side: &Option<(u64, u64, Vec<(String, u64)>)>, name: &str| {
+    let lookup = |side: &Option<Typical>, name: &str| {
         side.as_ref()
-            .map(|(_, _, t)| t.iter().find(|(n, _)| n == name).map_or(0, |(_, b)| *b))
+            .map(|t| t.tables.get(name).copied().unwrap_or(0))
     };
     let tables = names
         .into_iter()
@@ -99,12 +116,12 @@ pub(crate) fn change(
         profile: profile.description.clone(),
         generic: profile.generic,
         run: Delta {
-            before: before.as_ref().map(|b| b.0),
-            after: after.as_ref().map(|a| a.0),
+            before: before.as_ref().map(|b| b.run),
+            after: after.as_ref().map(|a| a.run),
         },
         table_scripts: Delta {
-            before: before.as_ref().map(|b| b.1),
-            after: after.as_ref().map(|a| a.1),
+            before: before.as_ref().map(|b| b.table_scripts),
+            after: after.as_ref().map(|a| a.table_scripts),
         },
         tables,
     }
