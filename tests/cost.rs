@@ -287,3 +287,33 @@ fn a_profile_from_rows_counts_bigquerys_sizes() {
     assert_eq!(leaf("device.category"), 4.0);
     assert_eq!(leaf("is_active_user"), 0.5);
 }
+
+/// The bytes a statement of the table's own typical run is billed.
+fn statement(doc: &Value, prefix: &str) -> f64 {
+    doc["scenarios"]["typical"]["table_scripts"]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["what"].as_str().unwrap().starts_with(prefix))
+        .map(|s| s["billed"].as_f64().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_param_of_an_array_already_read_costs_only_its_column() {
+    let p = project(1, "3d");
+    let before = estimate(&p);
+    let p = p.file(
+        "events/e1.yaml",
+        "event: e1\ncolumns: [event_date, event_ts, event_name, event_key]\nparams:\n  - {key: a1, type: string}\n  - {key: b1, type: int64}\n  - {key: c1, type: int64}\n",
+    );
+    let after = estimate(&p);
+    // event_params' leaves were read already: the export read stays, the staged rows grow by
+    // 8 bytes for each of e1's 1,000,000 rows on each of the 5 days.
+    assert_eq!(
+        stage_read(&after, "typical"),
+        stage_read(&before, "typical")
+    );
+    let grown = statement(&after, "insert") - statement(&before, "insert");
+    assert_eq!(grown, 8.0 * 1_000_000.0 * 5.0);
+}
