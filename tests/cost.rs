@@ -317,3 +317,11 @@ fn a_param_of_an_array_already_read_costs_only_its_column() {
     let grown = statement(&after, "insert") - statement(&before, "insert");
     assert_eq!(grown, 8.0 * 1_000_000.0 * 5.0);
 }
+
+#[test]
+fn the_example_projects_estimate() {
+    let root = common::root();
+    let run = common::bqflat(&root, &["cost", "examples/ga4_ecommerce"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
