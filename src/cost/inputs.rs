@@ -1,7 +1,7 @@
 //! What a table's runs read, in the terms the cost model bills: recorded per table in the
 //! manifest, so `plan` can estimate the previous build's runs from its manifest alone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -68,35 +68,42 @@ impl TableReads {
     /// templates the project has its own copy of (those tables run from their own scripts).
     pub(crate) fn all(build: &Build, overridden: &dyn Fn(&str) -> bool) -> Vec<TableReads> {
         let scans = reads::scans(build, overridden);
+        let mut scan_of = vec![None; build.tables.len()];
+        // Each scan's param columns, by column name: what type each holds.
+        let mut param_types = Vec::with_capacity(scans.len());
+        for (n, scan) in scans.iter().enumerate() {
+            for &i in &scan.tables {
+                scan_of[i] = Some(n);
+            }
+            let types: BTreeMap<&str, String> = scan
+                .params
+                .iter()
+                .map(|p| {
+                    let ty = serde_json::to_value(p.param_type)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    (p.column.as_str(), format!("param:{ty}"))
+                })
+                .collect();
+            param_types.push(types);
+        }
         build
             .tables
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let scan = scans.iter().find(|s| s.tables.contains(&i));
-                TableReads::of(t, scan)
-            })
+            .zip(scan_of)
+            .map(|(t, n)| TableReads::of(t, n.map(|n| (&scans[n], &param_types[n]))))
             .collect()
     }
 
-    fn of(t: &Table, scan: Option<&reads::Scan>) -> TableReads {
+    fn of(t: &Table, scan: Option<(&reads::Scan, &BTreeMap<&str, String>)>) -> TableReads {
         let scan_columns = scan
-            .map(|scan| {
-                let computed = scan.computed_columns(t);
+            .map(|(scan, param_types)| {
                 scan.table_columns(t)
                     .into_iter()
-                    .map(|column| {
-                        let param = scan.params.iter().find(|p| p.column == column);
-                        match param {
-                            Some(p) if computed.values().any(|c| *c == column) => {
-                                let ty = serde_json::to_value(p.param_type)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_string))
-                                    .unwrap_or_default();
-                                format!("param:{ty}")
-                            }
-                            _ => column,
-                        }
+                    .map(|column| match param_types.get(column.as_str()) {
+                        Some(param) => param.clone(),
+                        None => column,
                     })
                     .collect::<Vec<_>>()
             })
