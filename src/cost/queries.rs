@@ -62,9 +62,9 @@ pub(crate) fn script(
     } else {
         let column = source.date_column.as_deref().unwrap_or("event_date");
         let value = if source.date_column.is_some() {
-            "PARSE_DATE('\\''%Y%m%d'\\'', '\\''\"$day\"'\\'')".to_string()
+            "PARSE_DATE('\\''%Y%m%d'\\'', '\\'\"$day\"\\'')".to_string()
         } else {
-            "'\\''\"$day\"'\\''".to_string()
+            "'\\'\"$day\"\\''".to_string()
         };
         (
             format!("`{}.{}.{}`", source.project, source.dataset, source.table),
@@ -81,6 +81,15 @@ pub(crate) fn script(
         let _ = writeln!(
             out,
             "bq query --use_legacy_sql=false --dry_run --format=json '{sql}' > \"$work/leaf.{leaf}.json\""
+        );
+    }
+    if !source.sharded && leaf_expression(filtered_column(source)).is_none() {
+        // The day filter's column, which every dry run above reads too.
+        let column = filtered_column(source);
+        let sql = format!("SELECT COUNT(e.{column}) FROM {from} AS e{filter}");
+        let _ = writeln!(
+            out,
+            "bq query --use_legacy_sql=false --dry_run --format=json '{sql}' > \"$work/leaf.{column}.json\""
         );
     }
     out.push_str(
@@ -100,15 +109,29 @@ pub(crate) fn script(
     } else {
         out.push_str("echo '[]' > \"$work/tables.json\"\n");
     }
-    let _ = writeln!(out, "python3 - \"$work\" \"$day\" '{prefix}' <<'PY'");
+    // A partitioned source's day filter reads its date column in every dry run: taken out again.
+    let filtered = if source.sharded {
+        ""
+    } else {
+        filtered_column(source)
+    };
+    let _ = writeln!(
+        out,
+        "python3 - \"$work\" \"$day\" '{prefix}' '{filtered}' <<'PY'"
+    );
     out.push_str(ASSEMBLE);
     out.push_str("PY\n");
     out
 }
 
+/// The column a partitioned source's day filter reads.
+fn filtered_column(source: &crate::model::Source) -> &str {
+    source.date_column.as_deref().unwrap_or("event_date")
+}
+
 /// Reads the dry runs' results and prints the profile.
 const ASSEMBLE: &str = r#"import json, os, re, sys
-work, day, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+work, day, prefix, filtered = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
 def processed(node):
     if isinstance(node, dict):
@@ -130,6 +153,13 @@ for name in sorted(os.listdir(work)):
     if name.startswith("leaf.") and name.endswith(".json"):
         with open(os.path.join(work, name)) as f:
             leaves[name[len("leaf."):-len(".json")]] = processed(json.load(f)) or 0.0
+if filtered in leaves:
+    for leaf in leaves:
+        if leaf != filtered:
+            leaves[leaf] = max(0.0, leaves[leaf] - leaves[filtered])
+    if filtered != "event_date":
+        # Not a column of the export: the estimate counts it by its type.
+        del leaves[filtered]
 with open(os.path.join(work, "events.json")) as f:
     events = {r["event_name"]: float(r["n"]) for r in json.load(f)}
 with open(os.path.join(work, "tables.json")) as f:
