@@ -1313,6 +1313,43 @@ def scenario_cost(work: Path, bqflat: str) -> None:
     got = scan[0]["reads"][0]["bytes"] if scan else None
     R.check(f"cost: a first run's scan is billed the documented bytes of its {len(leaves)} leaves over every row",
             got is not None and abs(got - want) <= 1, f"{got} != {want}")
+    # The profile script, against a stand-in `bq` that logs each query and answers as bq does.
+    fake = work / "fakebin"
+    fake.mkdir(exist_ok=True)
+    log = work / "bq.log"
+    (fake / "bq").write_text(
+        "#!/bin/sh\nfor a in \"$@\"; do last=\"$a\"; done\n"
+        f"echo \"$*\" >> '{log}'\n"
+        "case \"$*\" in\n"
+        "  *--dry_run*) echo '{\"statistics\":{\"query\":{\"totalBytesProcessed\":\"1000\"}}}';;\n"
+        "  ls*) echo '[{\"tableReference\":{\"tableId\":\"events_20250701\"}},{\"tableReference\":{\"tableId\":\"events_intraday_20250702\"}}]';;\n"
+        "  *) echo '[{\"event_name\":\"page_view\",\"n\":\"7\"}]';;\n"
+        "esac\n")
+    (fake / "bq").chmod(0o755)
+    script = subprocess.run([bqflat, "cost", str(proj), "--profile-queries", "--day", "20250701"],
+                            capture_output=True, text=True)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    measured = subprocess.run(["sh", "-c", script.stdout, "profile.sh", "20250702"], capture_output=True, text=True, env=env)
+    queries = log.read_text().splitlines() if log.exists() else []
+    dry = [q for q in queries if "--dry_run" in q]
+    R.check("cost: the profile script dry-runs one query per leaf, over the shard it is given",
+            measured.returncode == 0 and len(dry) == len(leaves) and all("events_20250702`" in q for q in dry),
+            measured.stderr + "\n".join(queries[:3]))
+    billed = [q for q in queries if q.startswith("query") and "--dry_run" not in q]
+    R.check("cost: the profile script runs one billed query, reading event_name only",
+            len(billed) == 1 and "COUNT(*)" in billed[0] and "GROUP BY e.event_name" in billed[0], "\n".join(billed))
+    try:
+        prof = json.loads(measured.stdout)
+    except ValueError:
+        prof = {}
+    R.check("cost: the profile script assembles the days, the rows per event and every leaf's bytes",
+            prof.get("history_days") == 1 and prof.get("events_per_day") == {"page_view": 7.0}
+            and sorted(prof.get("leaf_bytes_per_day", {})) == sorted(leaves)
+            and all(v == 1000.0 for v in prof["leaf_bytes_per_day"].values()),
+            measured.stdout[:300])
+    (work / "measured.json").write_text(measured.stdout)
+    ok = subprocess.run([bqflat, "cost", str(proj), "--profile", str(work / "measured.json")], capture_output=True, text=True)
+    R.check("cost: bqflat accepts the measured profile", ok.returncode == 0 and "dry runs" in ok.stdout, ok.stderr)
 
 
 SCENARIOS = {
