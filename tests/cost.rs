@@ -325,3 +325,31 @@ fn the_example_projects_estimate() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
 }
+
+#[test]
+fn events_pick_the_tables_estimated() {
+    let p = project(3, "3d");
+    let all = estimate(&p);
+    let run = p.run(&[
+        "cost",
+        "--profile",
+        "profile.json",
+        "--format",
+        "json",
+        "--events",
+        "e2",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let one: Value = serde_json::from_str(&run.stdout).unwrap();
+    let tables = one["scenarios"]["typical"]["table_scripts"]["tables"]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["proj-test.flat.event_e2_flat"]
+    );
+    assert_eq!(
+        tables["proj-test.flat.event_e2_flat"],
+        all["scenarios"]["typical"]["table_scripts"]["tables"]["proj-test.flat.event_e2_flat"]
+    );
+}

@@ -29,7 +29,18 @@ pub(crate) fn run(config: &Cost) -> Result<(), Diagnostics> {
         print!("{}", queries::script(&build, day.as_deref(), &overridden));
         return Ok(());
     }
-    let entries: Vec<TableEntry> = build.tables.iter().map(TableEntry::of).collect();
+    // `--events` picks the tables to estimate, as if the project had only them.
+    let entries: Vec<TableEntry> = build
+        .tables
+        .iter()
+        .filter(|t| {
+            build
+                .selection
+                .as_ref()
+                .is_none_or(|s| s.contains(&t.event))
+        })
+        .map(TableEntry::of)
+        .collect();
     let refs: Vec<&TableEntry> = entries.iter().collect();
     let tables = estimate::costed(&refs).expect("a resolved table records its reads");
     let estimates = estimate::estimate(&tables, &profile);
