@@ -132,59 +132,59 @@ fn steps(t: Costed<'_>, p: &Profile, scenario: Scenario, from: From<'_>, out: &m
         let stored = if full { 0.0 } else { stored };
         let held = (step_days).min(stored);
         let steps = steps as u64;
-        {
-            out.push(
+        out.push(
+            Statement::new(
+                name,
+                "stage the replaced days (CREATE TEMP TABLE bqflat_staged AS SELECT)",
+                vec![source()],
+            )
+            .times(steps),
+        );
+        out.push(
+            Statement::new(
+                name,
+                "watermark of the staged rows",
+                vec![(STAGED.into(), 8.0 * rows * step_days)],
+            )
+            .times(steps),
+        );
+        // DELETE: the partition column of the replaced days, and the size of those partitions.
+        out.push(
+            Statement::new(
+                name,
+                "delete the replaced days (DELETE)",
+                vec![(into.clone(), (t.partition_bytes(p) + row_bytes) * held)],
+            )
+            .times(steps),
+        );
+        let staged = (STAGED.to_string(), row_bytes * step_days);
+        let write = match t.reads.write {
+            Write::Insert => Statement::new(
+                name,
+                "insert the staged rows (INSERT … SELECT)",
+                vec![staged],
+            ),
+            Write::MergeAfterRun => Statement::new(
+                name,
+                "insert the staged rows (MERGE on the days after the run, inserts only)",
+                vec![staged, (into.clone(), 0.0)],
+            ),
+            Write::MergeAll => {
+                // A batched rebuild's copy holds half the history on average.
+                let held_before = if full { t.history(p) / 2.0 } else { stored };
+                let keys = t.columns_bytes(p, &t.reads.merge_columns) * held_before;
+                // The partitions the update clause touches: taken as many as the run replaces.
+                let touched = row_bytes * held;
                 Statement::new(
                     name,
-                    "stage the replaced days (CREATE TEMP TABLE bqflat_staged AS SELECT)",
-                    vec![source()],
+                    "merge the staged rows over the whole table (MERGE … UPDATE)",
+                    vec![staged, (into.clone(), keys + touched)],
                 )
-                .times(steps),
-            );
-            out.push(
-                Statement::new(
-                    name,
-                    "watermark of the staged rows",
-                    vec![(STAGED.into(), 8.0 * rows * step_days)],
-                )
-                .times(steps),
-            );
-            // DELETE: the partition column of the replaced days, and the size of those partitions.
-            out.push(
-                Statement::new(
-                    name,
-                    "delete the replaced days (DELETE)",
-                    vec![(into.clone(), (t.partition_bytes(p) + row_bytes) * held)],
-                )
-                .times(steps),
-            );
-            let staged = (STAGED.to_string(), row_bytes * step_days);
-            let write = match t.reads.write {
-                Write::Insert => Statement::new(
-                    name,
-                    "insert the staged rows (INSERT … SELECT)",
-                    vec![staged],
-                ),
-                Write::MergeAfterRun => Statement::new(
-                    name,
-                    "insert the staged rows (MERGE on the days after the run, inserts only)",
-                    vec![staged, (into.clone(), 0.0)],
-                ),
-                Write::MergeAll => {
-                    let keys = t.columns_bytes(p, &t.reads.merge_columns) * stored;
-                    // The partitions the update clause touches: taken as many as the run replaces.
-                    let touched = row_bytes * held;
-                    Statement::new(
-                        name,
-                        "merge the staged rows over the whole table (MERGE … UPDATE)",
-                        vec![staged, (into.clone(), keys + touched)],
-                    )
-                }
-            };
-            out.push(write.times(steps));
-            if !full {
-                record(t, steps, out);
             }
+        };
+        out.push(write.times(steps));
+        if !full {
+            record(t, steps, out);
         }
         if full {
             let history = t.history(p);
