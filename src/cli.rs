@@ -35,6 +35,9 @@ enum Command {
     /// Exit 1 when the specs are invalid, the output folder is stale, or an output file was edited
     /// by hand; for CI and pre-commit hooks.
     Check(Box<CheckArgs>),
+    /// Estimate the bytes BigQuery bills for a typical run and a first run, per table and in
+    /// total, for the per-table scripts and for `_run.sql` (see README, "What a run is billed").
+    Cost(Box<CostArgs>),
     /// Print the query that lists every event and param key of the export, with value types and
     /// counts (window: --start-date/--end-date, default the last 30 days).
     DiscoverSql(Box<DiscoverArgs>),
@@ -96,6 +99,10 @@ pub struct PlanArgs {
     /// Plan as `build --allow-breaking` would build.
     #[arg(long)]
     pub allow_breaking: bool,
+    /// The export's profile for the estimated bytes per run (see `bqflat cost`); default: a
+    /// built-in generic GA4 web property.
+    #[arg(long, value_name = "FILE", value_parser = not_empty_path)]
+    pub profile: Option<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,6 +113,58 @@ pub enum PlanFormat {
     Markdown,
     /// A stable document for tools (see README).
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The export's profile (JSON, see README); default: a built-in generic GA4 web property.
+    #[arg(long, value_name = "FILE", value_parser = not_empty_path)]
+    pub profile: Option<Utf8PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CostFormat,
+    /// On-demand price in US dollars per TiB billed.
+    #[arg(long, value_name = "USD", default_value_t = 6.25, value_parser = price)]
+    pub price_per_tib: f64,
+    /// Print a shell script that measures the profile of the project's export with free dry
+    /// runs (and one query billed for the event_name column of one shard).
+    #[arg(long, conflicts_with_all = ["profile", "profile_from_rows"])]
+    pub profile_queries: bool,
+    /// The daily shard (YYYYMMDD) the profile script measures by default (default: yesterday).
+    #[arg(long, value_name = "YYYYMMDD", requires = "profile_queries", value_parser = shard_day)]
+    pub day: Option<String>,
+    /// Print the profile counted from export rows (a JSON object per line) by BigQuery's size
+    /// rules, instead of an estimate.
+    #[arg(long, value_name = "FILE", value_parser = not_empty_path, conflicts_with = "profile")]
+    pub profile_from_rows: Option<Utf8PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    /// A table per way of running.
+    Text,
+    /// Every statement and what it reads (see README).
+    Json,
+}
+
+fn price(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a price; write US dollars per TiB, e.g. `6.25`"
+        )),
+    }
+}
+
+fn shard_day(text: &str) -> Result<String, String> {
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not a shard day; write YYYYMMDD, e.g. `20250101`"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -344,9 +403,23 @@ impl Cli {
                 detailed_exitcode: args.detailed_exitcode,
                 against: args.against.clone(),
                 allow_breaking: args.allow_breaking,
+                profile: args.profile.clone(),
                 color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             }),
             Command::Check(args) => Config::Check(args.project.inputs()),
+            Command::Cost(args) => Config::Cost(config::Cost {
+                project: args.project.inputs(),
+                profile: args.profile.clone(),
+                json: args.format == CostFormat::Json,
+                price_per_tib: args.price_per_tib,
+                action: match (&args.profile_from_rows, args.profile_queries) {
+                    (Some(rows), _) => config::CostAction::ProfileFromRows(rows.clone()),
+                    (None, true) => config::CostAction::ProfileQueries {
+                        day: args.day.clone(),
+                    },
+                    (None, false) => config::CostAction::Estimate,
+                },
+            }),
             Command::DiscoverSql(args) => Config::DiscoverSql(args.project.inputs()),
             Command::Init(args) => Config::Init(config::Init {
                 dir: args.dir.clone().unwrap_or_else(|| Utf8PathBuf::from(".")),
@@ -385,6 +458,7 @@ pub fn run() -> ExitCode {
             }
         }),
         Config::Check(inputs) => commands::check::run(inputs).map(|()| ExitCode::SUCCESS),
+        Config::Cost(c) => commands::cost::run(c).map(|()| ExitCode::SUCCESS),
         Config::DiscoverSql(inputs) => commands::discover::run(inputs).map(|()| ExitCode::SUCCESS),
         Config::Init(c) => commands::init::run(c).map(|()| ExitCode::SUCCESS),
         Config::Schema(c) => commands::schema::run(c).map(|()| ExitCode::SUCCESS),

@@ -12,6 +12,7 @@ pub enum Config {
     Build(Build),
     Plan(Plan),
     Check(Inputs),
+    Cost(Cost),
     DiscoverSql(Inputs),
     Init(Init),
     Schema(Schema),
@@ -36,6 +37,8 @@ pub struct Plan {
     /// A git revision to compare with instead of the output folder on disk.
     pub against: Option<String>,
     pub allow_breaking: bool,
+    /// The export's profile for the cost estimates; none: the built-in one.
+    pub profile: Option<Utf8PathBuf>,
     /// Whether text output may use ANSI colours (a terminal, and no `NO_COLOR`).
     pub color: bool,
 }
@@ -45,6 +48,27 @@ pub enum PlanFormat {
     Text,
     Markdown,
     Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub project: Inputs,
+    /// The export's profile; none: the built-in generic one.
+    pub profile: Option<Utf8PathBuf>,
+    pub json: bool,
+    /// US dollars per TiB billed.
+    pub price_per_tib: f64,
+    pub action: CostAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum CostAction {
+    /// The estimate.
+    Estimate,
+    /// The script that measures the export's profile; `day` is its default shard.
+    ProfileQueries { day: Option<String> },
+    /// The profile counted from export rows (JSON lines).
+    ProfileFromRows(Utf8PathBuf),
 }
 
 #[derive(Debug, Clone)]

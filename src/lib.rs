@@ -11,6 +11,7 @@
 //! | verify | `verify.rs` | every BigQuery script parsed before anything is written |
 //! | plan | `plan/` (`compare.rs`, `change.rs`, `migrate.rs`, `previous.rs`) | changes against the previous build and their policy |
 //! | emit | `emit/` (`manifest.rs`, `swap.rs`) | the output folder, swapped in at once |
+//! | cost | `cost/` (`profile.rs`, `inputs.rs`, `table.rs`, `model.rs`, `estimate.rs`, `queries.rs`) | the bytes each statement of a run is billed, for `bqflat cost` and `plan` |
 //!
 //! `pipeline.rs` runs the stages for `build`, `check` and `plan`; `reuse.rs` decides what is kept
 //! from the previous build; `select.rs` leaves alone what `--events`/`--target` did not select;
@@ -21,6 +22,7 @@ pub mod cli;
 pub(crate) mod commands;
 pub mod compiler;
 pub(crate) mod config;
+pub(crate) mod cost;
 pub(crate) mod diagnostics;
 pub(crate) mod emit;
 pub(crate) mod ga4;

@@ -69,6 +69,10 @@ pub struct Table {
     /// Template that renders the table's script.
     pub template: String,
     pub metadata: Metadata,
+    /// What the table's runs read (for cost estimates and the manifest); set once the whole
+    /// build is resolved, since tables of one source share a scan.
+    #[serde(skip)]
+    pub(crate) reads: Option<crate::cost::TableReads>,
 }
 
 impl Table {

@@ -148,7 +148,7 @@ impl Run {
     }
 
     /// What the build would change, table by table and file by file.
-    pub(crate) fn plan(&mut self) -> Plan {
+    pub(crate) fn plan(&mut self, profile: &crate::cost::Profile) -> Plan {
         reuse::restore(&mut self.evolution.artifacts, &self.previous);
         // What the selection leaves alone is neither shown nor planned for removal.
         for entry in &self.kept {
@@ -161,6 +161,11 @@ impl Run {
             self.previous.manifest.as_ref(),
             self.digest.as_deref(),
         );
-        plan::plan(&self.previous, &self.evolution.artifacts, &manifest)
+        plan::plan(
+            &self.previous,
+            &self.evolution.artifacts,
+            &manifest,
+            profile,
+        )
     }
 }

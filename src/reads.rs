@@ -179,12 +179,18 @@ impl Scan {
                     key,
                     param_type,
                 } if array != "item_params" => {
-                    let p = self
+                    // `params` is sorted by array, key and type.
+                    let at = self
                         .params
-                        .iter()
-                        .find(|p| &p.array == array && &p.key == key && p.param_type == *param_type)
+                        .binary_search_by(|p| {
+                            (p.array.as_str(), p.key.as_str(), p.param_type).cmp(&(
+                                array.as_str(),
+                                key.as_str(),
+                                *param_type,
+                            ))
+                        })
                         .expect("a scan computes every param of its tables");
-                    out.insert(c.name.clone(), p.column.clone());
+                    out.insert(c.name.clone(), self.params[at].column.clone());
                 }
                 _ => {}
             }

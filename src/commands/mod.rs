@@ -2,6 +2,7 @@
 
 pub(crate) mod build;
 pub(crate) mod check;
+pub(crate) mod cost;
 pub(crate) mod discover;
 pub(crate) mod init;
 pub(crate) mod plan;

@@ -23,10 +23,14 @@ pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
         allow_breaking: config.allow_breaking,
         previous_last: false,
     };
+    let profile = match &config.profile {
+        Some(path) => crate::cost::Profile::load(path)?,
+        None => crate::cost::Profile::builtin(),
+    };
     let Ran::Compiled(mut run) = pipeline::run(&config.project, &options)? else {
         unreachable!("only a writing run stops early");
     };
-    let plan = run.plan();
+    let plan = run.plan(&profile);
     let edited = &run.previous.edited;
     let text = match config.format {
         PlanFormat::Text => report::plan::text(&plan, edited, config.color),

@@ -67,6 +67,10 @@ pub(crate) struct TableEntry {
     pub description: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// What the table's runs read, for cost estimates (`bqflat cost`, `plan`); absent in
+    /// manifests of older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<crate::cost::TableReads>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,6 +231,7 @@ impl TableEntry {
             scripts: SCRIPTS,
             description: t.description.clone(),
             labels: t.labels.clone(),
+            reads: t.reads.clone(),
         }
     }
 }

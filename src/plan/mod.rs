@@ -8,6 +8,7 @@ use serde::Serialize;
 
 pub(crate) mod change;
 pub(crate) mod compare;
+pub(crate) mod cost;
 pub(crate) mod migrate;
 pub(crate) mod previous;
 
@@ -68,6 +69,8 @@ pub(crate) struct FilePlan {
 pub(crate) struct Plan {
     pub tables: Vec<TablePlan>,
     pub files: Vec<FilePlan>,
+    /// How the estimated bytes of a typical incremental run change.
+    pub cost: cost::CostChange,
 }
 
 impl Plan {
@@ -80,8 +83,14 @@ impl Plan {
     }
 }
 
-/// Compares the new build (`artifacts` and the manifest they make) with `previous`.
-pub(crate) fn plan(previous: &Previous, artifacts: &[Artifact], manifest: &Manifest) -> Plan {
+/// Compares the new build (`artifacts` and the manifest they make) with `previous`; run costs
+/// are estimated under `profile`.
+pub(crate) fn plan(
+    previous: &Previous,
+    artifacts: &[Artifact],
+    manifest: &Manifest,
+    profile: &crate::cost::Profile,
+) -> Plan {
     let old_tables = tables_of(previous.manifest.as_ref());
     let new_tables = tables_of(Some(manifest));
     let mut tables = Vec::new();
@@ -158,6 +167,7 @@ pub(crate) fn plan(previous: &Previous, artifacts: &[Artifact], manifest: &Manif
     Plan {
         tables,
         files: files.into_values().collect(),
+        cost: cost::change(previous.manifest.as_ref(), manifest, profile),
     }
 }
 

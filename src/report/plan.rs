@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use similar::{Algorithm, ChangeTag, TextDiff};
 
+use crate::plan::cost::Delta;
 use crate::plan::{mode_word, Action, FilePlan, Impact, Plan};
 use crate::BQFLAT_VERSION;
 
@@ -48,10 +49,59 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 const EDITED: &str =
     "was edited by hand since the last build; `bqflat build` keeps it unless run with --force";
 
+/// The estimated bytes of a typical incremental run before and after, when the change moves
+/// them: one line per way of running and per table whose script's estimate moves.
+fn cost_lines(plan: &Plan) -> Vec<String> {
+    let cost = &plan.cost;
+    if !cost.changed() {
+        return Vec::new();
+    }
+    let mut rows: Vec<(String, Delta)> = vec![
+        ("bigquery/_run.sql".into(), cost.run),
+        ("every bigquery/<table>.sql".into(), cost.table_scripts),
+    ];
+    rows.extend(cost.tables.iter().map(|t| (t.table.clone(), t.bytes)));
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![format!(
+        "Estimated bytes billed per typical incremental run ({}):",
+        crate::report::cost::profile_line(&crate::cost::Profile {
+            description: cost.profile.clone(),
+            generic: cost.generic,
+            ..crate::cost::Profile::builtin()
+        })
+    )];
+    lines.extend(
+        rows.into_iter()
+            .map(|(name, d)| format!("  {name:<width$}  {}", delta_text(d))),
+    );
+    lines
+}
+
+fn delta_text(d: Delta) -> String {
+    use crate::report::cost::{bytes, change};
+    match (d.before, d.after) {
+        (Some(b), Some(a)) => format!("{} → {} ({})", bytes(b), bytes(a), change(b, a)),
+        (None, Some(a)) => format!("previous estimate unknown → {}", bytes(a)),
+        (Some(b), None) => format!("{} → unknown", bytes(b)),
+        (None, None) => "previous estimate unknown".into(),
+    }
+}
+
 pub(crate) fn text(plan: &Plan, edited: &[String], color: bool) -> String {
     let mut out = format!("Plan: {}\n", summary(plan));
     for path in edited {
         let _ = writeln!(out, "{} {path} {EDITED}", paint("warning:", "1;33", color));
+    }
+    let cost = cost_lines(plan);
+    if !cost.is_empty() {
+        out.push('\n');
+        for line in cost {
+            let _ = writeln!(out, "{line}");
+        }
     }
     for t in plan.tables.iter().filter(|t| t.action != Action::Unchanged) {
         let code = match t.action {
@@ -148,6 +198,10 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
         out.push_str("No changes.\n");
         return out;
     }
+    let cost = cost_lines(plan);
+    if !cost.is_empty() {
+        let _ = writeln!(out, "```\n{}\n```\n", cost.join("\n"));
+    }
     out.push_str("| table | action | mode | changes |\n|---|---|---|---|\n");
     for t in changed {
         let changes: Vec<String> = t
@@ -206,6 +260,7 @@ pub(crate) fn json(plan: &Plan, edited: &[String]) -> String {
         "tables": plan.tables,
         "files": files,
         "edited_by_hand": edited,
+        "cost": plan.cost,
     });
     let mut text = serde_json::to_string_pretty(&document).expect("the plan serializes");
     text.push('\n');
@@ -219,6 +274,7 @@ mod tests {
     fn one_file(action: Action, before: Option<&str>, after: Option<&str>) -> Plan {
         Plan {
             tables: Vec::new(),
+            cost: Default::default(),
             files: vec![FilePlan {
                 path: "bigquery/a.sql".into(),
                 action,
@@ -233,6 +289,7 @@ mod tests {
         let plan = Plan {
             tables: Vec::new(),
             files: Vec::new(),
+            cost: Default::default(),
         };
         assert_eq!(
             text(&plan, &[], false),

@@ -167,6 +167,7 @@ impl EventCtx<'_> {
             explode_items: items == Items::Explode,
             labels,
             daily_batches: settings.batch == Some(Batch::Daily),
+            reads: None,
             template,
             metadata: top.metadata.clone(),
         })

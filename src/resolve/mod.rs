@@ -199,7 +199,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
     };
     targets.sort();
     targets.dedup();
-    Ok(Build {
+    let mut build = Build {
         targets,
         setup: Setup {
             datasets,
@@ -209,7 +209,13 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
         tables,
         warnings,
         selection,
-    })
+    };
+    let overridden = crate::render::bigquery::overridden(project.templates.as_deref());
+    let reads = crate::cost::TableReads::all(&build, &overridden);
+    for (t, r) in build.tables.iter_mut().zip(reads) {
+        t.reads = Some(r);
+    }
+    Ok(build)
 }
 
 /// The events `--events` picks from the project's; a name the project does not build is an

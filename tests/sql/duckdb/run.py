@@ -1310,6 +1310,125 @@ def scenario_interpreter(work: Path, bqflat: str) -> None:
     interp_checks.run_checks(R.check)
 
 
+def billed_bytes(field: dict, value) -> dict[str, int]:
+    """The bytes BigQuery's data size calculation gives a value of an export field, per leaf path:
+    NULL 0, STRING 2 + its UTF-8 length, INTEGER, FLOAT, TIMESTAMP and DATE 8, BOOLEAN 1;
+    a RECORD adds its fields' bytes and a REPEATED field each element's."""
+    out: dict[str, int] = collections.Counter()
+    values = value if field.get("mode") == "REPEATED" and isinstance(value, list) else [value]
+    for v in values:
+        if field["type"] == "RECORD":
+            for sub in field["fields"]:
+                if isinstance(v, dict) and sub["name"] in v:
+                    for leaf, n in billed_bytes(sub, v[sub["name"]]).items():
+                        out[field["name"] + "." + leaf] += n
+        else:
+            if v is None:
+                n = 0
+            elif field["type"] == "STRING":
+                n = 2 + len((v if isinstance(v, str) else json.dumps(v)).encode("utf-8"))
+            elif field["type"] in ("BOOLEAN", "BOOL"):
+                n = 1
+            else:
+                n = 8
+            out[field["name"]] += n
+    return out
+
+
+def scenario_cost(work: Path, bqflat: str) -> None:
+    """The cost model's sizes: `bqflat cost --profile-from-rows` over every fixture row gives each
+    leaf column the bytes BigQuery's documented sizes give it, summed here over the rows straight
+    from the export schema; a first run's scan of a project is billed those bytes of its leaves."""
+    work.mkdir(parents=True, exist_ok=True)
+    rows = [r for shard in data.all_shards().values() for r in shard]
+    path = work / "cost_rows.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+    totals: dict[str, int] = collections.Counter()
+    for r in rows:
+        for f in ga4.SCHEMA:
+            if f["name"] in r:
+                for leaf, n in billed_bytes(f, r[f["name"]]).items():
+                    totals[leaf] += n
+    out = subprocess.run([bqflat, "cost", "--profile-from-rows", str(path)], capture_output=True, text=True)
+    if out.returncode != 0:
+        R.check("cost: --profile-from-rows prints a profile", False, out.stderr)
+        return
+    profile = json.loads(out.stdout)
+    days = len({r["event_date"] for r in rows})
+    R.check("cost: history_days is the fixture's distinct event dates", profile["history_days"] == days,
+            f"{profile['history_days']} != {days}")
+    got = {k: v * profile["history_days"] for k, v in profile["leaf_bytes_per_day"].items()}
+    bad = {k: (got.get(k), totals.get(k)) for k in set(got) | set(totals)
+           if got.get(k) is None or totals.get(k) is None or abs(got[k] - totals[k]) > 1e-6 * max(1, totals[k])}
+    R.check(f"cost: each of {len(totals)} leaf columns is billed its documented size over {len(rows)} rows",
+            not bad, f"leaf: (bqflat, expected) {sorted(bad.items())[:6]}")
+    R.check("cost: the fixture's params give strings, ints and doubles bytes",
+            all(totals[k] > 0 for k in ["event_params.key", "event_params.value.string_value",
+                                        "event_params.value.int_value", "event_params.value.double_value"]))
+    counts = collections.Counter(r["event_name"] for r in rows)
+    want = {k: v / days for k, v in counts.items()}
+    R.check("cost: rows per day of each event", profile["events_per_day"] == want, f"{profile['events_per_day']} != {want}")
+    # A first run (no window) of a project reads every shard once in _run.sql's scan: the bytes of
+    # the leaves the manifest says its tables read.
+    proj = work / "cost_project"
+    (proj / "events").mkdir(parents=True, exist_ok=True)
+    (proj / "bqflat.yaml").write_text("project: proj-cost\nsource_dataset: raw\ntarget_dataset: flat\nmode: incremental\n")
+    (proj / "events" / "page_view.yaml").write_text(
+        "event: page_view\nparams:\n  - {key: p_str}\n  - {key: p_int, type: int64}\nuser_properties:\n  - {key: tier}\n")
+    (proj / "events" / "purchase.yaml").write_text("event: purchase\nitems: explode\n")
+    (work / "profile.json").write_text(out.stdout)
+    est = subprocess.run([bqflat, "cost", str(proj), "--profile", str(work / "profile.json"), "--format", "json"],
+                         capture_output=True, text=True)
+    built = subprocess.run([bqflat, "build", str(proj)], capture_output=True, text=True)
+    if est.returncode != 0 or built.returncode != 0:
+        R.check("cost: the estimate and the build run", False, est.stderr + built.stderr)
+        return
+    manifest = json.loads((proj / "build" / "manifest.json").read_text())
+    leaves = {leaf for a in manifest["artifacts"] if a.get("table") for leaf in a["table"]["reads"]["leaves"]}
+    scan = [s for s in json.loads(est.stdout)["scenarios"]["first"]["run"]["statements"] if s["what"].startswith("scan")]
+    want = sum(totals.get(leaf, 0) for leaf in leaves)
+    got = scan[0]["reads"][0]["bytes"] if scan else None
+    R.check(f"cost: a first run's scan is billed the documented bytes of its {len(leaves)} leaves over every row",
+            got is not None and abs(got - want) <= 1, f"{got} != {want}")
+    # The profile script, against a stand-in `bq` that logs each query and answers as bq does.
+    fake = work / "fakebin"
+    fake.mkdir(exist_ok=True)
+    log = work / "bq.log"
+    (fake / "bq").write_text(
+        "#!/bin/sh\nfor a in \"$@\"; do last=\"$a\"; done\n"
+        f"echo \"$*\" >> '{log}'\n"
+        "case \"$*\" in\n"
+        "  *--dry_run*) echo '{\"statistics\":{\"query\":{\"totalBytesProcessed\":\"1000\"}}}';;\n"
+        "  ls*) echo '[{\"tableReference\":{\"tableId\":\"events_20250701\"}},{\"tableReference\":{\"tableId\":\"events_intraday_20250702\"}}]';;\n"
+        "  *) echo '[{\"event_name\":\"page_view\",\"n\":\"7\"}]';;\n"
+        "esac\n")
+    (fake / "bq").chmod(0o755)
+    script = subprocess.run([bqflat, "cost", str(proj), "--profile-queries", "--day", "20250701"],
+                            capture_output=True, text=True)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    measured = subprocess.run(["sh", "-c", script.stdout, "profile.sh", "20250702"], capture_output=True, text=True, env=env)
+    queries = log.read_text().splitlines() if log.exists() else []
+    dry = [q for q in queries if "--dry_run" in q]
+    R.check("cost: the profile script dry-runs one query per leaf, over the shard it is given",
+            measured.returncode == 0 and len(dry) == len(leaves) and all("events_20250702`" in q for q in dry),
+            measured.stderr + "\n".join(queries[:3]))
+    billed = [q for q in queries if q.startswith("query") and "--dry_run" not in q]
+    R.check("cost: the profile script runs one billed query, reading event_name only",
+            len(billed) == 1 and "COUNT(*)" in billed[0] and "GROUP BY e.event_name" in billed[0], "\n".join(billed))
+    try:
+        prof = json.loads(measured.stdout)
+    except ValueError:
+        prof = {}
+    R.check("cost: the profile script assembles the days, the rows per event and every leaf's bytes",
+            prof.get("history_days") == 1 and prof.get("events_per_day") == {"page_view": 7.0}
+            and sorted(prof.get("leaf_bytes_per_day", {})) == sorted(leaves)
+            and all(v == 1000.0 for v in prof["leaf_bytes_per_day"].values()),
+            measured.stdout[:300])
+    (work / "measured.json").write_text(measured.stdout)
+    ok = subprocess.run([bqflat, "cost", str(proj), "--profile", str(work / "measured.json")], capture_output=True, text=True)
+    R.check("cost: bqflat accepts the measured profile", ok.returncode == 0 and "dry runs" in ok.stdout, ok.stderr)
+
+
 SCENARIOS = {
     "interpreter": scenario_interpreter,
     "full": scenario_full,
@@ -1321,6 +1440,7 @@ SCENARIOS = {
     "targets": scenario_targets,
     "lifecycle": scenario_lifecycle,
     "run-failure": scenario_run_failure,
+    "cost": scenario_cost,
 }
 TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
@@ -1333,6 +1453,7 @@ TITLES = {
     "targets": "projects/targets built for bigquery, dbt, dataform: the tools' SQL computes the BigQuery target's rows",
     "lifecycle": "projects/lifecycle: export states and runs; after every run each table = the full rebuild model",
     "run-failure": "projects/lifecycle: _run.sql with one table failing: logged, rolled back, the others built, the run fails",
+    "cost": "bqflat cost --profile-from-rows on the fixture rows: each leaf's bytes = BigQuery's documented sizes",
 }
 
 

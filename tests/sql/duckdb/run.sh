@@ -5,7 +5,7 @@
 # Dataform projects with the real tools (../targets/install.sh installs them into .tools/, once)
 # and executes the SQL they would run. Extra arguments go to run.py:
 #   --only NAME                                 run some scenarios (repeatable): interpreter, full, incremental,
-#                                               rollback, example, discover, catalog, targets, lifecycle
+#                                               rollback, example, discover, catalog, targets, lifecycle, cost
 #   --mutations                                 check that mutated SQL is caught (slow, ~2 min)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
