@@ -177,6 +177,20 @@ pub struct DiscoverArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// `github`: workflow annotations (`::error file=…,line=…::`) on stdout; `json`: one
+    /// document for tools (see README).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Errors and warnings for people, on stderr.
+    Text,
+    /// GitHub Actions workflow commands, on stdout.
+    Github,
+    /// `{ok, errors, warnings}` with file, line and column, on stdout.
+    Json,
 }
 
 /// The original tool's flags, accepted verbatim; each overrides the project's files.
@@ -406,7 +420,14 @@ impl Cli {
                 profile: args.profile.clone(),
                 color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             }),
-            Command::Check(args) => Config::Check(args.project.inputs()),
+            Command::Check(args) => Config::Check(config::Check {
+                project: args.project.inputs(),
+                format: match args.format {
+                    CheckFormat::Text => config::CheckFormat::Text,
+                    CheckFormat::Github => config::CheckFormat::Github,
+                    CheckFormat::Json => config::CheckFormat::Json,
+                },
+            }),
             Command::Cost(args) => Config::Cost(config::Cost {
                 project: args.project.inputs(),
                 profile: args.profile.clone(),
@@ -457,7 +478,7 @@ pub fn run() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }),
-        Config::Check(inputs) => commands::check::run(inputs).map(|()| ExitCode::SUCCESS),
+        Config::Check(c) => Ok(commands::check::run(c)),
         Config::Cost(c) => commands::cost::run(c).map(|()| ExitCode::SUCCESS),
         Config::DiscoverSql(inputs) => commands::discover::run(inputs).map(|()| ExitCode::SUCCESS),
         Config::Init(c) => commands::init::run(c).map(|()| ExitCode::SUCCESS),

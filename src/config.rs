@@ -11,12 +11,26 @@ pub(crate) use crate::compiler::Inputs;
 pub enum Config {
     Build(Build),
     Plan(Plan),
-    Check(Inputs),
+    Check(Check),
     Cost(Cost),
     DiscoverSql(Inputs),
     Init(Init),
     Schema(Schema),
     Completions(clap_complete::Shell),
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub project: Inputs,
+    pub format: CheckFormat,
+}
+
+/// How `check` reports: for people, for GitHub Actions, for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Github,
+    Json,
 }
 
 #[derive(Debug, Clone)]

@@ -37,6 +37,8 @@ pub(crate) struct Options {
     /// Read the previous build only after compiling, so the project's own errors and warnings are
     /// reported before any problem with the output folder (`check`).
     pub previous_last: bool,
+    /// Print the build's warnings on stderr (a machine-readable `check` reports them itself).
+    pub warn: bool,
 }
 
 /// A compiled project with the previous build it is compared with.
@@ -87,7 +89,9 @@ pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics
     };
     let (mut compiled, previous) = if options.previous_last {
         let compiled = compiler::compile_project(&project, &inputs.overrides, out, None)?;
-        compiled.warn();
+        if options.warn {
+            compiled.warn();
+        }
         let previous = read(&compiled.out)?;
         (compiled, previous)
     } else {
@@ -97,7 +101,9 @@ pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics
         let keep = |path: &str, inputs: &str| previous.keep(path, inputs);
         let reuse: Option<Reuse<'_>> = options.reuse.then_some(&keep as Reuse<'_>);
         let compiled = compiler::compile_project(&project, &inputs.overrides, out, reuse)?;
-        compiled.warn();
+        if options.warn {
+            compiled.warn();
+        }
         (compiled, previous)
     };
     let targets_picked = inputs.overrides.targets.is_some();

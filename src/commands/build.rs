@@ -13,6 +13,7 @@ pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
         write: !config.dry_run,
         allow_breaking: config.allow_breaking,
         previous_last: false,
+        warn: true,
     };
     let mut run = match pipeline::run(&config.project, &options)? {
         Ran::UpToDate { build, out } => {

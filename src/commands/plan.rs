@@ -22,6 +22,7 @@ pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
         write: false,
         allow_breaking: config.allow_breaking,
         previous_last: false,
+        warn: true,
     };
     let profile = match &config.profile {
         Some(path) => crate::cost::Profile::load(path)?,

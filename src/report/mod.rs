@@ -2,6 +2,7 @@
 //! decides how it reads, so wording and layout change in one place and can be tested without
 //! running a command.
 
+pub(crate) mod annotations;
 pub(crate) mod cost;
 pub(crate) mod plan;
 

@@ -1,0 +1,45 @@
+//! What CI runs: `check` reporting to GitHub Actions as annotations and to tools as JSON.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn check_reports_for_github_and_for_tools_at_the_file_and_line() {
+    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file(
+        "events/purchase.yaml",
+        "event: purchase\ndedupe: {key: transacton_id}\n",
+    );
+    let run = p.run(&["check", "--format", "github"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("::error file=events/purchase.yaml,line=2,col=15,title=bqflat::dedupe key `transacton_id` is not an output column%0Ahelp: did you mean `transaction_id`?"),
+        "{}",
+        run.stdout
+    );
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["errors"][0]["file"], "events/purchase.yaml");
+    assert_eq!(doc["errors"][0]["line"], 2);
+    assert_eq!(doc["errors"][0]["col"], 15);
+    assert_eq!(doc["warnings"], serde_json::json!([]));
+
+    // A fixed spec and a fresh build: ok, and an out-of-date file has no line.
+    let p = p.file("events/purchase.yaml", "event: purchase\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let run = p.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["ok"],
+        true
+    );
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\nmode: incremental\n",
+    );
+    let run = p.run(&["check", "--format", "github"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("::error title=bqflat::./build/bigquery/event_purchase_flat.sql is out of date%0Ahelp: run `bqflat build` and commit the result"), "{}", run.stdout);
+}
