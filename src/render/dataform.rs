@@ -47,6 +47,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             s: s.clone(),
             project: project.project.clone(),
             source_name: String::new(),
+            embed: Embed::Dataform,
             globals: Default::default(),
         });
         results.push(

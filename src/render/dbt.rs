@@ -70,6 +70,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             s: s.clone(),
             project: project.project.clone(),
             source_name,
+            embed: Embed::Dbt,
             globals: Default::default(),
         });
         results.push(

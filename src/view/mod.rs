@@ -87,6 +87,8 @@ pub struct BaseContext {
     pub project: ProjectView,
     /// dbt: the source (`ga4`, table `events`) the base reads, as `sources.yml` names it.
     pub source_name: String,
+    /// The tool that reads the file as a template of its own.
+    pub embed: Embed,
     #[serde(flatten)]
     pub globals: Globals,
 }

@@ -64,7 +64,7 @@ for (const entry of definitions) {
     fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));
     written += 2;
     const key = (x) => `${x.database}.${x.schema}.${x.name}`;
-    bases.push({ name, first: `bigquery/${name}.sql`, later: `bigquery/incremental/${name}.sql`,
+    bases.push({ name, relation: [t.target.database, t.target.schema, t.target.name], first: `bigquery/${name}.sql`, later: `bigquery/incremental/${name}.sql`,
       models: graph.tables.filter((x) => (x.dependencyTargets || []).some((d) => key(d) === key(t.target))).map((x) => x.target.name).sort() });
     continue;
   }

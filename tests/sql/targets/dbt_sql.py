@@ -138,7 +138,7 @@ def main() -> int:
         if node["unique_id"] in bases:
             # Its columns are the ones schema.yml documents, in order.
             columns = [{"name": name} for name in node["columns"]]
-            base_runs.append({"name": node["name"], "first": f"bigquery/{file}", "later": f"bigquery/incremental/{file}",
+            base_runs.append({"name": node["name"], "relation": [node["database"], node["schema"], node["alias"]], "first": f"bigquery/{file}", "later": f"bigquery/incremental/{file}",
                               "models": sorted(n["name"] for n in models if node["unique_id"] in n["depends_on"]["nodes"])})
         else:
             table = described.get(relation)
