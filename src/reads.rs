@@ -9,6 +9,7 @@ use crate::model::{Build, Origin, SqlType, Table};
 use crate::spec::ParamType;
 
 /// Export fields that identify one event: `event_key` hashes them with every event param.
+#[allow(dead_code)]
 pub(crate) const EVENT_KEY_FIELDS: &[&str] = &[
     "stream_id",
     "user_pseudo_id",
@@ -63,6 +64,7 @@ fn type_leaves(prefix: &str, ty: &SqlType, out: &mut BTreeSet<String>) {
 
 /// The export leaves a table's own script reads: the rows' filters (event name, days) and every
 /// column's sources.
+#[allow(dead_code)]
 pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
     let mut out = row_filter_leaves(t);
     for c in &t.columns {
@@ -97,7 +99,14 @@ fn field_leaves(t: &Table, origin: &Origin, ty: &SqlType) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     match origin {
         Origin::Computed { name } if name == "event_date" => {
-            out.insert(if t.timezone.is_some() { "event_timestamp" } else { "event_date" }.into());
+            out.insert(
+                if t.timezone.is_some() {
+                    "event_timestamp"
+                } else {
+                    "event_date"
+                }
+                .into(),
+            );
         }
         Origin::Computed { name } if name == "event_ts" => {
             out.insert("event_timestamp".into());
@@ -152,6 +161,7 @@ pub(crate) const SCAN_SUFFIX: &str = "bqflat_suffix";
 
 impl Scan {
     /// Every leaf the scan reads from the export: what its tables' own scripts read together.
+    #[allow(dead_code)]
     pub(crate) fn export_leaves(&self, build: &Build) -> BTreeSet<String> {
         self.tables
             .iter()
@@ -187,6 +197,7 @@ impl Scan {
 
     /// The scan columns a table's rows are read from (its fields, the suffix, and what the scan
     /// computed for it): what reading the scan bills, per row of the table's event.
+    #[allow(dead_code)]
     pub(crate) fn table_columns(&self, t: &Table) -> BTreeSet<String> {
         let mut out = row_filter_leaves(t);
         if t.source.sharded {
@@ -283,10 +294,20 @@ fn param_columns(params: BTreeSet<(String, String, ParamType)>) -> Vec<ScanParam
     params
         .into_iter()
         .map(|(array, key, param_type)| {
-            let short = if array == "user_properties" { "up" } else { "ep" };
+            let short = if array == "user_properties" {
+                "up"
+            } else {
+                "ep"
+            };
             let word: String = key
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .take(60)
                 .collect();
             let ty = serde_json::to_value(param_type)

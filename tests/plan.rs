@@ -203,6 +203,7 @@ fn plan_on_a_stale_output_folder_lists_what_build_would_write() {
     assert_eq!(run.code, 2);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["summary"]["add"], 1);
-    assert_eq!(json["files"].as_array().unwrap().len(), 2);
+    // The table's script, _setup.sql and _run.sql.
+    assert_eq!(json["files"].as_array().unwrap().len(), 3);
     assert!(!p.path().join("build").exists(), "plan writes nothing");
 }

@@ -30,7 +30,10 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             declared.push(s.source.clone());
             let mut other = project.clone();
             other.project.source = Some(s.source.clone());
-            let path = format!("{DIR}/definitions/sources/ga4_events_{}.sqlx", declared.len());
+            let path = format!(
+                "{DIR}/definitions/sources/ga4_events_{}.sqlx",
+                declared.len()
+            );
             results.push(
                 r.render(
                     &format!("{DIR}/declaration.sqlx"),
@@ -68,8 +71,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             inputs: base_inputs(&base),
             context: Box::new(move || {
                 view::to_value(
-                    &TableContext::new(table, build, None, Some(Embed::Dataform))
-                        .with_base(base),
+                    &TableContext::new(table, build, None, Some(Embed::Dataform)).with_base(base),
                 )
             }),
         }

@@ -115,11 +115,7 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(
-        build: &Build,
-        run_path: String,
-        overridden: &dyn Fn(&str) -> bool,
-    ) -> RunContext {
+    pub fn new(build: &Build, run_path: String, overridden: &dyn Fn(&str) -> bool) -> RunContext {
         let setup = SetupContext::new(build, String::new()).setup;
         RunContext {
             run: scan::RunView::new(build, setup, overridden),

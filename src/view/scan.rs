@@ -170,13 +170,13 @@ impl ScanView {
             .shards
             .iter()
             .any(|s| s.kind == crate::spec::ShardKind::Intraday);
-        let windows: Vec<_> = scan.tables.iter().map(|&i| &build.tables[i].window).collect();
+        let windows: Vec<_> = scan
+            .tables
+            .iter()
+            .map(|&i| &build.tables[i].window)
+            .collect();
         let window = WindowView {
-            start: windows
-                .iter()
-                .map(|w| w.start.clone())
-                .min()
-                .flatten(),
+            start: windows.iter().map(|w| w.start.clone()).min().flatten(),
             end: if windows.iter().any(|w| w.end.is_none()) {
                 None
             } else {
@@ -205,11 +205,7 @@ impl ScanView {
             source,
             window,
             events: scan.events.clone(),
-            fields: ga4::catalog()
-                .pruned(&scan.fields)
-                .iter()
-                .map(shape_view)
-                .collect(),
+            fields: fields(scan, first.source.date_column.as_deref()),
             event_key: scan.event_key,
             params: scan
                 .params
@@ -294,12 +290,35 @@ impl ScanView {
                 .unwrap_or_default();
             columns.push(doc(
                 &p.column,
-                format!("The {array} {} as {ty}, computed once for every table", p.key),
+                format!(
+                    "The {array} {} as {ty}, computed once for every table",
+                    p.key
+                ),
             ));
         }
         self.columns = columns;
         self
     }
+}
+
+/// The export fields a scan copies; a partitioned source's own date column (not a GA4 field)
+/// too, since each table's rows are read from the scan by it.
+fn fields(scan: &Scan, date_column: Option<&str>) -> Vec<StructFieldView> {
+    let mut fields: Vec<StructFieldView> = ga4::catalog()
+        .pruned(&scan.fields)
+        .iter()
+        .map(shape_view)
+        .collect();
+    if let Some(column) = date_column {
+        if !fields.iter().any(|f| f.name == column) {
+            fields.push(StructFieldView {
+                name: column.to_string(),
+                repeated: false,
+                fields: Vec::new(),
+            });
+        }
+    }
+    fields
 }
 
 fn shape_view(s: &Shape) -> StructFieldView {
@@ -334,7 +353,10 @@ impl BaseRead {
         let mut out = vec![None; build.tables.len()];
         for s in bases {
             for e in &s.tables {
-                if let Some(i) = build.tables.iter().position(|t| t.full_name() == e.t.full_name)
+                if let Some(i) = build
+                    .tables
+                    .iter()
+                    .position(|t| t.full_name() == e.t.full_name)
                 {
                     out[i] = Some(BaseRead {
                         name: s.base.clone(),

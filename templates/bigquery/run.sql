@@ -132,8 +132,6 @@ EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_log VALUES ({{ e.position }}, {{ t.full_name|literal }}, {{ t.event|literal }}, 'failed', NULL, TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), bqflat_started_at, MILLISECOND) / 1000, @@error.message);
 END;
 {% endfor %}
-
-DROP TABLE {{ s.name|ident }};
 {% endfor %}
 
 -- The run's log: one row per table, then the summary.

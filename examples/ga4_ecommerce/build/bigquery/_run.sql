@@ -1016,8 +1016,6 @@ EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_log VALUES (5, 'acme-analytics-prod.ga4_flat.event_sign_up_flat', 'sign_up', 'failed', NULL, TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), bqflat_started_at, MILLISECOND) / 1000, @@error.message);
 END;
 
-DROP TABLE bqflat_scan_1;
-
 -- The run's log: one row per table, then the summary.
 SELECT position, table_name, event_name, status, rows_written, seconds, error
 FROM bqflat_log
