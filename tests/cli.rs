@@ -773,3 +773,89 @@ fn a_build_with_unchanged_inputs_stops_early_but_restores_what_is_missing() {
     let run = p.run(&["build"]);
     assert!(run.stdout.contains("1 changed"), "{}", run.stdout);
 }
+
+#[test]
+fn dbt_and_dataform_read_the_export_in_their_base_models_only() {
+    let p = TempProject::new()
+        .file(
+            "bqflat.yaml",
+            "project: my-gcp-project\nsource_dataset: raw\ntarget_dataset: flat\n",
+        )
+        .file("events/a.yaml", "event: purchase\nmode: incremental\n")
+        .file("events/b.yaml", "event: sign_up\nmode: full\n")
+        .file("events/c.yaml", "event: refund\ntemplate: own.sql\n")
+        .file(
+            "templates/bigquery/own.sql",
+            "SELECT 1 FROM {{ t.source.full_name|ident }};\n",
+        );
+    let run = p.run(&["build", "--target", "bigquery,dbt,dataform"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let base = "bqflat_base__raw";
+    let dbt_base = p.read(&format!("build/dbt/models/bqflat/{base}.sql"));
+    assert!(
+        dbt_base.contains("FROM {{ source(\"ga4\", 'events') }} AS e"),
+        "{dbt_base}"
+    );
+    assert!(
+        dbt_base.contains("materialized=\"incremental\""),
+        "{dbt_base}"
+    );
+    assert!(dbt_base.contains("\"field\":\"bqflat_day\""), "{dbt_base}");
+    assert!(
+        dbt_base.contains("cluster_by=[\"event_name\"]"),
+        "{dbt_base}"
+    );
+    // Each event's rows: its base's partitions of its days and its chosen shards, the params the
+    // base computed.
+    for model in ["event_purchase_flat", "event_sign_up_flat"] {
+        let sql = p.read(&format!("build/dbt/models/{model}.sql"));
+        assert!(
+            sql.contains(&format!("FROM {{{{ ref(\"{base}\") }}}} AS e")),
+            "{sql}"
+        );
+        assert!(!sql.contains("source("), "{model} reads the export:\n{sql}");
+        assert!(!sql.contains("UNNEST(e.event_params)"), "{sql}");
+        assert!(sql.contains("AND e.bqflat_day BETWEEN bqflat_read_from AND bqflat_read_to"));
+        assert!(
+            sql.contains("AND e.bqflat_suffix IN UNNEST(bqflat_suffixes)"),
+            "{sql}"
+        );
+        assert!(sql.contains("e.bqflat_event_key AS event_key"), "{sql}");
+        let sqlx = p.read(&format!("build/dataform/definitions/{model}.sqlx"));
+        assert!(
+            sqlx.contains(&format!("FROM ${{ref(\"flat\", \"{base}\")}} AS e")),
+            "{sqlx}"
+        );
+        assert!(
+            !sqlx.contains("events_*"),
+            "{model} reads the export:\n{sqlx}"
+        );
+    }
+    // A table with a template of the project's own reads the export itself, and the base
+    // leaves its event out.
+    let own = p.read("build/dbt/models/event_refund_flat.sql");
+    assert!(own.contains("{{ source('ga4', 'events') }}"), "{own}");
+    assert!(!dbt_base.contains("'refund'"), "{dbt_base}");
+    let dataform_base = p.read(&format!("build/dataform/definitions/bqflat/{base}.sqlx"));
+    assert!(
+        dataform_base.contains("FROM ${ref(\"raw\", \"events_*\")} AS e"),
+        "{dataform_base}"
+    );
+    assert!(
+        dataform_base.contains("type: \"incremental\""),
+        "{dataform_base}"
+    );
+    assert!(
+        dataform_base.contains("partitionBy: \"bqflat_day\""),
+        "{dataform_base}"
+    );
+    assert!(
+        dataform_base.contains("clusterBy: [\"event_name\"]"),
+        "{dataform_base}"
+    );
+    let schema = p.read("build/dbt/models/schema.yml");
+    assert!(
+        schema.contains(&format!("  - name: \"{base}\"")),
+        "{schema}"
+    );
+}

@@ -65,6 +65,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         let run_path = format!("{}{path}", r.run_prefix);
         TableFile {
             template: format!("{DIR}/{}", table.template),
+            inputs: String::new(),
             context: Box::new(move || {
                 view::to_value(&TableContext::new(table, build, Some(run_path), None))
             }),

@@ -1,17 +1,58 @@
-//! The dbt target: a dbt project for dbt-bigquery with one model per table, its sources and its
-//! documentation and tests. Models are Jinja themselves: the templates write dbt's tags literally
-//! and every user text inside them goes through `literal` (with `embed`) or `jinja_text`.
+//! The dbt target: a dbt project for dbt-bigquery with one model per table, a base model per
+//! source that reads the export once for them, their sources and their documentation and tests.
+//! Models are Jinja themselves: the templates write dbt's tags literally and every user text
+//! inside them goes through `literal` (with `embed`) or `jinja_text`.
 
-use super::{Artifact, Renderer, TableFile};
+use super::{bigquery, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::Build;
-use crate::view::{self, file_stem, Embed, ProjectContext, TableContext};
+use crate::view::scan::{self, BaseRead, ScanView};
+use crate::view::{
+    self, file_stem, BaseContext, DbtSourceView, Embed, ProjectContext, SourceView, TableContext,
+};
 
 pub const DIR: &str = "dbt";
+/// Where the base models go, under `models/`.
+pub const BASE_DIR: &str = "bqflat";
 
-/// The project files and one model per table.
+/// The dbt source of each scan (`ga4`, then `ga4_2`, … for other exports), and every source.
+fn sources(build: &Build, bases: &[ScanView]) -> (Vec<String>, Vec<DbtSourceView>) {
+    let mut all: Vec<DbtSourceView> = Vec::new();
+    let mut add = |source: SourceView| -> String {
+        let same = |v: &DbtSourceView| {
+            (&v.source.project, &v.source.dataset, &v.source.table)
+                == (&source.project, &source.dataset, &source.table)
+        };
+        if let Some(v) = all.iter().find(|v| same(v)) {
+            return v.name.clone();
+        }
+        let name = match all.len() {
+            0 => "ga4".to_string(),
+            n => format!("ga4_{}", n + 1),
+        };
+        all.push(DbtSourceView {
+            name: name.clone(),
+            source,
+        });
+        name
+    };
+    // The first table's export is `ga4`, as the models with templates of their own read it.
+    if let Some(t) = build.tables.first() {
+        add(SourceView::new(&t.source));
+    }
+    let names = bases.iter().map(|s| add(s.source.clone())).collect();
+    (names, all)
+}
+
+/// The project files, a base model per source and one model per table.
 pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnostic>> {
-    let context = view::to_value(&ProjectContext::new(build, true, None));
+    let overridden = bigquery::overridden(r.templates);
+    let bases = scan::scan_views(build, &overridden);
+    let (source_names, all_sources) = sources(build, &bases);
+    let mut project = ProjectContext::new(build, true, None);
+    project.bases = bases.clone();
+    project.sources = all_sources;
+    let context = view::to_value(&project);
     let files = [
         ("dbt_project.yml", "dbt_project.yml"),
         ("profiles.yml", "profiles.yml"),
@@ -23,12 +64,43 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         ("models/schema.yml", "schema.yml"),
     ];
     let mut results = r.project_files(DIR, &files, &context);
-    results.extend(r.per_table(build, false, |table| TableFile {
-        path: format!("{DIR}/models/{}.sql", file_stem(table, build)),
-        template: format!("{DIR}/model.sql"),
-        context: Box::new(|| {
-            view::to_value(&TableContext::new(table, build, None, Some(Embed::Dbt)))
-        }),
+    for (s, source_name) in bases.iter().zip(source_names) {
+        let path = format!("{DIR}/models/{BASE_DIR}/{}.sql", s.base);
+        let context = view::to_value(&BaseContext {
+            s: s.clone(),
+            project: project.project.clone(),
+            source_name,
+            embed: Embed::Dbt,
+            globals: Default::default(),
+        });
+        results.push(
+            r.render(&format!("{DIR}/base.sql"), &context, &path)
+                .map(|contents| Artifact::other(path, contents)),
+        );
+    }
+    let reads = BaseRead::per_table(&bases, build);
+    results.extend(r.per_table(build, false, |table| {
+        let base = build
+            .tables
+            .iter()
+            .position(|t| std::ptr::eq(t, table))
+            .and_then(|i| reads[i].clone());
+        TableFile {
+            path: format!("{DIR}/models/{}.sql", file_stem(table, build)),
+            template: format!("{DIR}/model.sql"),
+            inputs: base_inputs(&base),
+            context: Box::new(move || {
+                view::to_value(
+                    &TableContext::new(table, build, None, Some(Embed::Dbt)).with_base(base),
+                )
+            }),
+        }
     }));
     results
+}
+
+/// What a model's file depends on besides its table: the base it reads and the base's names for
+/// its columns, which other tables' specs can change.
+pub(crate) fn base_inputs(base: &Option<BaseRead>) -> String {
+    serde_json::to_string(base).unwrap_or_default()
 }

@@ -32,6 +32,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/_macros.sql",
     "bigquery/_expressions.sql",
     "bigquery/_rows.sql",
+    "bigquery/_scan.sql",
     "bigquery/_state.sql",
     "bigquery/_window.sql",
     "bigquery/discover.sql",
@@ -40,9 +41,11 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/migration.sql",
     "bigquery/run.sql",
     "bigquery/setup.sql",
+    "dataform/base.sqlx",
     "dataform/declaration.sqlx",
     "dataform/table.sqlx",
     "dataform/workflow_settings.yaml",
+    "dbt/base.sql",
     "dbt/dbt_project.yml",
     "dbt/generate_schema_name.sql",
     "dbt/model.sql",
@@ -184,6 +187,9 @@ pub struct Renderer<'a> {
 pub struct TableFile<'a> {
     pub path: String,
     pub template: String,
+    /// What else the file is made from (beyond its table, template and the project's templates),
+    /// as text: part of its fingerprint. Empty for most files.
+    pub inputs: String,
     pub context: Box<dyn FnOnce() -> minijinja::Value + 'a>,
 }
 
@@ -202,16 +208,21 @@ impl Renderer<'_> {
             let TableFile {
                 path,
                 template,
+                inputs: extra,
                 context,
             } = file(table);
             let seed = self.seeds.get(index).map_or("", String::as_str);
-            let inputs = fingerprint(&[
+            let mut parts = vec![
                 BQFLAT_VERSION,
                 self.templates_fingerprint,
                 &path,
                 &template,
                 seed,
-            ]);
+            ];
+            if !extra.is_empty() {
+                parts.push(&extra);
+            }
+            let inputs = fingerprint(&parts);
             let mut artifact = Artifact {
                 script,
                 table: Some(index),

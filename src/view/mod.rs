@@ -69,6 +69,26 @@ pub struct TableContext {
     /// Set in dbt and Dataform files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embed: Option<Embed>,
+    /// dbt and Dataform: the base model of the table's source the rows are read from (absent
+    /// for a table with a template of the project's own, which reads the export itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<scan::BaseRead>,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// Context of the dbt base model and the Dataform base action (`dbt/base.sql`,
+/// `dataform/base.sqlx`): one read of a source per run, kept for the tables' models.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BaseContext {
+    /// The scan the base holds.
+    pub s: scan::ScanView,
+    /// The project's default target, where the base lives.
+    pub project: ProjectView,
+    /// dbt: the source (`ga4`, table `events`) the base reads, as `sources.yml` names it.
+    pub source_name: String,
+    /// The tool that reads the file as a template of its own.
+    pub embed: Embed,
     #[serde(flatten)]
     pub globals: Globals,
 }
@@ -152,8 +172,20 @@ pub struct ProjectContext {
     pub project: ProjectView,
     /// Every table, sorted by name (dbt files only; empty for Dataform).
     pub models: Vec<TableView>,
+    /// The base models, one per source (dbt files only; empty for Dataform).
+    pub bases: Vec<scan::ScanView>,
+    /// Every source the dbt project reads, the first as `ga4` (dbt files only).
+    pub sources: Vec<DbtSourceView>,
     #[serde(flatten)]
     pub globals: Globals,
+}
+
+/// A source of the dbt project: `sources.yml` names the first `ga4`, the others `ga4_2`, ….
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DbtSourceView {
+    /// The dbt source name (its one table is `events`).
+    pub name: String,
+    pub source: SourceView,
 }
 
 /// The project as the dbt and Dataform project files see it.
@@ -200,8 +232,15 @@ impl TableContext {
             t: TableView::new(table, build),
             run_path,
             embed,
+            base: None,
             globals: Globals::default(),
         }
+    }
+
+    /// The context reading its rows from a base model.
+    pub fn with_base(mut self, base: Option<scan::BaseRead>) -> Self {
+        self.base = base;
+        self
     }
 }
 
@@ -269,6 +308,8 @@ impl ProjectContext {
             } else {
                 Vec::new()
             },
+            bases: Vec::new(),
+            sources: Vec::new(),
             globals: Globals::default(),
         }
     }

@@ -38,6 +38,32 @@ pub struct ScanView {
     pub suffix_column: String,
     /// The tables built from the scan, in build order.
     pub tables: Vec<ScanTableView>,
+    /// The dbt model and Dataform action that keeps the scan's rows between runs, in the default
+    /// target dataset: `bqflat_base__<source dataset>` (numbered when two sources share a
+    /// dataset).
+    pub base: String,
+    /// The base's DATE partition column: the day of the shard a row was read from (of its date
+    /// column, or its `event_date`, for a source that is not sharded).
+    pub day_column: String,
+    /// An incremental run of the base replaces the newest day it holds, the `lookback_days`
+    /// before it and every newer shard: its tables' largest lookback and twice their largest
+    /// day margin, so every day a table replaces is read again first.
+    pub lookback_days: u32,
+    /// The shard kinds each of its tables reads, once per distinct list (as `source`, with those
+    /// `shards`): each day of the base holds the shard every list chooses for it.
+    pub choices: Vec<SourceView>,
+    /// The base's columns, in order, each with a sentence on what it holds (dbt and Dataform
+    /// docs).
+    pub columns: Vec<BaseColumnDoc>,
+}
+
+/// One column of a base model.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BaseColumnDoc {
+    /// Column name.
+    pub name: String,
+    /// Free text: print with `jinja_text` (dbt YAML) or `js_string`.
+    pub description: String,
 }
 
 /// A param a scan computes, typed as its tables read it.
@@ -77,20 +103,41 @@ pub struct RunView {
     pub separate: Vec<String>,
 }
 
+/// The base's partition column.
+pub const BASE_DAY: &str = "bqflat_day";
+
+/// Every scan of the build, in the order the build first reads each source (`overridden`:
+/// whether the project has its own copy of a built-in table template).
+pub fn scan_views(build: &Build, overridden: &dyn Fn(&str) -> bool) -> Vec<ScanView> {
+    let mut position = 0;
+    let mut taken = std::collections::BTreeSet::new();
+    reads::scans(build, overridden)
+        .iter()
+        .enumerate()
+        .map(|(i, scan)| {
+            let mut view = ScanView::new(build, scan, i + 1, &mut position);
+            let stem = format!("bqflat_base__{}", view.source.dataset.to_lowercase());
+            let mut name = stem.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{stem}__{n}");
+                n += 1;
+            }
+            view.base = name;
+            view
+        })
+        .collect()
+}
+
 impl RunView {
     /// `overridden`: whether the project has its own copy of a built-in table template.
     pub fn new(build: &Build, setup: SetupView, overridden: &dyn Fn(&str) -> bool) -> RunView {
-        let scans = reads::scans(build, overridden);
-        let mut position = 0;
-        let scans: Vec<ScanView> = scans
-            .iter()
-            .enumerate()
-            .map(|(i, scan)| ScanView::new(build, scan, i + 1, &mut position))
-            .collect();
+        let scans = scan_views(build, overridden);
+        let tables = scans.iter().map(|s| s.tables.len()).sum();
         RunView {
             setup,
             scans,
-            tables: position,
+            tables,
             separate: build
                 .tables
                 .iter()
@@ -136,6 +183,23 @@ impl ScanView {
                 windows.iter().filter_map(|w| w.end.clone()).max()
             },
         };
+        let mut choices: Vec<SourceView> = Vec::new();
+        for &i in &scan.tables {
+            let own = SourceView::new(&build.tables[i].source);
+            let kinds = |v: &SourceView| v.shards.iter().map(|s| s.kind).collect::<Vec<_>>();
+            if !choices.iter().any(|c| kinds(c) == kinds(&own)) {
+                choices.push(own);
+            }
+        }
+        let lookback_days = scan
+            .tables
+            .iter()
+            .map(|&i| {
+                let t = &build.tables[i];
+                super::days::lookback_days(t) + 2 * super::days::day_margin(t)
+            })
+            .max()
+            .unwrap_or(0);
         ScanView {
             name: format!("bqflat_scan_{number}"),
             source,
@@ -167,7 +231,73 @@ impl ScanView {
                     }
                 })
                 .collect(),
+            base: String::new(),
+            day_column: BASE_DAY.to_string(),
+            lookback_days,
+            choices,
+            columns: Vec::new(),
         }
+        .with_columns()
+    }
+
+    /// Lists the columns the scan's SELECT writes (a base adds its day after the suffix).
+    fn with_columns(mut self) -> ScanView {
+        let doc = |name: &str, description: String| BaseColumnDoc {
+            name: name.to_string(),
+            description,
+        };
+        let mut columns: Vec<BaseColumnDoc> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let what = if f.fields.is_empty() {
+                    "as it is"
+                } else {
+                    "with the fields the tables read"
+                };
+                doc(&f.name, format!("The export's {}, {what}", f.name))
+            })
+            .collect();
+        if self.source.sharded {
+            columns.push(doc(
+                &self.suffix_column,
+                "The _TABLE_SUFFIX of the shard the row was read from".into(),
+            ));
+        }
+        columns.push(doc(
+            &self.day_column,
+            if self.source.sharded {
+                "The day of the shard the row was read from: the partition a run replaces".into()
+            } else {
+                "The day the source dates the row: the partition a run replaces".into()
+            },
+        ));
+        if self.event_key {
+            columns.push(doc(
+                reads::SCAN_EVENT_KEY,
+                "The event_key of the row, computed once for every table".into(),
+            ));
+        }
+        for p in &self.params {
+            let array = if p.array == "user_properties" {
+                "user property"
+            } else {
+                "event param"
+            };
+            let ty = serde_json::to_value(p.param_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            columns.push(doc(
+                &p.column,
+                format!(
+                    "The {array} {} as {ty}, computed once for every table",
+                    p.key
+                ),
+            ));
+        }
+        self.columns = columns;
+        self
     }
 }
 
@@ -196,5 +326,48 @@ fn shape_view(s: &Shape) -> StructFieldView {
         name: s.name.clone(),
         repeated: s.repeated,
         fields: s.fields.iter().map(shape_view).collect(),
+    }
+}
+
+/// How a dbt model or Dataform action reads its table's rows from the base of its source
+/// instead of the export.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BaseRead {
+    /// The base model (dbt) or action (Dataform): print with `json` or `js_string`.
+    pub name: String,
+    /// The base's dataset (the default target's).
+    pub dataset: String,
+    /// The base's partition column: the model bounds it by the shard days it reads.
+    pub day_column: String,
+    /// The base's column with the `_TABLE_SUFFIX` of a row.
+    pub suffix_column: String,
+    /// For each of the table's columns the base computed (event_key, params), the base column
+    /// holding it: pass as `scan` to `keyed_rows`.
+    pub computed: BTreeMap<String, String>,
+}
+
+impl BaseRead {
+    /// For each table of the build (by index), how it reads its base; none for a table with a
+    /// template of the project's own, which reads the export itself.
+    pub fn per_table(bases: &[ScanView], build: &Build) -> Vec<Option<BaseRead>> {
+        let mut out = vec![None; build.tables.len()];
+        for s in bases {
+            for e in &s.tables {
+                if let Some(i) = build
+                    .tables
+                    .iter()
+                    .position(|t| t.full_name() == e.t.full_name)
+                {
+                    out[i] = Some(BaseRead {
+                        name: s.base.clone(),
+                        dataset: build.setup.metadata.dataset.clone(),
+                        day_column: s.day_column.clone(),
+                        suffix_column: s.suffix_column.clone(),
+                        computed: e.computed.clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 }

@@ -2,6 +2,7 @@
 {% import "bigquery/_ddl.sql" as ddl %}
 {% import "bigquery/_window.sql" as win %}
 {% import "bigquery/_expressions.sql" as x %}
+{% import "bigquery/_scan.sql" as scans %}
 {#- A table's window and the export's shards inside it, from the source's list. -#}
 {% macro window(t) -%}
 SET bqflat_window_start = {{ win.window_start(t.window) }};
@@ -102,22 +103,7 @@ SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
 CREATE OR REPLACE TEMP TABLE {{ s.name|ident }}
 CLUSTER BY event_name
 AS
-SELECT
-{% for f in s.fields %}
-  {{ x.field_copy("e." ~ f.name, f, 1) }} AS {{ f.name|ident }}{% if not loop.last %},{% endif +%}
-{% endfor %}
-{% if s.source.sharded %}
-  , _TABLE_SUFFIX AS {{ s.suffix_column|ident }}
-{% endif %}
-{% if s.event_key %}
-  , {{ x.event_key() }} AS bqflat_event_key
-{% endif %}
-{% for p in s.params %}
-  , {{ x.param_value({"origin": {"array": p.array, "key": p.key, "param_type": p.param_type}}) }} AS {{ p.column|ident }}
-{% endfor %}
-FROM {{ s.source.full_name|ident }} AS e
-WHERE e.event_name IN ({% for ev in s.events %}{{ ev|literal }}{% if not loop.last %}, {% endif %}{% endfor %})
-  {{ win.read_shards(s, "AND") }};
+{{ scans.scan_select(s) }};
 {% for e in s.tables %}
 {% set t = e.t %}
 {% set scan = {"table": s.name, "columns": e.computed} %}

@@ -1,5 +1,6 @@
 {% import "bigquery/_rows.sql" as rows %}
 {% import "bigquery/_window.sql" as win %}
+{% import "bigquery/_scan.sql" as scans %}
 {#- dbt renders this model again as Jinja: its own tags are written as text here, and user text
     only appears inside `literal` strings, which spell `{` as an escape. -#}
 {% set incremental = t.mode == "incremental" %}
@@ -57,5 +58,12 @@
 WHERE NOT EXISTS (SELECT 1 FROM {% raw %}{{ this }}{% endraw %} {{ rows.stored_is_preferred(t, outside) }}
 {% raw %}{% endif %}{% endraw +%}
 {%- endif %}{% endset %}
+{% if base is defined %}
+{#- The rows come from the base model of the source, which dbt builds first: the export is read
+    once per run for every model. -#}
+{% set source %}{% raw %}{{ ref({% endraw %}{{ base.name|json }}{% raw %}) }}{% endraw %}{% endset %}
+{{ rows.keyed_rows(t, incremental, source, scans.base_bounds(t, base), newer or none, days=true, scan={"columns": base.computed}) }}
+{% else %}
 {% set source %}{% raw %}{{ source('ga4', 'events') }}{% endraw %}{% endset %}
 {{ rows.keyed_rows(t, incremental, source, none, newer or none, days=true) }}
+{% endif %}

@@ -978,6 +978,12 @@ def _zero_based_offsets(tree: exp.Expression) -> None:
                 new = f"{name}__ord"
                 src.set("offset", exp.to_identifier(new))
                 renames[name.lower()] = new
+                # sqlglot moves the offset into the alias when it first writes the UNNEST, so one
+                # written twice (a long argument list is) loses WITH ORDINALITY: move it once here.
+                alias = src.args.get("alias")
+                if isinstance(alias, exp.TableAlias):
+                    alias.append("columns", exp.to_identifier(new))
+                    src.set("offset", True)
         if not renames:
             continue
 

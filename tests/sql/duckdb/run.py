@@ -832,6 +832,25 @@ def targets_data() -> tuple[dict, dict]:
     return p1, p2
 
 
+def run_bases(it: bqscript.Interpreter, con, gen_dir: Path, model: str, label: str) -> None:
+    """dbt and Dataform build a model's base first (tests/sql/targets/ writes bases.json): its
+    first run when the base table is missing, else its incremental run."""
+    f = gen_dir / "bases.json"
+    for b in json.loads(f.read_text())["bases"] if f.exists() else []:
+        if model in b["models"]:
+            later = table_exists(con, *b["relation"])
+            run_script(it, gen_dir / (b["later"] if later else b["first"]), f"{label}: base {b['name']}{' (incremental)' if later else ''}")
+
+
+def one_export_reader(gen: dict[str, Path], label: str) -> None:
+    """One dbt build (one Dataform run) reads the export in its base models only."""
+    for tool, gen_dir in gen.items():
+        info = json.loads((gen_dir / "bases.json").read_text())
+        bases = sorted(b["name"] for b in info["bases"])
+        R.check(f"{label}: {tool} reads the export in its base model only ({', '.join(bases)})",
+                bool(bases) and info["export_readers"] == bases, f"models naming the export: {info['export_readers']}")
+
+
 def scenario_targets(work: Path, bqflat: str) -> None:
     """The dbt and Dataform targets compute the BigQuery target's rows: the three are one spec,
     so a table must not depend on the tool that builds it. One build writes all three;
@@ -855,6 +874,7 @@ def scenario_targets(work: Path, bqflat: str) -> None:
                           capture_output=True, text=True)
     if not R.check("targets: dbt and Dataform compile the build (compile.sh)", comp.returncode == 0, comp.stdout + comp.stderr):
         return
+    one_export_reader(gen, "targets")
     today = dt.date(2025, 7, 8)  # the window is fixed; pinned so no run depends on the day
     p1, p2 = targets_data()
     conns: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -923,6 +943,7 @@ def scenario_targets(work: Path, bqflat: str) -> None:
             later = "" if run == 1 else "incremental"
             scripts = {name: gen[name] / "bigquery" / later / f"{t.name}.sql" for name in ("dbt", "dataform")}
             for name, f in scripts.items():
+                run_bases(its[name], conns[name], gen[name], t.name, f"targets/{name}/{t.name} run {run}")
                 if run_script(its[name], f, f"targets/{name}/{t.name} run {run}") is not None:
                     compare(name, t, ref, ref_types, f"targets/{name}/{t.name} run {run}")
         dbt_tests(f"targets/dbt run {run}")
@@ -1010,6 +1031,8 @@ class Life:
             label = self.lbl(tg, event, step)
             if tg in ("bigquery", "run"):
                 runs0, wm0 = self.meta(t, "runs", tg), self.meta(t, "watermarks", tg)
+            else:
+                run_bases(self.it[tg], self.con[tg], self.gen[tg], t.name, label)
             executed = not (tg == "run" and self.run_step == step)  # _run.sql runs once per step
             if executed and run_script(self.it[tg], self.script(tg, t), label) is None:
                 acts[tg] = None
@@ -1129,6 +1152,7 @@ def lifecycle_compile(out: Path, work: Path) -> dict[str, Path]:
                               capture_output=True, text=True)
         if not R.check("lifecycle: dbt and Dataform compile the build (compile.sh)", comp.returncode == 0, comp.stdout + comp.stderr):
             return {}
+        one_export_reader(gen, "lifecycle")
         LIFE_COMPILED["gen"] = gen
     return LIFE_COMPILED["gen"]
 

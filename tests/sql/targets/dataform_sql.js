@@ -39,6 +39,9 @@ let written = 0;
 // Each first-run script with bqflat's description of its table (and the row key column the model
 // adds when it merges on one): the harness checks the created columns and the key literals.
 const artifacts = [];
+// The base actions (definitions/bqflat/): what runs before the tables that ref them.
+const BASE_DIR = 'definitions/bqflat/';
+const bases = [];
 // bqflat describes each table once in its manifest (with the table's first file).
 const described = new Map(manifest.artifacts.filter((e) => e.table).map((e) => [e.table.table, e.table]));
 const definitions = manifest.artifacts.filter((e) => e.path.startsWith('dataform/definitions/') && !e.path.startsWith('dataform/definitions/sources/'));
@@ -50,15 +53,27 @@ for (const entry of definitions) {
     problems++;
     continue;
   }
+  const name = path.basename(fileName, '.sqlx');
+  // The `;` on its own line: a statement may end in a comment.
+  const script = (tasks) => tasks.build().map((task) => task.statement.trim() + '\n;').join('\n\n') + '\n';
+  if (fileName.startsWith(BASE_DIR)) {
+    // A base action: its columns are the ones its config documents, in order.
+    const fields = ((t.actionDescriptor && t.actionDescriptor.columns) || []).map((c) => ({ name: c.path[0] }));
+    fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
+    const meta = dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields });
+    fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `${name}.sql`), script(es.publishTasks(t, {}, meta)));
+    written += 2;
+    const key = (x) => `${x.database}.${x.schema}.${x.name}`;
+    bases.push({ name, relation: [t.target.database, t.target.schema, t.target.name], first: `bigquery/${name}.sql`, later: `bigquery/incremental/${name}.sql`,
+      models: graph.tables.filter((x) => (x.dependencyTargets || []).some((d) => key(d) === key(t.target))).map((x) => x.target.name).sort() });
+    continue;
+  }
   const table = described.get(`${t.target.database}.${t.target.schema}.${t.target.name}`);
   if (!table) {
     console.error(`dataform: ${fileName} builds ${t.target.name}, which bqflat's manifest does not describe`);
     problems++;
     continue;
   }
-  const name = path.basename(fileName, '.sqlx');
-  // The `;` on its own line: a statement may end in a comment.
-  const script = (tasks) => tasks.build().map((task) => task.statement.trim() + '\n;').join('\n\n') + '\n';
   fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
   written++;
   // The model adds the row key column when the dedupe key needs one.
@@ -79,10 +94,25 @@ for (const entry of definitions) {
     written++;
   }
 }
+// One run reads the export in the base actions only (tables with templates of the project's own
+// read it themselves): which tables name a declared export in their query.
+const exportNames = (graph.declarations || []).map((d) => `\`${d.target.database}.${d.target.schema}.${d.target.name}\``);
+const readers = graph.tables.filter((t) => exportNames.some((e) => (t.query || '').includes(e))).map((t) => t.target.name).sort();
+for (const t of graph.tables) {
+  const deps = (t.dependencyTargets || []).map((d) => d.name);
+  const base = t.fileName.startsWith(BASE_DIR);
+  const readsBase = deps.filter((d) => bases.some((b) => b.name === d));
+  if ((base && readsBase.length) || (!base && readsBase.length && readers.includes(t.target.name))) {
+    console.error(`dataform: ${t.fileName} reads a base (${readsBase}) and the export`);
+    problems++;
+  }
+}
+fs.writeFileSync(path.join(genDir, 'bases.json'), JSON.stringify({ bases, export_readers: readers }, null, 1) + '\n');
 if (!written) {
   console.error('dataform: no table scripts rendered');
   problems++;
 }
 fs.writeFileSync(path.join(genDir, 'manifest.json'), JSON.stringify({ artifacts }, null, 1) + '\n');
-console.error(`dataform: ${graph.tables.length} tables compiled, ${written} run scripts rendered`);
+console.error(`dataform: ${graph.tables.length} tables compiled (${bases.length} base), ${written} run scripts rendered;` +
+  ` tables reading the export: ${readers.join(', ') || 'none'}`);
 process.exit(problems ? 1 : 0);

@@ -42,6 +42,7 @@ SET_SQL_HEADER = ("{% macro set_sql_header(config) -%}{%- set header = caller() 
 
 
 ROW_KEY = "bqflat_row_key"
+BASE_DIR = "models/bqflat/"
 
 
 def split_header(sql: str) -> tuple[str, str]:
@@ -102,6 +103,27 @@ def main() -> int:
     out = gen / "bigquery"
     (out / "incremental").mkdir(parents=True, exist_ok=True)
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    # The base models (models/bqflat/): one per export source, the only models that read it; every
+    # other model reads its base, unless its table has a template of the project's own.
+    bases = {n["unique_id"] for n in models if n["original_file_path"].startswith(BASE_DIR)}
+    sources = {k: v["relation_name"] for k, v in manifest.get("sources", {}).items()}
+    readers, problems = [], []
+    for node in models:
+        compiled_sql = variants["first"][f"{node['original_file_path'][len('models/'):]}"]
+        deps = node["depends_on"]["nodes"]
+        reads_source = [sources[d] for d in deps if d in sources]
+        names_source = [r for r in sources.values() if r in compiled_sql]
+        if names_source:
+            readers.append(node["name"])
+        reads_base = [d for d in deps if d in bases]
+        if node["unique_id"] in bases and (len(reads_source) != 1 or reads_base):
+            problems.append(f"base model {node['name']} reads {reads_source} and {reads_base}")
+        elif node["unique_id"] not in bases and reads_base and (reads_source or names_source or len(reads_base) != 1):
+            problems.append(f"model {node['name']} reads its base {reads_base} and the export {reads_source or names_source}")
+    if problems:
+        print("dbt: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    base_runs = []
     artifacts = []
     for node in models:
         c = node["config"]
@@ -112,15 +134,22 @@ def main() -> int:
         partition = field if part["data_type"] == "date" else f"DATE({field})"
         cluster = f"\nCLUSTER BY {', '.join(c['cluster_by'])}" if c.get("cluster_by") else ""
         file = f"{node['name']}.sql"
-        table = described.get(relation)
-        if table is None:
-            print(f"dbt: model {node['name']} builds a table bqflat's manifest does not describe", file=sys.stderr)
-            return 1
-        # The model adds the row key column when the dedupe key needs one.
-        extra = [{"name": ROW_KEY, "type": "STRING", "source": ""}] if f"AS {ROW_KEY}" in variants["first"][file] else []
-        columns = table["columns"] + extra
-        artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=columns)})
-        header, first = split_header(variants["first"][file])
+        compiled_file = node["original_file_path"][len("models/"):]
+        if node["unique_id"] in bases:
+            # Its columns are the ones schema.yml documents, in order.
+            columns = [{"name": name} for name in node["columns"]]
+            base_runs.append({"name": node["name"], "relation": [node["database"], node["schema"], node["alias"]], "first": f"bigquery/{file}", "later": f"bigquery/incremental/{file}",
+                              "models": sorted(n["name"] for n in models if node["unique_id"] in n["depends_on"]["nodes"])})
+        else:
+            table = described.get(relation)
+            if table is None:
+                print(f"dbt: model {node['name']} builds a table bqflat's manifest does not describe", file=sys.stderr)
+                return 1
+            # The model adds the row key column when the dedupe key needs one.
+            extra = [{"name": ROW_KEY, "type": "STRING", "source": ""}] if f"AS {ROW_KEY}" in variants["first"][compiled_file] else []
+            columns = table["columns"] + extra
+            artifacts.append({"path": f"bigquery/{file}", "table": dict(table, columns=columns)})
+        header, first = split_header(variants["first"][compiled_file])
         (out / file).write_text(
             f"{header}CREATE OR REPLACE TABLE {target}\nPARTITION BY {partition}{cluster}\nAS (\n{first}\n);\n")
         if c["materialized"] != "incremental":
@@ -129,7 +158,7 @@ def main() -> int:
             print(f"dbt: model {node['name']}: the harness renders insert_overwrite with static partitions and"
                   " on_schema_change: ignore only", file=sys.stderr)
             return 1
-        header, later = split_header(variants["later"][file])
+        header, later = split_header(variants["later"][compiled_file])
         names = [f"`{col['name']}`" for col in columns]
         # dbt-bigquery's PartitionConfig.render_wrapped(alias='DBT_INTERNAL_DEST').
         dest = f"DBT_INTERNAL_DEST.{field}"
@@ -145,7 +174,11 @@ def main() -> int:
     for i, test in enumerate(tests):
         (out / "incremental" / f"zz_test_{i:03d}.sql").write_text(variants["first"][test].strip() + ";\n")
     (gen / "manifest.json").write_text(json.dumps({"artifacts": artifacts}, indent=1) + "\n")
-    print(f"dbt: {len(models)} models compiled in two variants, {len(tests)} data tests", file=sys.stderr)
+    # What runs first (dbt builds a base before the models that ref it), and which models name the
+    # export's relation: one dbt build reads the export in the base models only.
+    (gen / "bases.json").write_text(json.dumps({"bases": base_runs, "export_readers": sorted(readers)}, indent=1) + "\n")
+    print(f"dbt: {len(models)} models compiled in two variants ({len(bases)} base), {len(tests)} data tests;"
+          f" models reading the export: {', '.join(sorted(readers)) or 'none'}", file=sys.stderr)
     return 0
 
 

@@ -928,6 +928,10 @@ async function checkFile(rpc, file, label, baseTables) {
 // (https://cloud.google.com/bigquery/docs/transactions#transaction_concurrency). So no table may
 // be UPDATEd, DELETEd from, MERGEd into or TRUNCATEd inside a transaction by two scripts.
 
+// The first run of a dbt or Dataform base model (tests/sql/targets/): the tables it creates exist
+// for the first runs of the models that read it.
+const BASE_PREFIX = 'bqflat_base__';
+
 function concurrencyCheck(label, results) {
   // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
   // (bigquery/incremental/*.sql); a table script and its own later run never do. _run.sql runs
@@ -1047,7 +1051,9 @@ async function main() {
     const cfg = readProjectConfig(configFile);
     const source = sourceTables(cfg, ga4Columns);
     const manifest = JSON.parse(fs.readFileSync(path.join(buildDir, 'manifest.json'), 'utf8'));
-    const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => (a === '_setup.sql' ? -1 : b === '_setup.sql' ? 1 : a.localeCompare(b)));
+    // _setup.sql first, then the dbt and Dataform base models, which the other first runs read.
+    const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : 2);
+    const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     // Migrations (bigquery/migrations/) alter tables the table scripts create, and the later runs
     // of dbt and Dataform tables (bigquery/incremental/) merge into them: they come last.
     for (const later of ['migrations', 'incremental']) {
@@ -1066,6 +1072,7 @@ async function main() {
       const rel = `bigquery/${f}`;
       const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) ? base : setupBase);
       if (f === '_setup.sql') setupBase = source.concat(result.exported);
+      if (f.startsWith(BASE_PREFIX)) setupBase = setupBase.concat(result.exported);
       base = base.concat(result.exported);
       const artifact = (manifest.artifacts || []).find((a) => a.path === rel);
       if (artifact) {

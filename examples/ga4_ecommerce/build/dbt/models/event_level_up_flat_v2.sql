@@ -78,16 +78,15 @@ FROM (
       e.app_info.version AS app_info_version,
       e.device.operating_system AS device_operating_system,
       e.geo.country AS geo_country,
-      TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
-      (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level' ORDER BY o LIMIT 1) AS level,
-      (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'character' ORDER BY o LIMIT 1) AS character,
-      (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'score' ORDER BY o LIMIT 1) AS score,
-      (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level-name' ORDER BY o LIMIT 1) AS level_name
-    FROM {{ source('ga4', 'events') }} AS e
+      e.bqflat_event_key AS event_key,
+      e.bqflat_ep_level_int64 AS level,
+      e.bqflat_ep_character_string AS character,
+      e.bqflat_ep_score_number AS score,
+      e.bqflat_ep_level_name_string AS level_name
+    FROM {{ ref("bqflat_base__analytics_287163560") }} AS e
     WHERE e.event_name = 'level_up'
-      AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-      AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-        OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
+      AND e.bqflat_day BETWEEN bqflat_read_from AND bqflat_read_to
+      AND e.bqflat_suffix IN UNNEST(bqflat_suffixes)
   ) AS flat
   WHERE (flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to OR flat.event_date > bqflat_last_day)
   QUALIFY ROW_NUMBER() OVER (

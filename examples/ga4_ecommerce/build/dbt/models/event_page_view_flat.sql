@@ -82,21 +82,20 @@ FROM (
     e.geo.country AS geo_country,
     e.traffic_source.source AS traffic_source_source,
     e.traffic_source.medium AS traffic_source_medium,
-    TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_location' ORDER BY o LIMIT 1) AS page_location,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_title' ORDER BY o LIMIT 1) AS page_title,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_referrer' ORDER BY o LIMIT 1) AS page_referrer,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_number' ORDER BY o LIMIT 1) AS ga_session_number,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'engagement_time_msec' ORDER BY o LIMIT 1) AS engagement_time_msec,
-    (SELECT CASE WHEN p.value.int_value IS NOT NULL THEN p.value.int_value != 0 WHEN LOWER(p.value.string_value) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER(p.value.string_value) IN ('false', '0', 'no') THEN FALSE END FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'session_engaged' ORDER BY o LIMIT 1) AS session_engaged,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'entrances' ORDER BY o LIMIT 1) AS entrances,
-    (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.user_properties) AS p WITH OFFSET AS o WHERE p.key = 'customer_tier' ORDER BY o LIMIT 1) AS customer_tier
-  FROM {{ source('ga4', 'events') }} AS e
+    e.bqflat_event_key AS event_key,
+    e.bqflat_ep_page_location_string AS page_location,
+    e.bqflat_ep_page_title_string AS page_title,
+    e.bqflat_ep_page_referrer_string AS page_referrer,
+    e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
+    e.bqflat_ep_ga_session_number_int64 AS ga_session_number,
+    e.bqflat_ep_engagement_time_msec_int64 AS engagement_time_msec,
+    e.bqflat_ep_session_engaged_bool AS session_engaged,
+    e.bqflat_ep_entrances_int64 AS entrances,
+    e.bqflat_up_customer_tier_string AS customer_tier
+  FROM {{ ref("bqflat_base__analytics_287163560") }} AS e
   WHERE e.event_name = 'page_view'
-    AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-    AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
+    AND e.bqflat_day BETWEEN bqflat_read_from AND bqflat_read_to
+    AND e.bqflat_suffix IN UNNEST(bqflat_suffixes)
 ) AS flat
 WHERE flat.event_date BETWEEN bqflat_day_from AND bqflat_day_to
 QUALIFY ROW_NUMBER() OVER (
