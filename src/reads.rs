@@ -156,6 +156,9 @@ pub(crate) struct Scan {
 
 /// The scan's column with a row's event_key.
 pub(crate) const SCAN_EVENT_KEY: &str = "bqflat_event_key";
+/// The scan's column with a row's shard day (DATE): `_run.sql`'s copy and the base models are
+/// partitioned by it.
+pub(crate) const SCAN_DAY: &str = "bqflat_day";
 /// The scan's column with the `_TABLE_SUFFIX` a row was read from.
 pub(crate) const SCAN_SUFFIX: &str = "bqflat_suffix";
 
@@ -206,6 +209,7 @@ impl Scan {
     #[allow(dead_code)]
     pub(crate) fn table_columns(&self, t: &Table) -> BTreeSet<String> {
         let mut out = row_filter_leaves(t);
+        out.insert(SCAN_DAY.to_string());
         if t.source.sharded {
             out.insert(SCAN_SUFFIX.to_string());
         }

@@ -43,3 +43,39 @@ fn check_reports_for_github_and_for_tools_at_the_file_and_line() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("::error title=bqflat::./build/bigquery/event_purchase_flat.sql is out of date%0Ahelp: run `bqflat build` and commit the result"), "{}", run.stdout);
 }
+
+#[test]
+fn a_markdown_plan_always_fits_a_github_comment() {
+    let mut p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT);
+    for i in 0..300 {
+        p = p.file(
+            &format!("events/e{i:03}.yaml"),
+            &format!("event: event_{i:03}\nmode: incremental\n"),
+        );
+    }
+    assert_eq!(p.run(&["build"]).code, 0);
+    for i in 300..320 {
+        p = p.file(
+            &format!("events/e{i:03}.yaml"),
+            &format!("event: event_{i:03}\nmode: incremental\n"),
+        );
+    }
+    let run = p.run(&["plan", "--format", "markdown", "--detailed-exitcode"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let md = run.stdout;
+    assert!(
+        md.chars().count() <= 65_536,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(
+        md.starts_with("### bqflat plan: 20 to add, 0 to change, 0 to remove, 300 unchanged"),
+        "{}",
+        &md[..200]
+    );
+    assert!(
+        md.contains("| `my-gcp-project.analytics_flat.event_event_319_flat` | add |"),
+        "every new table is listed"
+    );
+    assert!(md.contains("more file(s) are left out: a GitHub comment holds 65536 characters. `bqflat plan` (or `--format json`) shows the whole plan."), "{}", &md[md.len() - 500..]);
+}

@@ -2,7 +2,7 @@
 //! build from the output folder (or from git with `--against`), and never writes.
 
 use crate::config::{Plan, PlanFormat};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, Warning};
 use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
 
@@ -39,6 +39,13 @@ pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
         PlanFormat::Json => report::plan::json(&plan, edited),
     };
     print!("{text}");
-    // The plan is shown either way; a build that would be refused makes the plan fail too.
-    run.refusals().map(|()| plan.has_changes())
+    // A breaking change is part of the plan (marked breaking), so a pull request gets its plan
+    // exactly when reviewers need it: the plan exits as for any change, and says on stderr that
+    // `build` and `check` refuse it until the spec says how.
+    for refused in std::mem::take(&mut run.evolution.refused).0 {
+        let mut d = refused.clone();
+        d.message = format!("`bqflat build` would refuse this: {}", refused.message);
+        eprint!("{}", Warning(&d));
+    }
+    Ok(plan.has_changes())
 }

@@ -79,8 +79,8 @@ impl Statement {
 #[derive(Clone, Copy)]
 enum From<'a> {
     Export,
-    /// The scan's temporary table, and the shard days it holds.
-    Scan(&'a str, f64),
+    /// The scan's temporary table.
+    Scan(&'a str),
 }
 
 const METADATA: &str = "_metadata";
@@ -102,7 +102,8 @@ fn steps(t: Costed<'_>, p: &Profile, scenario: Scenario, from: From<'_>, out: &m
     };
     let source = || match from {
         From::Export => (t.reads.source.clone(), t.export_bytes(p) * step_read),
-        From::Scan(scan, days) => (scan.to_string(), t.scan_bytes(p) * days),
+        // The copy is partitioned by shard day: a step reads its own days of it.
+        From::Scan(scan) => (scan.to_string(), t.scan_bytes(p) * step_read),
     };
     let rows = t.rows(p);
     let row_bytes = t.row_bytes(p);
@@ -307,13 +308,13 @@ pub(crate) fn run_script(tables: &[Costed<'_>], p: &Profile, scenario: Scenario)
         let bytes: f64 = leaves.iter().map(|l| p.leaf_per_day(l)).sum::<f64>() * days;
         out.push(Statement::new(
             None,
-            "scan the export once (CREATE TEMP TABLE … CLUSTER BY event_name AS SELECT)",
+            "scan the export once (CREATE TEMP TABLE … PARTITION BY bqflat_day CLUSTER BY event_name AS SELECT)",
             vec![(source.to_string(), bytes)],
         ));
         let scan = format!("bqflat_scan_{}", n + 1);
         for t in &members {
             stored_watermark(*t, &mut out);
-            steps(*t, p, scenario, From::Scan(&scan, days), &mut out);
+            steps(*t, p, scenario, From::Scan(&scan), &mut out);
             out.push(Statement::new(
                 Some(t.name()),
                 "log the table (INSERT … VALUES)",

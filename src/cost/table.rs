@@ -129,6 +129,7 @@ impl Costed<'_> {
             .iter()
             .map(|c| match c.as_str() {
                 crate::reads::SCAN_SUFFIX => SUFFIX_BYTES,
+                crate::reads::SCAN_DAY => 8.0,
                 crate::reads::SCAN_EVENT_KEY => EVENT_KEY_BYTES,
                 c if c.starts_with("param:") => param_width(&c["param:".len()..], p),
                 leaf => p.leaf_per_row(leaf),

@@ -203,7 +203,13 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
         let _ = writeln!(out, "```\n{}\n```\n", cost.join("\n"));
     }
     out.push_str("| table | action | mode | changes |\n|---|---|---|---|\n");
-    for t in changed {
+    let rows = changed.len();
+    for (shown, t) in changed.into_iter().enumerate() {
+        // Half the comment for the table at most: the rest for the diffs and the pointer.
+        if out.len() > COMMENT_LIMIT / 2 {
+            let _ = writeln!(out, "| … | {} more tables | | |", rows - shown);
+            break;
+        }
         let changes: Vec<String> = t
             .changes
             .iter()
@@ -224,14 +230,29 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
             changes.join("<br>")
         );
     }
+    let mut left_out = 0;
     for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
         let diff = unified_diff(file, false);
         // A fence longer than any backtick run inside keeps the diff intact.
         let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
-        let _ = write!(out, "\n<details><summary>{} <code>{}</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>\n", file.action.word(), file.path);
+        let block = format!("\n<details><summary>{} <code>{}</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>\n", file.action.word(), file.path);
+        if left_out > 0 || out.len() + block.len() > COMMENT_LIMIT - POINTER_ROOM {
+            left_out += 1;
+            continue;
+        }
+        out.push_str(&block);
+    }
+    if left_out > 0 {
+        let _ = write!(out, "\n_The diffs of {left_out} more file(s) are left out: a GitHub comment holds {COMMENT_LIMIT} characters. `bqflat plan` (or `--format json`) shows the whole plan._\n");
     }
     out
 }
+
+/// GitHub's limit on a comment's body, in characters (the text is measured in bytes, which are
+/// never fewer).
+pub(crate) const COMMENT_LIMIT: usize = 65_536;
+/// Kept free for the line that says what was left out.
+const POINTER_ROOM: usize = 400;
 
 fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)

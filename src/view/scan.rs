@@ -104,7 +104,7 @@ pub struct RunView {
 }
 
 /// The base's partition column.
-pub const BASE_DAY: &str = "bqflat_day";
+pub const BASE_DAY: &str = reads::SCAN_DAY;
 
 /// Every scan of the build, in the order the build first reads each source (`overridden`:
 /// whether the project has its own copy of a built-in table template).

@@ -191,11 +191,16 @@ SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
 {%- endmacro %}
 
 {#- The export rows a step reads: its chosen shards only. The bounds per kind keep the scan
-    pruned to the step's days whatever BigQuery does with the array. A shared `scan`'s copy keeps
-    each row's shard in a column. -#}
+    pruned to the step's days whatever BigQuery does with the array. A shared `scan`'s copy is
+    partitioned by each row's shard day (`scan.day`), so the step reads its days only, and keeps
+    the shard in a column. -#}
 {% macro read_shards(t, lead, scan=none) -%}
-{% if t.source.sharded and scan -%}
-{{ lead|keyword }} e.bqflat_suffix IN UNNEST(bqflat_suffixes)
+{% if scan -%}
+{{ lead|keyword }} e.{{ scan.day|ident }} BETWEEN bqflat_read_from AND bqflat_read_to
+{%- if t.source.sharded %}
+
+    AND e.bqflat_suffix IN UNNEST(bqflat_suffixes)
+{%- endif %}
 {%- elif t.source.sharded -%}
 {{ lead|keyword }} _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
     {{ source_days(t.source, "AND") }}
