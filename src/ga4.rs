@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::model::SqlType;
+use crate::spec::ParamType;
 
 /// The GA4 BigQuery export schema, as BigQuery's schema JSON.
 pub(crate) const EXPORT_SCHEMA: &str = include_str!("../schemas/ga4_export_schema.json");
@@ -44,7 +45,33 @@ pub(crate) const COMPUTED: &[(&str, SqlType)] = &[
     ("event_ts", SqlType::Timestamp),
     // Hash of the fields that identify one event in the export: the default dedupe key.
     ("event_key", SqlType::String),
+    // The browser or app instance (stream and user_pseudo_id) and its session (with the
+    // `ga_session_id` param): the same value in every table, so tables join on them.
+    ("client_key", SqlType::String),
+    ("session_key", SqlType::String),
+    // The `ga_session_number` param, and whether the session was engaged (`session_engaged`,
+    // which GA4 sends as the string "1" or as an int).
+    ("session_number", SqlType::Int64),
+    ("session_engaged", SqlType::Bool),
 ];
+
+/// The params a computed column is read from (all in `event_params`).
+pub(crate) fn computed_params(name: &str) -> &'static [(&'static str, ParamType)] {
+    match name {
+        "session_key" => &[("ga_session_id", ParamType::Int64)],
+        "session_number" => &[("ga_session_number", ParamType::Int64)],
+        "session_engaged" => &[("session_engaged", ParamType::Bool)],
+        _ => &[],
+    }
+}
+
+/// The export fields a computed column hashes besides its params.
+pub(crate) fn computed_fields(name: &str) -> &'static [&'static str] {
+    match name {
+        "client_key" | "session_key" => &["stream_id", "user_pseudo_id"],
+        _ => &[],
+    }
+}
 
 /// The standard columns a spec gets when it does not list its own.
 pub(crate) const DEFAULT_COLUMNS: &[&str] = &[

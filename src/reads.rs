@@ -76,6 +76,12 @@ pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
                 out.extend(EVENT_KEY_FIELDS.iter().map(|f| f.to_string()));
                 param_leaves("event_params", ParamType::Any, &mut out);
             }
+            Origin::Computed { name } => {
+                for (_, ty) in crate::ga4::computed_params(name) {
+                    param_leaves("event_params", *ty, &mut out);
+                }
+                out.extend(field_leaves(t, &c.origin, &c.ty));
+            }
             _ => out.extend(field_leaves(t, &c.origin, &c.ty)),
         }
     }
@@ -110,6 +116,9 @@ fn field_leaves(t: &Table, origin: &Origin, ty: &SqlType) -> BTreeSet<String> {
         }
         Origin::Computed { name } if name == "event_ts" => {
             out.insert("event_timestamp".into());
+        }
+        Origin::Computed { name } => {
+            out.extend(crate::ga4::computed_fields(name).iter().map(|f| f.to_string()));
         }
         Origin::Field { path } => {
             out.insert(path.clone());
@@ -172,7 +181,9 @@ impl Scan {
             .collect()
     }
 
-    /// For each column of `t` the scan computes, the scan column holding it.
+    /// For each column of `t` the scan computes, the scan column holding it; and, for a
+    /// `session_key` (hashed from the row's fields and a param), `bqflat:<param>` for the scan
+    /// column holding that param.
     pub(crate) fn computed_columns(&self, t: &Table) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for c in &t.columns {
@@ -180,28 +191,38 @@ impl Scan {
                 Origin::Computed { name } if name == "event_key" => {
                     out.insert(c.name.clone(), SCAN_EVENT_KEY.to_string());
                 }
+                Origin::Computed { name } => {
+                    for (key, ty) in crate::ga4::computed_params(name) {
+                        let column = self.param_column("event_params", key, *ty);
+                        let at = if name == "session_key" {
+                            format!("bqflat:{key}")
+                        } else {
+                            c.name.clone()
+                        };
+                        out.insert(at, column);
+                    }
+                }
                 Origin::Param {
                     array,
                     key,
                     param_type,
                 } if array != "item_params" => {
-                    // `params` is sorted by array, key and type.
-                    let at = self
-                        .params
-                        .binary_search_by(|p| {
-                            (p.array.as_str(), p.key.as_str(), p.param_type).cmp(&(
-                                array.as_str(),
-                                key.as_str(),
-                                *param_type,
-                            ))
-                        })
-                        .expect("a scan computes every param of its tables");
-                    out.insert(c.name.clone(), self.params[at].column.clone());
+                    let column = self.param_column(array, key, *param_type);
+                    out.insert(c.name.clone(), column);
                 }
                 _ => {}
             }
         }
         out
+    }
+
+    fn param_column(&self, array: &str, key: &str, ty: ParamType) -> String {
+        // `params` is sorted by array, key and type.
+        let at = self
+            .params
+            .binary_search_by(|p| (p.array.as_str(), p.key.as_str(), p.param_type).cmp(&(array, key, ty)))
+            .expect("a scan computes every param of its tables");
+        self.params[at].column.clone()
     }
 
     /// The scan columns a table's rows are read from (its fields, the suffix, and what the scan
@@ -277,6 +298,11 @@ fn scan(build: &Build, tables: Vec<usize>) -> Scan {
             fields.extend(field_leaves(t, &c.origin, &c.ty));
             match &c.origin {
                 Origin::Computed { name } if name == "event_key" => event_key = true,
+                Origin::Computed { name } => {
+                    for (key, ty) in crate::ga4::computed_params(name) {
+                        params.insert(("event_params".to_string(), key.to_string(), *ty));
+                    }
+                }
                 Origin::Param {
                     array,
                     key,

@@ -107,3 +107,63 @@ fn a_param_the_catalog_never_saw_or_types_otherwise_is_a_warning_at_its_line() {
     );
     assert!(run.stderr.contains("warning: event_params key `page_title` is typed int64, but the catalog saw only text values for it (900 events): every value would be NULL\n  --> events/page_view.yaml:4:29"), "{}", run.stderr);
 }
+
+#[test]
+fn params_every_event_gets_come_first_and_an_event_overrides_them_by_key() {
+    let p = TempProject::new()
+        .file(
+            "bqflat.yaml",
+            &format!("{BASIC_PROJECT}params:\n  - {{key: ga_session_id, type: int64}}\n  - {{key: page_location}}\nuser_properties:\n  - {{key: plan}}\n"),
+        )
+        .file("events/purchase.yaml", "event: purchase\nparams:\n  - {key: value, type: float64}\n  - {key: page_location, as: url}\n")
+        .file("events/sign_up.yaml", "event: sign_up\n");
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest: serde_json::Value = serde_json::from_str(&p.read("build/manifest.json")).unwrap();
+    let columns = |table: &str| -> Vec<String> {
+        let a = manifest["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["table"]["table"] == table)
+            .unwrap();
+        a["table"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let purchase = columns("my-gcp-project.analytics_flat.event_purchase_flat");
+    let tail: Vec<&str> = purchase
+        .iter()
+        .rev()
+        .take(4)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        ["ga_session_id", "value", "url", "plan"],
+        "{purchase:?}"
+    );
+    let sign_up = columns("my-gcp-project.analytics_flat.event_sign_up_flat");
+    assert!(
+        sign_up.ends_with(&[
+            "ga_session_id".into(),
+            "page_location".into(),
+            "plan".into()
+        ]),
+        "{sign_up:?}"
+    );
+
+    // A problem in the shared list is reported at its line in bqflat.yaml.
+    let p = p.file(
+        "bqflat.yaml",
+        &format!("{BASIC_PROJECT}params:\n  - {{key: \"\"}}\n"),
+    );
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--> bqflat.yaml:5:"), "{}", run.stderr);
+    assert!(run.stderr.ends_with("1 error\n"), "said once for both events: {}", run.stderr);
+}

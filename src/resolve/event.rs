@@ -22,6 +22,8 @@ pub(super) struct EventCtx<'a> {
     pub(super) file: Option<&'a Loaded<ProjectFile>>,
     pub(super) flags: &'a Overrides,
     pub(super) diagnostics: &'a mut Diagnostics,
+    /// Resolving the project file's params for every event: problems are located there.
+    pub(super) shared: bool,
 }
 
 impl EventCtx<'_> {
@@ -87,20 +89,13 @@ impl EventCtx<'_> {
         let items = settings.items.unwrap_or(Items::Drop);
         let mut columns = Columns::default();
         self.standard_columns(&settings.columns, &mut columns);
-        self.params(
-            "params",
-            "event_params",
-            &spec.params,
-            &spec.event,
-            &mut columns,
-        );
-        self.params(
-            "user_properties",
-            "user_properties",
-            &spec.user_properties,
-            &spec.event,
-            &mut columns,
-        );
+        for (setting, array, own) in [
+            ("params", "event_params", &spec.params),
+            ("user_properties", "user_properties", &spec.user_properties),
+        ] {
+            self.shared_params(setting, array, own, &spec.event, &mut columns);
+            self.params(setting, array, own, &spec.event, &mut columns);
+        }
         self.items(
             items,
             &settings.item_fields,

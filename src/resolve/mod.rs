@@ -149,6 +149,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
                 file,
                 flags,
                 diagnostics: &mut diagnostics,
+                shared: false,
             };
             let spec_file = spec.map(|s| project.relative(&s.path).to_string());
             if let Some(table) = ctx.resolve(top, spec_value, spec_file) {

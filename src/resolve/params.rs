@@ -40,6 +40,40 @@ impl EventCtx<'_> {
         }
     }
 
+    /// The project file's `params` (or `user_properties`) for this event: every entry whose key
+    /// the event's own list does not name, before the event's own.
+    pub(super) fn shared_params(
+        &mut self,
+        setting: &str,
+        array: &str,
+        own: &Params,
+        event: &str,
+        columns: &mut Columns,
+    ) {
+        let Some(file) = self.file else { return };
+        let shared = match setting {
+            "params" => &file.value.params,
+            _ => &file.value.user_properties,
+        };
+        let Params::List(list) = shared else {
+            self.shared = true;
+            self.error(
+                setting,
+                format!("`{setting}` in the project file is a list: globs choose keys per event"),
+                "list the keys every event gets here, and keep `include`/`exclude` in the event specs",
+            );
+            self.shared = false;
+            return;
+        };
+        let own_keys: Vec<&str> = match own {
+            Params::List(l) => l.iter().map(|p| p.key.as_str()).collect(),
+            Params::Select(s) => s.typed.iter().map(|p| p.key.as_str()).collect(),
+        };
+        self.shared = true;
+        self.listed_params_except(setting, array, list, &own_keys, event, columns);
+        self.shared = false;
+    }
+
     /// Params listed one by one; `at` is where the list is (`params`, `params.typed`).
     pub(super) fn listed_params(
         &mut self,
@@ -49,7 +83,23 @@ impl EventCtx<'_> {
         event: &str,
         columns: &mut Columns,
     ) {
+        self.listed_params_except(at, array, params, &[], event, columns);
+    }
+
+    /// Like `listed_params`, leaving out the keys in `except` (those an event lists itself).
+    fn listed_params_except(
+        &mut self,
+        at: &str,
+        array: &str,
+        params: &[Param],
+        except: &[&str],
+        event: &str,
+        columns: &mut Columns,
+    ) {
         for (i, param) in params.iter().enumerate() {
+            if except.contains(&param.key.as_str()) {
+                continue;
+            }
             let path = format!("{at}[{i}]");
             if param.key.is_empty() {
                 self.error(
@@ -92,6 +142,17 @@ impl EventCtx<'_> {
     /// only text values for (every value would be NULL).
     fn against_catalog(&mut self, path: &str, array: &str, event: &str, param: &Param) {
         let Some(catalog) = self.catalog else { return };
+        // A key every event gets is missing on some of them by nature: only a key no event has
+        // is a typo.
+        let seen_anywhere = || {
+            catalog
+                .events()
+                .iter()
+                .any(|e| catalog.keys(e, array).iter().any(|k| k.key == param.key))
+        };
+        if self.shared && seen_anywhere() {
+            return;
+        }
         let keys = catalog.keys(event, array);
         if keys.is_empty() {
             return; // the catalog does not cover this event's array: nothing to compare

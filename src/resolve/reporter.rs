@@ -46,7 +46,10 @@ impl EventCtx<'_> {
         hint: impl Into<String>,
     ) {
         let diagnostic = self.diagnostic(path, message.into(), hint.into());
-        self.diagnostics.push(diagnostic);
+        // The project file's params are checked once per event: say a problem there once.
+        if !(self.shared && self.diagnostics.0.contains(&diagnostic)) {
+            self.diagnostics.push(diagnostic);
+        }
     }
 
     /// A problem that does not stop the build, located like an error.
@@ -60,7 +63,9 @@ impl EventCtx<'_> {
 
     pub(super) fn diagnostic(&self, path: &str, message: String, hint: String) -> Diagnostic {
         let setting = path.split(['.', '[']).next().unwrap_or(path);
-        let diagnostic = if let Some(flag) = self.flags.flag_for(setting) {
+        let diagnostic = if let Some(file) = self.file.filter(|_| self.shared) {
+            file.error_at(path, message)
+        } else if let Some(flag) = self.flags.flag_for(setting) {
             Diagnostic::new(format!("{message} (in {flag})"))
         } else if let Some(spec) = self.spec.filter(|s| s.has(setting)) {
             spec.error_at(path, message)
@@ -126,6 +131,7 @@ mod tests {
             file: None,
             flags: &flags,
             diagnostics: &mut diagnostics,
+            shared: false,
         };
         ctx.error("window.start", "bad", "");
         ctx.warn("window.end", "odd".into(), "look".into());

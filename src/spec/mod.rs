@@ -64,6 +64,13 @@ per_event_settings!(with_settings {
         /// `catalog.json` when it exists.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub catalog: Option<String>,
+        /// Event params every table gets (`ga_session_id`, `page_location`, …), before its own:
+        /// a list (globs are per event). An event's own entry for a key replaces the one here.
+        #[serde(default, skip_serializing_if = "Params::is_empty")]
+        pub params: Params,
+        /// User properties every table gets, the same way.
+        #[serde(default, skip_serializing_if = "Params::is_empty")]
+        pub user_properties: Params,
     }
 });
 

@@ -100,6 +100,15 @@ pub enum OriginView {
     EventTs,
     /// A hash of the export fields that identify one event.
     EventKey,
+    /// A hash of `stream_id` and `user_pseudo_id` (NULL without a `user_pseudo_id`).
+    ClientKey,
+    /// A hash of `stream_id`, `user_pseudo_id` and the `ga_session_id` param (NULL without
+    /// either).
+    SessionKey,
+    /// The `ga_session_number` param as INT64.
+    SessionNumber,
+    /// The `session_engaged` param as BOOL (`"1"` and `1` are true).
+    SessionEngaged,
     /// A scalar export field.
     Field {
         /// Dotted path in the export row (`geo.country`): print with `path`.
@@ -316,6 +325,10 @@ impl OriginView {
             Origin::Computed { name } => match name.as_str() {
                 "event_date" => OriginView::EventDate,
                 "event_ts" => OriginView::EventTs,
+                "client_key" => OriginView::ClientKey,
+                "session_key" => OriginView::SessionKey,
+                "session_number" => OriginView::SessionNumber,
+                "session_engaged" => OriginView::SessionEngaged,
                 _ => OriginView::EventKey,
             },
             Origin::Field { path } => OriginView::Field { path: path.clone() },
@@ -384,6 +397,18 @@ fn column_docs(table: &Table) -> Vec<ColumnDoc> {
                 },
                 Origin::Computed { name } if name == "event_ts" => {
                     "Time of the event (event_timestamp)".to_string()
+                }
+                Origin::Computed { name } if name == "client_key" => {
+                    "The browser or app instance: a hash of stream_id and user_pseudo_id".to_string()
+                }
+                Origin::Computed { name } if name == "session_key" => {
+                    "The session: a hash of stream_id, user_pseudo_id and ga_session_id".to_string()
+                }
+                Origin::Computed { name } if name == "session_number" => {
+                    "The user's session count (ga_session_number)".to_string()
+                }
+                Origin::Computed { name } if name == "session_engaged" => {
+                    "Whether the session was engaged (session_engaged)".to_string()
                 }
                 Origin::Computed { .. } => {
                     "Hash of the export fields that identify one event".to_string()

@@ -64,7 +64,11 @@ DEFAULT_COLUMNS = [
     "traffic_source.medium",
     "event_key",
 ]
-COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING"}
+COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING", "client_key": "STRING",
+            "session_key": "STRING", "session_number": "INT64", "session_engaged": "BOOL"}
+# Columns whose value is a hash: the model gives ("hash", identity) (or None), the table a hex
+# string; they are compared as one key per identity (run.py).
+HASHED = ("event_key", "client_key", "session_key")
 DEFAULT_ITEM_FIELDS = ["item_id", "item_name", "item_brand", "item_category", "price", "quantity", "item_revenue"]
 
 
@@ -252,12 +256,25 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         bq = {"string": "STRING", "int64": "INT64", "float64": "FLOAT64", "bool": "BOOL", "number": "FLOAT64", "any": "STRING"}[ptype]
         cols.append(Col(p.get("as") or column_name(p["key"]), bq, "param", array=array, key=p["key"], ptype=ptype))
 
+    def listed_keys(spec_params: Any) -> set[str]:
+        listed = spec_params.get("typed") if isinstance(spec_params, dict) else spec_params
+        return {p["key"] for p in listed or []}
+
+    # README "Params every event gets": the project file's list first, but for the keys the
+    # event lists itself.
     seen_keys: set[str] = set()
+    for p in proj.get("params") or []:
+        if p["key"] not in listed_keys(spec.get("params")):
+            seen_keys.add(p["key"])
+            add_param(p, "event_params")
     for p in chosen_params(spec.get("params"), catalog, event, "event_params"):
         if p["key"] in seen_keys:
             continue
         seen_keys.add(p["key"])
         add_param(p, "event_params")
+    for p in proj.get("user_properties") or []:
+        if p["key"] not in listed_keys(spec.get("user_properties")):
+            add_param(p, "user_properties")
     for p in chosen_params(spec.get("user_properties"), catalog, event, "user_properties"):
         add_param(p, "user_properties")
 
@@ -450,6 +467,18 @@ def flatten_event(t: Table, row: dict) -> list[dict]:
                     base[c.name] = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(t.timezone)).date()
                 else:
                     base[c.name] = dt.datetime.strptime(row["event_date"], "%Y%m%d").date()
+            elif c.path == "client_key":
+                # README "Sessions and clients": the stream and user_pseudo_id; NULL without one.
+                user = row.get("user_pseudo_id")
+                base[c.name] = None if user is None else ("hash", (row.get("stream_id"), user))
+            elif c.path == "session_key":
+                user = row.get("user_pseudo_id")
+                sid = typed(first_value(row.get("event_params") or [], "ga_session_id"), "int64")
+                base[c.name] = None if user is None or sid is None else ("hash", (row.get("stream_id"), user, sid))
+            elif c.path == "session_number":
+                base[c.name] = typed(first_value(row.get("event_params") or [], "ga_session_number"), "int64")
+            elif c.path == "session_engaged":
+                base[c.name] = typed(first_value(row.get("event_params") or [], "session_engaged"), "bool")
             else:
                 base[c.name] = ("event_key", identity(row))
         elif c.kind == "field":
@@ -688,8 +717,9 @@ def norm(v: Any) -> Any:
     return ("other", repr(v))
 
 
-def canon(r: dict, skip: tuple[str, ...] = ("event_key",)) -> tuple:
-    return tuple((k, norm(r[k])) for k in sorted(r) if k not in skip and not k.startswith("__"))
+def canon(r: dict, skip: tuple[str, ...] = HASHED) -> tuple:
+    return tuple((k, norm(r[k]) if k not in skip else ("null",) if r[k] is None else ("set",))
+                 for k in sorted(r) if not k.startswith("__") and (k not in skip or k != "event_key"))
 
 
 def show(r: dict) -> str:

@@ -122,10 +122,14 @@ def late_event(names: list[str]) -> dict:
     """(ii) Daily 07-01 .. 07-05; then 07-06 lands and daily 07-02 is rewritten with an event at
     07-02 00:30, older than watermark (07-05 20:00) - 72 h, and 07-04 with one inside that bound."""
     s1: dict[str, list[dict]] = {}
+    # Sessions: u1 and u2 each have one a day, with the same ga_session_id (two clients, one id);
+    # session_engaged arrives as the string "1" (u1) and as an int (u2, 0 on odd days).
+    def session(d: int, engaged: dict) -> list[dict]:
+        return [ga4.param("ga_session_id", int_=1000 + d), ga4.param("ga_session_number", int_=d), ga4.param("session_engaged", **engaged)]
     for name in names:
         for d in range(1, 6):
-            s1.setdefault(sfx(d), []).extend([ev(name, at(d, 8), "u1", [ga4.param("page", string=f"/d{d}")]),
-                                              ev(name, at(d, 20), "u2", [ga4.param("page", string=f"/e{d}")])])
+            s1.setdefault(sfx(d), []).extend([ev(name, at(d, 8), "u1", [ga4.param("page", string=f"/d{d}")] + session(d, {"string": "1"})),
+                                              ev(name, at(d, 20), "u2", [ga4.param("page", string=f"/e{d}")] + session(d, {"int_": d % 2 ^ 1}))])
     s2 = merged(s1)
     old_late, new_late = {}, {}
     for name in names:

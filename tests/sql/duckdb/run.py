@@ -157,6 +157,9 @@ MUTATIONS = [
      "WHERE stored.event_date BETWEEN DATE_ADD(bqflat_day_from, INTERVAL 1 DAY) AND bqflat_day_to", ["lifecycle"]),
     ("lifecycle: the MERGE sees only the replaced days (a moving merge bound)",
      r"\bON t\.(\w+) IS NOT DISTINCT FROM", r"ON t.event_date >= bqflat_day_from AND t.\1 IS NOT DISTINCT FROM", ["lifecycle"]),
+    ("lifecycle: session_key hashes ga_session_id alone (two clients, one id)",
+     r"STRUCT\(e\.stream_id AS stream_id, e\.user_pseudo_id AS user_pseudo_id, (\S+?|\(SELECT .*?LIMIT 1\)) AS ga_session_id\)", r"STRUCT(\1 AS ga_session_id)", ["lifecycle"]),
+    ("lifecycle: session_engaged misses the string '1'", r"IN \('true', '1', 'yes'\)", "IN ('true', 'yes')", ["lifecycle"]),
     ("lifecycle: number drops int_value", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE(", ["lifecycle"]),
     ("lifecycle: float64 drops int_value", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)",
      "COALESCE(p.value.double_value, p.value.float_value)", ["lifecycle"]),
@@ -299,6 +302,9 @@ def check_table(con, t: X.Table, exp: list[dict], label: str, extra: dict[str, s
                     if key_to_id.setdefault(key, ident) != ident:
                         problems.append(f"two events share the key {key}: {X.show(r)}")
                 R.check(f"{label}: event_key identifies events (one key per event, one event per key)", not problems, "\n".join(problems[:5]))
+    for col in ("client_key", "session_key"):
+        if col in want_cols:
+            hash_key_checks(t, exp, act, col, label, same)
     # The dedupe key is unique in the table (a key with a NULL part falls back to event_key).
     keys = collections.Counter()
     for r in act:
@@ -309,6 +315,38 @@ def check_table(con, t: X.Table, exp: list[dict], label: str, extra: dict[str, s
     dups = [k for k, n in keys.items() if n > 1]
     R.check(f"{label}: no duplicate dedupe key ({', '.join(t.dedupe_key)})", not dups, f"duplicated keys: {dups[:5]}")
     return act
+
+
+# (scope, column) -> identity -> the value one table gave it: a session or client has one key in
+# every table of a scenario (README "Sessions and clients": tables join on them).
+HASH_KEYS: dict[tuple[str, str], dict] = {}
+
+
+def hash_key_checks(t: X.Table, exp: list[dict], act: list[dict], col: str, label: str, same: bool) -> None:
+    """A hash key column (client_key, session_key): NULL exactly where the model says, a 32-digit
+    hex hash elsewhere, one value per identity and one identity per value, here and in the other
+    tables of the scenario."""
+    bad = [r[col] for r in act if r[col] is not None and not (isinstance(r[col], str) and HEX32.match(r[col]))]
+    R.check(f"{label}: {col} is NULL or a 32-digit hex hash", not bad, f"bad values: {bad[:5]}")
+    if not same:
+        return  # rows = expected failed: no pairing to check identities on
+    pairs = {X.canon(r): r for r in act}
+    scope = HASH_KEYS.setdefault((label.rsplit("/", 1)[0], col), {})
+    problems = []
+    for r in exp:
+        want, got = r[col], pairs[X.canon(r)][col]
+        if want is None:
+            continue  # NULL where expected: compared with the rows
+        ident = want[1]
+        if scope.setdefault(ident, got) != got:
+            problems.append(f"{ident} has two keys: {scope[ident]} / {got}")
+    idents: dict = {}
+    for ident, v in scope.items():
+        if idents.setdefault(v, ident) != ident:
+            problems.append(f"{idents[v]} and {ident} share the key {v}")
+    R.check(f"{label}: {col} is one key per {'session' if col == 'session_key' else 'client'}, the same in every table "
+            f"({len({r[col][1] for r in exp if r[col] is not None})} here, {len(scope)} in the scenario)",
+            not problems, "\n".join(problems[:5]))
 
 
 def metadata_rows(con, t: X.Table) -> tuple[list[dict], list[dict]]:
@@ -1204,12 +1242,14 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
             lf.rerun_unchanged(e, f"run {len(seq) + 1} (unchanged)")
 
     # (ii) a late event in a re-read day older than watermark - 72 h; (iii) the target dropped.
-    d = L.late_event(["lc_late"])
-    lf = life("late-and-dropped", "lc_late")
+    d = L.late_event(["lc_late", "lc_first"])
+    lf = life("late-and-dropped", "lc_late", "lc_first")
     lf.export(d["state1"])
     lf.run("lc_late", "run 1")
+    lf.run("lc_first", "run 1")
     lf.export(d["state2"])
     acts = lf.run("lc_late", "run 2 (late events in re-read days)")
+    lf.run("lc_first", "run 2 (late events in re-read days)")
     lf.has("lc_late", "run 2", "a late event older than watermark - 72 h in a re-read day is present", [d["old_late"]["lc_late"]], acts)
     lf.has("lc_late", "run 2", "a late event inside watermark - 72 h is present", [d["new_late"]["lc_late"]], acts)
     lf.drop("lc_late")
