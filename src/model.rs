@@ -66,6 +66,8 @@ pub struct Table {
     pub explode_items: bool,
     pub labels: BTreeMap<String, String>,
     pub daily_batches: bool,
+    /// `consent: drop_denied`: events sent without analytics consent are left out.
+    pub drop_denied: bool,
     /// Template that renders the table's script.
     pub template: String,
     pub metadata: Metadata,

@@ -91,6 +91,10 @@ pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
 /// What every read of the table's rows filters on.
 fn row_filter_leaves(t: &Table) -> BTreeSet<String> {
     let mut out = BTreeSet::from(["event_name".to_string()]);
+    if t.drop_denied {
+        out.insert("user_pseudo_id".to_string());
+        out.insert("privacy_info.analytics_storage".to_string());
+    }
     if let Some(column) = &t.source.date_column {
         out.insert(column.clone());
     } else if !t.source.sharded {

@@ -162,6 +162,7 @@ impl EventCtx<'_> {
             explode_items: items == Items::Explode,
             labels,
             daily_batches: settings.batch == Some(Batch::Daily),
+            drop_denied: settings.consent == Some(crate::spec::Consent::DropDenied),
             reads: None,
             template,
             metadata: top.metadata.clone(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Batch, Column, Dedupe, Intraday, Items, Mode, Names, ShardKind, Window};
+use super::{Batch, Column, Consent, Dedupe, Intraday, Items, Mode, Names, ShardKind, Window};
 
 /// Every per-event setting, once: its doc, name and type. A setting added here appears in
 /// `bqflat.yaml`, in event specs, in [`Settings`] and in its merge, and in the JSON schemas.
@@ -55,6 +55,10 @@ macro_rules! per_event_settings {
             /// `daily` processes the window one day at a time (a loop in the script), for
             /// predictable slot usage on backfills. Default `none`.
             batch: Batch,
+            /// Events sent without analytics consent: `keep` them (default), or `drop_denied`:
+            /// leave out those with `privacy_info.analytics_storage` = `No` and the cookieless
+            /// pings without a `user_pseudo_id` (consent mode).
+            consent: Consent,
             /// Name of the template that renders this table, instead of `full.sql` / `incremental.sql`.
             /// Looked up in the project's `templates/bigquery/` first.
             template: String,
@@ -130,6 +134,7 @@ impl Layer for Items {}
 impl Layer for Vec<String> {}
 impl Layer for BTreeMap<String, String> {}
 impl Layer for Batch {}
+impl Layer for Consent {}
 impl Layer for Vec<ShardKind> {}
 
 impl Layer for Window {

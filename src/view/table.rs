@@ -67,6 +67,9 @@ pub struct TableView {
     pub labels: BTreeMap<String, String>,
     /// `batch: daily`: the window is processed one day at a time.
     pub daily_batches: bool,
+    /// `consent: drop_denied`: rows without analytics consent (`privacy_info.analytics_storage`
+    /// = `No`, or no `user_pseudo_id`) are left out.
+    pub drop_denied: bool,
     /// The template this table is rendered with, under the target's folder.
     pub template: String,
     /// bqflat's own tables (watermarks, runs).
@@ -292,6 +295,7 @@ impl TableView {
             explode_items: table.explode_items,
             labels: table.labels.clone(),
             daily_batches: table.daily_batches,
+            drop_denied: table.drop_denied,
             template: table.template.clone(),
             metadata: MetadataView::new(&build.setup.metadata),
             location: build.setup.location.clone(),

@@ -20,6 +20,10 @@ FROM (
   LEFT JOIN UNNEST(e.items) AS item WITH OFFSET AS item_index
 {% endif %}
   WHERE e.event_name = {{ t.event|literal }}
+{% if t.drop_denied %}
+    -- consent: drop_denied (no analytics consent, or a cookieless ping)
+    AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+{% endif %}
 {% if bounds is not none %}
 {{ bounds|trim("\n") }}
 {% else %}

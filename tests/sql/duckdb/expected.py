@@ -111,6 +111,7 @@ class Table:
     spec_file: str
     shards: list[str] = dataclasses.field(default_factory=lambda: ["daily"])  # precedence order
     partition_by: str = "event_date"  # a column name (DATE or TIMESTAMP)
+    drop_denied: bool = False  # README "Consent": `consent: drop_denied`
 
     @property
     def full_name(self) -> str:
@@ -348,6 +349,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         runs=runs,
         spec_file=spec_file,
         shards=shards,
+        drop_denied=setting("consent", "keep") == "drop_denied",
         partition_by=next((c.name for c in cols if c.name.lower() == partition_by.lower()), partition_by),
     )
 
@@ -456,6 +458,8 @@ def _get(row: dict, path: str) -> Any:
 
 
 def flatten_event(t: Table, row: dict) -> list[dict]:
+    if t.drop_denied and (row.get("user_pseudo_id") is None or (row.get("privacy_info") or {}).get("analytics_storage") == "No"):
+        return []  # README "Consent": sent without analytics consent, or a cookieless ping
     base: dict[str, Any] = {}
     ts = event_time(row)
     for c in t.columns:

@@ -118,6 +118,7 @@ def event(
     ecommerce: dict | None = None,
     stream_id: str = "1234567",
     bundle: int | None = None,
+    privacy_info: dict | None = None,
 ) -> dict:
     """One export row. The export's `event_date` is the shard's date (the property's day)."""
     _seq[0] += 1
@@ -142,6 +143,7 @@ def event(
         "batch_event_index": 1,
         "batch_page_id": 1,
         "batch_ordering_id": 1,
+        "privacy_info": privacy_info,
     }
 
 
