@@ -29,6 +29,9 @@ const HERE = __dirname;
 const REPO = path.resolve(HERE, '../../..');
 const TOOLS = path.join(REPO, '.tools/zetasql/node_modules');
 const PROTOS = path.join(TOOLS, '@fivetrandevelopers/zetasql/lib/zetasql/protos');
+// The first run of a dbt or Dataform base model (tests/sql/targets/): the tables it creates exist
+// for the first runs of the models that read it.
+const BASE_PREFIX = 'bqflat_base__';
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -252,6 +255,19 @@ function findField(o, name) {
   return undefined;
 }
 
+// The permanent tables a resolved statement scans, lower case (each once).
+function scannedTables(o, out = new Set()) {
+  if (Array.isArray(o)) {
+    for (const x of o) scannedTables(x, out);
+  } else if (o && typeof o === 'object') {
+    const t = o.table;
+    const name = t && typeof t === 'object' && (t.full_name || t.name);
+    if (typeof name === 'string' && Array.isArray(o.column_index_list)) out.add(name.toLowerCase());
+    for (const [k, v] of Object.entries(o)) if (k !== 'table') scannedTables(v, out);
+  }
+  return out;
+}
+
 const pretty = (kind) => (kind || '?').replace(/^(ast|resolved)_/, '').replace(/_node$/, '').replace(/_/g, ' ');
 
 // ---------------------------------------------------------------------------------------------
@@ -419,6 +435,7 @@ class Result {
     this.temp = new Set(); // tables created with CREATE TEMP TABLE (they live in this script only)
     this.dropped = new Set(); // tables dropped (and not created again) by the end of the script
     this.txnMutations = new Map(); // table → first statement that UPDATEs/DELETEs/MERGEs/TRUNCATEs it inside a transaction
+    this.reads = new Map(); // table (lower case) → [{src, start, end}], one per statement that scans it
   }
 
   // The tables this script leaves behind for the scripts that run after it: created, not
@@ -685,6 +702,10 @@ class ScriptChecker {
     if (!ok) return;
     this.applyDdl(resolved);
     this.trackTransaction(resolved, start, end);
+    for (const table of scannedTables(resolved.resolved_statement)) {
+      if (!this.r.reads.has(table)) this.r.reads.set(table, []);
+      this.r.reads.get(table).push({ src: this.src, start, end });
+    }
     const [rkind, rnode] = unwrap(resolved.resolved_statement);
     if (rkind === 'resolved_create_table_stmt_node' || rkind === 'resolved_create_table_as_select_stmt_node') {
       const partition = findField(rnode, 'partition_by_list') || [];
@@ -910,14 +931,12 @@ async function checkFile(rpc, file, label, baseTables) {
 // (https://cloud.google.com/bigquery/docs/transactions#transaction_concurrency). So no table may
 // be UPDATEd, DELETEd from, MERGEd into or TRUNCATEd inside a transaction by two scripts.
 
-// The first run of a dbt or Dataform base model (tests/sql/targets/): the tables it creates exist
-// for the first runs of the models that read it.
-const BASE_PREFIX = 'bqflat_base__';
-
 function concurrencyCheck(label, results) {
   // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
-  // (bigquery/incremental/*.sql); a table script and its own later run never do.
-  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : '');
+  // (bigquery/incremental/*.sql); a table script and its own later run never do. _run.sql runs
+  // every table itself, one transaction after another, instead of the table scripts (README:
+  // one or the other), so it is a group of its own.
+  const group = (r) => (!r.file || r.file === '_setup.sql' || r.file.startsWith('migrations/') ? null : r.file.startsWith('incremental/') ? 'incremental/' : r.file === '_run.sql' ? '_run.sql' : '');
   const scripts = results.filter((r) => group(r) !== null);
   const by = new Map(); // group + table (lower case) → [{script, mutation}]
   for (const r of scripts) {
@@ -941,6 +960,49 @@ function concurrencyCheck(label, results) {
     src: first.src, start: first.start, end: first.end,
     message: `BigQuery cancels one of two concurrent transactions that mutate one table (only INSERT may run alongside): ${lines.join('; ')}`,
   });
+}
+
+// _run.sql builds every table from one read of each export source: the source's table is
+// scanned by exactly one statement (its shared scan), one per `-- Source` section, whatever the
+// number of tables; the table scripts each scan it themselves.
+function runReadsCheck(label, results, source) {
+  const run = results.find((r) => r.file === '_run.sql');
+  if (!run) return null;
+  const sources = new Set(source.map(([name]) => name.toLowerCase()).filter((n) => !n.includes('.information_schema.')));
+  const text = run.checks.find((c) => c.src)?.src.text || '';
+  const sections = (text.match(/^-- Source /gm) || []).length;
+  const read = [...run.reads].filter(([t]) => sources.has(t));
+  const twice = read.filter(([, l]) => l.length !== 1);
+  const perTable = results.filter((r) => r.file && !r.file.startsWith('_') && !r.file.startsWith('migrations/') && !r.file.startsWith('incremental/'))
+    .reduce((n, r) => n + [...r.reads].filter(([t]) => sources.has(t)).reduce((m, [, l]) => m + l.length, 0), 0);
+  const check = { what: '_run.sql reads each export source in exactly one statement', kind: 'run reads' };
+  const summary = `${read.map(([t, l]) => `${t} in ${l.length} statement(s)`).join(', ') || 'no source read'} (${sections} source section(s); the table scripts: ${perTable} statement(s))`;
+  if (!twice.length && read.length === sections) return Object.assign(check, { ok: true, summary });
+  const bad = twice.length ? twice[0][1][1] || twice[0][1][0] : null;
+  return Object.assign(check, {
+    ok: false, summary,
+    ...(bad ? { src: bad.src, start: bad.start, end: bad.end } : {}),
+    message: `expected one statement per source section: ${summary}`,
+  });
+}
+
+// dbt and Dataform read each export source in its base model only: of the first runs
+// (bigquery/*.sql the tools would run), the base's is the one statement that scans the source's
+// table, and every other model scans its base instead.
+function baseReadsCheck(label, results, source) {
+  const bases = results.filter((r) => r.file && r.file.startsWith(BASE_PREFIX));
+  if (!bases.length) return null;
+  const sources = new Set(source.map(([name]) => name.toLowerCase()).filter((n) => !n.includes('.information_schema.')));
+  const first = results.filter((r) => r.file && !r.file.includes('/') && r.file !== '_setup.sql');
+  const reading = (r) => [...r.reads].filter(([t]) => sources.has(t)).reduce((n, [, l]) => n + l.length, 0);
+  const baseTables = new Set(bases.flatMap((r) => r.exported.map(([name]) => name.toLowerCase())));
+  const others = first.filter((r) => !r.file.startsWith(BASE_PREFIX));
+  const direct = others.filter((r) => reading(r) > 0);
+  const viaBase = others.filter((r) => [...r.reads.keys()].some((t) => baseTables.has(t)));
+  const summary = `${bases.map((r) => `${r.file} in ${reading(r)} statement(s)`).join(', ')}; ${viaBase.length} of ${others.length} other model(s) read a base, ${direct.length} the export`;
+  const check = { what: 'dbt and Dataform read each export source in the base model only', kind: 'base reads' };
+  if (bases.every((r) => reading(r) === 1) && !direct.length && viaBase.length === others.length) return Object.assign(check, { ok: true, summary });
+  return Object.assign(check, { ok: false, summary, message: `expected the base alone to read the export: ${summary}` });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1039,6 +1101,8 @@ async function main() {
       projectResults.push(result);
     }
     const concurrency = concurrencyCheck(label, projectResults);
+    const runReads = runReadsCheck(label, projectResults, source);
+    const baseReads = baseReadsCheck(label, projectResults, source);
     if (kind === 'positive') {
       for (const r of projectResults) {
         totals.files++;
@@ -1070,6 +1134,24 @@ async function main() {
           printFailure(c, out, 'XFAIL');
         }
       }
+      if (runReads) {
+        totals.passed += runReads.ok ? 1 : 0;
+        totals.failed += runReads.ok ? 0 : 1;
+        out.push(`${runReads.ok ? 'ok  ' : 'FAIL'} ${label}: _run.sql reads each source once: ${runReads.summary}`);
+        if (!runReads.ok) {
+          printFailure(runReads, out);
+          problems.push(`${label}: ${runReads.what}`);
+        }
+      }
+      if (baseReads) {
+        totals.passed += baseReads.ok ? 1 : 0;
+        totals.failed += baseReads.ok ? 0 : 1;
+        out.push(`${baseReads.ok ? 'ok  ' : 'FAIL'} ${label}: the base model reads each source: ${baseReads.summary}`);
+        if (!baseReads.ok) {
+          printFailure(baseReads, out);
+          problems.push(`${label}: ${baseReads.what}`);
+        }
+      }
       {
       totals.checks++;
       if (concurrency.ok) {
@@ -1084,7 +1166,7 @@ async function main() {
     }
     } else {
       // A mutated template: the suite must reject it, with the expected analyzer message.
-      const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency]);
+      const failures = projectResults.flatMap((r) => r.failed).concat(concurrency.ok ? [] : [concurrency], runReads && !runReads.ok ? [runReads] : []);
       const hit = failures.find((c) => (c.message || '').includes(expected));
       const line = `mutation ${label}: ${failures.length} failed checks`;
       if (hit) {
