@@ -219,6 +219,8 @@ pub struct TemplateContexts {
     pub discovery: DiscoveryContext,
     /// The dbt and Dataform project files.
     pub project: ProjectContext,
+    /// `dbt/base.sql` and `dataform/base.sqlx`: a source's base model.
+    pub base: BaseContext,
 }
 
 impl TableContext {

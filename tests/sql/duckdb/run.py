@@ -160,6 +160,13 @@ MUTATIONS = [
     ("lifecycle: session_key hashes ga_session_id alone (two clients, one id)",
      r"STRUCT\(e\.stream_id AS stream_id, e\.user_pseudo_id AS user_pseudo_id, (\S+?|\(SELECT .*?LIMIT 1\)) AS ga_session_id\)", r"STRUCT(\1 AS ga_session_id)", ["lifecycle"]),
     ("lifecycle: session_engaged misses the string '1'", r"IN \('true', '1', 'yes'\)", "IN ('true', 'yes')", ["lifecycle"]),
+    # dbt's and Dataform's base models: a base that re-reads only its newest day leaves the
+    # models' re-read days stale; a model that reads every shard the base holds for a day keeps
+    # the intraday rows the daily shard dropped.
+    ("lifecycle: the base ignores the models' lookback",
+     r"(base holds, and every newer shard\), and the shard days it reads\.\n\s*DECLARE bqflat_day_from DATE DEFAULT IF\(\n\s*bqflat_newest_day IS NULL,\n\s*bqflat_oldest_shard,\n\s*)DATE_SUB\(bqflat_newest_day, INTERVAL \d+ DAY\)",
+     r"\1bqflat_newest_day", ["lifecycle"]),
+    ("lifecycle: a model reads every shard its base holds for a day", r"\n\s*AND e\.bqflat_suffix IN UNNEST\(bqflat_suffixes\)", "", ["lifecycle"]),
     ("lifecycle: number drops int_value", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE(", ["lifecycle"]),
     ("lifecycle: float64 drops int_value", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)",
      "COALESCE(p.value.double_value, p.value.float_value)", ["lifecycle"]),

@@ -29,6 +29,9 @@ const HERE = __dirname;
 const REPO = path.resolve(HERE, '../../..');
 const TOOLS = path.join(REPO, '.tools/zetasql/node_modules');
 const PROTOS = path.join(TOOLS, '@fivetrandevelopers/zetasql/lib/zetasql/protos');
+// The first run of a dbt or Dataform base model (tests/sql/targets/): the tables it creates exist
+// for the first runs of the models that read it.
+const BASE_PREFIX = 'bqflat_base__';
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -928,10 +931,6 @@ async function checkFile(rpc, file, label, baseTables) {
 // (https://cloud.google.com/bigquery/docs/transactions#transaction_concurrency). So no table may
 // be UPDATEd, DELETEd from, MERGEd into or TRUNCATEd inside a transaction by two scripts.
 
-// The first run of a dbt or Dataform base model (tests/sql/targets/): the tables it creates exist
-// for the first runs of the models that read it.
-const BASE_PREFIX = 'bqflat_base__';
-
 function concurrencyCheck(label, results) {
   // The first runs (bigquery/*.sql) run together, and so do the later dbt/Dataform runs
   // (bigquery/incremental/*.sql); a table script and its own later run never do. _run.sql runs
@@ -985,6 +984,25 @@ function runReadsCheck(label, results, source) {
     ...(bad ? { src: bad.src, start: bad.start, end: bad.end } : {}),
     message: `expected one statement per source section: ${summary}`,
   });
+}
+
+// dbt and Dataform read each export source in its base model only: of the first runs
+// (bigquery/*.sql the tools would run), the base's is the one statement that scans the source's
+// table, and every other model scans its base instead.
+function baseReadsCheck(label, results, source) {
+  const bases = results.filter((r) => r.file && r.file.startsWith(BASE_PREFIX));
+  if (!bases.length) return null;
+  const sources = new Set(source.map(([name]) => name.toLowerCase()).filter((n) => !n.includes('.information_schema.')));
+  const first = results.filter((r) => r.file && !r.file.includes('/') && r.file !== '_setup.sql');
+  const reading = (r) => [...r.reads].filter(([t]) => sources.has(t)).reduce((n, [, l]) => n + l.length, 0);
+  const baseTables = new Set(bases.flatMap((r) => r.exported.map(([name]) => name.toLowerCase())));
+  const others = first.filter((r) => !r.file.startsWith(BASE_PREFIX));
+  const direct = others.filter((r) => reading(r) > 0);
+  const viaBase = others.filter((r) => [...r.reads.keys()].some((t) => baseTables.has(t)));
+  const summary = `${bases.map((r) => `${r.file} in ${reading(r)} statement(s)`).join(', ')}; ${viaBase.length} of ${others.length} other model(s) read a base, ${direct.length} the export`;
+  const check = { what: 'dbt and Dataform read each export source in the base model only', kind: 'base reads' };
+  if (bases.every((r) => reading(r) === 1) && !direct.length && viaBase.length === others.length) return Object.assign(check, { ok: true, summary });
+  return Object.assign(check, { ok: false, summary, message: `expected the base alone to read the export: ${summary}` });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1084,6 +1102,7 @@ async function main() {
     }
     const concurrency = concurrencyCheck(label, projectResults);
     const runReads = runReadsCheck(label, projectResults, source);
+    const baseReads = baseReadsCheck(label, projectResults, source);
     if (kind === 'positive') {
       for (const r of projectResults) {
         totals.files++;
@@ -1122,6 +1141,15 @@ async function main() {
         if (!runReads.ok) {
           printFailure(runReads, out);
           problems.push(`${label}: ${runReads.what}`);
+        }
+      }
+      if (baseReads) {
+        totals.passed += baseReads.ok ? 1 : 0;
+        totals.failed += baseReads.ok ? 0 : 1;
+        out.push(`${baseReads.ok ? 'ok  ' : 'FAIL'} ${label}: the base model reads each source: ${baseReads.summary}`);
+        if (!baseReads.ok) {
+          printFailure(baseReads, out);
+          problems.push(`${label}: ${baseReads.what}`);
         }
       }
       {
