@@ -205,7 +205,6 @@ impl Catalog {
 
     /// The scalar type of the leaf at a dotted path (`event_params.value.int_value`), repeated
     /// records included.
-    #[allow(dead_code)]
     pub(crate) fn leaf_type(&self, path: &str) -> Option<SqlType> {
         let mut fields = &self.tree;
         let mut found = None;

@@ -9,7 +9,6 @@ use crate::model::{Build, Origin, SqlType, Table};
 use crate::spec::ParamType;
 
 /// Export fields that identify one event: `event_key` hashes them with every event param.
-#[allow(dead_code)]
 pub(crate) const EVENT_KEY_FIELDS: &[&str] = &[
     "stream_id",
     "user_pseudo_id",
@@ -64,7 +63,6 @@ fn type_leaves(prefix: &str, ty: &SqlType, out: &mut BTreeSet<String>) {
 
 /// The export leaves a table's own script reads: the rows' filters (event name, days) and every
 /// column's sources.
-#[allow(dead_code)]
 pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
     let mut out = row_filter_leaves(t);
     for c in &t.columns {
@@ -177,7 +175,6 @@ pub(crate) const SCAN_SUFFIX: &str = "bqflat_suffix";
 
 impl Scan {
     /// Every leaf the scan reads from the export: what its tables' own scripts read together.
-    #[allow(dead_code)]
     pub(crate) fn export_leaves(&self, build: &Build) -> BTreeSet<String> {
         self.tables
             .iter()
@@ -231,7 +228,6 @@ impl Scan {
 
     /// The scan columns a table's rows are read from (its fields, the suffix, and what the scan
     /// computed for it): what reading the scan bills, per row of the table's event.
-    #[allow(dead_code)]
     pub(crate) fn table_columns(&self, t: &Table) -> BTreeSet<String> {
         let mut out = row_filter_leaves(t);
         out.insert(SCAN_DAY.to_string());
