@@ -192,6 +192,7 @@ pub fn compile_project(
             Target::Dataform => render::dataform::render(&build, &renderer),
         });
     }
+    results.push(render::docs::render(&build, &renderer));
     let artifacts = render::collect(results)?;
     verify_all(&artifacts, &build)?;
     Ok(Compiled {

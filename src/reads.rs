@@ -120,7 +120,11 @@ fn field_leaves(t: &Table, origin: &Origin, ty: &SqlType) -> BTreeSet<String> {
             out.insert("event_timestamp".into());
         }
         Origin::Computed { name } => {
-            out.extend(crate::ga4::computed_fields(name).iter().map(|f| f.to_string()));
+            out.extend(
+                crate::ga4::computed_fields(name)
+                    .iter()
+                    .map(|f| f.to_string()),
+            );
         }
         Origin::Field { path } => {
             out.insert(path.clone());
@@ -221,7 +225,9 @@ impl Scan {
         // `params` is sorted by array, key and type.
         let at = self
             .params
-            .binary_search_by(|p| (p.array.as_str(), p.key.as_str(), p.param_type).cmp(&(array, key, ty)))
+            .binary_search_by(|p| {
+                (p.array.as_str(), p.key.as_str(), p.param_type).cmp(&(array, key, ty))
+            })
             .expect("a scan computes every param of its tables");
         self.params[at].column.clone()
     }

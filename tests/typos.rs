@@ -165,5 +165,9 @@ fn params_every_event_gets_come_first_and_an_event_overrides_them_by_key() {
     let run = p.run(&["build"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("--> bqflat.yaml:5:"), "{}", run.stderr);
-    assert!(run.stderr.ends_with("1 error\n"), "said once for both events: {}", run.stderr);
+    assert!(
+        run.stderr.ends_with("1 error\n"),
+        "said once for both events: {}",
+        run.stderr
+    );
 }

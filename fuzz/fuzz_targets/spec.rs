@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(compiled) = bqflat::compiler::compile_spec_bytes(data) {
         // A compiled build always renders every file it names.
-        assert_eq!(compiled.artifacts.len(), compiled.build.tables.len() + 2);
+        assert_eq!(compiled.artifacts.len(), compiled.build.tables.len() + 3);
     }
 });

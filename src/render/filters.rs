@@ -14,6 +14,7 @@
 //! | `jinja_text` | dbt descriptions | no `{` opens a Jinja tag |
 //! | `sql_type` | column types | letters, digits, `_ <>,` and spaces only |
 //! | `keyword` | SQL keywords (`DAY`, `DATE`) | upper-case letters and `_` only |
+//! | `md`, `code`, `mermaid` | the data dictionary (`markdown.rs`) | text, a code span, a Mermaid label |
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State};
@@ -35,6 +36,9 @@ pub(crate) fn install(env: &mut Environment<'_>) {
     env.add_filter("jinja_text", jinja_text_filter);
     env.add_filter("sql_type", sql_type_filter);
     env.add_filter("keyword", keyword_filter);
+    env.add_filter("md", super::markdown::md_filter);
+    env.add_filter("code", super::markdown::code_filter);
+    env.add_filter("mermaid", super::markdown::mermaid_filter);
     env.add_function("require_context_version", require_context_version);
 }
 
@@ -52,7 +56,8 @@ fn format_value(out: &mut Output, _state: &mut State, value: &Value) -> Result<(
             ErrorKind::InvalidOperation,
             format!(
                 "{{{{ … }}}} prints {shown:?} without a filter; pass it through `ident`, `literal`, \
-                 `comment`, `json`, `js_string`, `jinja_text`, `path`, `sql_type` or `keyword` \
+                 `comment`, `json`, `js_string`, `jinja_text`, `path`, `sql_type`, `keyword`, `md`, \
+                 `code` or `mermaid` \
                  (a `{{% if %}}` block for fixed text)"
             ),
         ));
@@ -72,7 +77,7 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-fn text<'v>(value: &'v Value, filter: &str) -> Result<&'v str, Error> {
+pub(super) fn text<'v>(value: &'v Value, filter: &str) -> Result<&'v str, Error> {
     value
         .as_str()
         .ok_or_else(|| invalid(format!("{filter} expects a string, got {}", value.kind())))

@@ -4,7 +4,9 @@
 pub mod bigquery;
 pub mod dataform;
 pub mod dbt;
+pub mod docs;
 mod filters;
+mod markdown;
 pub mod quote;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -42,6 +44,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/run.sql",
     "bigquery/setup.sql",
     "dataform/base.sqlx",
+    "docs/tables.md",
     "dataform/declaration.sqlx",
     "dataform/table.sqlx",
     "dataform/workflow_settings.yaml",

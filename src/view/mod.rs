@@ -125,6 +125,38 @@ impl RunContext {
     }
 }
 
+/// Context of `docs/tables.md`, the data dictionary (`tables.md` in the output folder).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DocsContext {
+    /// Every table, sorted by name.
+    pub tables: Vec<TableView>,
+    /// The exports the tables read, each once, in the order the tables first read them.
+    pub sources: Vec<SourceView>,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+impl DocsContext {
+    pub fn new(build: &Build) -> DocsContext {
+        let tables: Vec<TableView> = build
+            .tables
+            .iter()
+            .map(|t| TableView::new(t, build))
+            .collect();
+        let mut sources: Vec<SourceView> = Vec::new();
+        for t in &tables {
+            if !sources.iter().any(|s| s.full_name == t.source.full_name) {
+                sources.push(t.source.clone());
+            }
+        }
+        DocsContext {
+            tables,
+            sources,
+            globals: Globals::default(),
+        }
+    }
+}
+
 /// What `_setup.sql` creates.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SetupView {
@@ -213,6 +245,8 @@ pub struct TemplateContexts {
     pub setup: SetupContext,
     /// `bigquery/run.sql`.
     pub run: RunContext,
+    /// `docs/tables.md`.
+    pub docs: DocsContext,
     /// `bigquery/migration.sql`.
     pub migration: MigrationContext,
     /// `bigquery/discover.sql`.

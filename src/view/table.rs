@@ -403,7 +403,8 @@ fn column_docs(table: &Table) -> Vec<ColumnDoc> {
                     "Time of the event (event_timestamp)".to_string()
                 }
                 Origin::Computed { name } if name == "client_key" => {
-                    "The browser or app instance: a hash of stream_id and user_pseudo_id".to_string()
+                    "The browser or app instance: a hash of stream_id and user_pseudo_id"
+                        .to_string()
                 }
                 Origin::Computed { name } if name == "session_key" => {
                     "The session: a hash of stream_id, user_pseudo_id and ga_session_id".to_string()

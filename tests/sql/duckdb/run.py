@@ -159,6 +159,7 @@ MUTATIONS = [
      r"\bON t\.(\w+) IS NOT DISTINCT FROM", r"ON t.event_date >= bqflat_day_from AND t.\1 IS NOT DISTINCT FROM", ["lifecycle"]),
     ("lifecycle: session_key hashes ga_session_id alone (two clients, one id)",
      r"STRUCT\(e\.stream_id AS stream_id, e\.user_pseudo_id AS user_pseudo_id, (\S+?|\(SELECT .*?LIMIT 1\)) AS ga_session_id\)", r"STRUCT(\1 AS ga_session_id)", ["lifecycle"]),
+    ("lifecycle: consent: drop_denied keeps cookieless pings", r"\n(\s*)AND e\.user_pseudo_id IS NOT NULL AND IFNULL", r"\n\1AND IFNULL", ["lifecycle"]),
     ("lifecycle: session_engaged misses the string '1'", r"IN \('true', '1', 'yes'\)", "IN ('true', 'yes')", ["lifecycle"]),
     # dbt's and Dataform's base models: a base that re-reads only its newest day leaves the
     # models' re-read days stale; a model that reads every shard the base holds for a day keeps
