@@ -93,6 +93,9 @@ pub struct PlanArgs {
     /// Exit 0 when nothing would change, 2 when something would, 1 on errors.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Per changed file, the lines added and removed instead of its diff (text and markdown).
+    #[arg(long)]
+    pub stat: bool,
     /// Compare with the output folder as committed at this git revision instead of as on disk.
     #[arg(long, value_name = "REV")]
     pub against: Option<String>,
@@ -415,6 +418,7 @@ impl Cli {
                     PlanFormat::Json => config::PlanFormat::Json,
                 },
                 detailed_exitcode: args.detailed_exitcode,
+                stat: args.stat,
                 against: args.against.clone(),
                 allow_breaking: args.allow_breaking,
                 profile: args.profile.clone(),

@@ -48,6 +48,8 @@ pub struct Plan {
     pub project: Inputs,
     pub format: PlanFormat,
     pub detailed_exitcode: bool,
+    /// Lines added and removed per file instead of the diffs.
+    pub stat: bool,
     /// A git revision to compare with instead of the output folder on disk.
     pub against: Option<String>,
     pub allow_breaking: bool,

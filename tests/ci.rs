@@ -79,3 +79,36 @@ fn a_markdown_plan_always_fits_a_github_comment() {
     );
     assert!(md.contains("more file(s) are left out: a GitHub comment holds 65536 characters. `bqflat plan` (or `--format json`) shows the whole plan."), "{}", &md[md.len() - 500..]);
 }
+
+#[test]
+fn plan_stat_lists_lines_added_and_removed_per_file_instead_of_diffs() {
+    let p = TempProject::new().file("bqflat.yaml", BASIC_PROJECT).file(
+        "events/purchase.yaml",
+        "event: purchase\nmode: incremental\n",
+    );
+    assert_eq!(p.run(&["build"]).code, 0);
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\nmode: incremental\nparams:\n  - {key: value, type: float64}\n",
+    );
+    for format in ["text", "markdown"] {
+        let run = p.run(&["plan", "--stat", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains("@@"), "no diff: {}", run.stdout);
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(" bigquery/event_purchase_flat.sql"))
+            .unwrap_or_else(|| panic!("{}", run.stdout));
+        let (added, removed) = line
+            .rsplit_once(" | +")
+            .unwrap()
+            .1
+            .split_once(" -")
+            .unwrap();
+        assert!(
+            added.parse::<usize>().unwrap() > 0 && removed.parse::<usize>().unwrap() > 0,
+            "{line}"
+        );
+    }
+}

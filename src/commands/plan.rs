@@ -34,8 +34,8 @@ pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
     let plan = run.plan(&profile);
     let edited = &run.previous.edited;
     let text = match config.format {
-        PlanFormat::Text => report::plan::text(&plan, edited, config.color),
-        PlanFormat::Markdown => report::plan::markdown(&plan, edited),
+        PlanFormat::Text => report::plan::text(&plan, edited, config.color, config.stat),
+        PlanFormat::Markdown => report::plan::markdown(&plan, edited, config.stat),
         PlanFormat::Json => report::plan::json(&plan, edited),
     };
     print!("{text}");

@@ -91,7 +91,7 @@ fn delta_text(d: Delta) -> String {
     }
 }
 
-pub(crate) fn text(plan: &Plan, edited: &[String], color: bool) -> String {
+pub(crate) fn text(plan: &Plan, edited: &[String], color: bool, stat: bool) -> String {
     let mut out = format!("Plan: {}\n", summary(plan));
     for path in edited {
         let _ = writeln!(out, "{} {path} {EDITED}", paint("warning:", "1;33", color));
@@ -131,11 +131,54 @@ pub(crate) fn text(plan: &Plan, edited: &[String], color: bool) -> String {
             let _ = writeln!(out, "    {:<width$}  {impact}", c.detail);
         }
     }
+    if stat {
+        out.push('\n');
+        out.push_str(&stat_lines(plan));
+        return out;
+    }
     for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
         out.push('\n');
         out.push_str(&unified_diff(file, color));
     }
     out
+}
+
+/// ` path | +added -removed`, one line per changed file, like `git diff --stat`.
+fn stat_lines(plan: &Plan) -> String {
+    let changed: Vec<&FilePlan> = plan
+        .files
+        .iter()
+        .filter(|f| f.action != Action::Unchanged)
+        .collect();
+    let width = changed
+        .iter()
+        .map(|f| f.path.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for file in changed {
+        let (added, removed) = line_counts(file);
+        let _ = writeln!(out, " {:<width$} | +{added} -{removed}", file.path);
+    }
+    out
+}
+
+fn line_counts(file: &FilePlan) -> (usize, usize) {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .diff_lines(
+            file.before.as_deref().unwrap_or(""),
+            file.after.as_deref().unwrap_or(""),
+        );
+    let mut counts = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => counts.0 += 1,
+            similar::ChangeTag::Delete => counts.1 += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    counts
 }
 
 fn unified_diff(file: &FilePlan, color: bool) -> String {
@@ -184,7 +227,7 @@ fn unified_diff(file: &FilePlan, color: bool) -> String {
     out
 }
 
-pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
+pub(crate) fn markdown(plan: &Plan, edited: &[String], stat: bool) -> String {
     let mut out = format!("### bqflat plan: {}\n\n", summary(plan));
     for path in edited {
         let _ = writeln!(out, "> **Warning:** `{path}` {}\n", EDITED.replace('`', ""));
@@ -229,6 +272,10 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String]) -> String {
             mode_word(t.mode),
             changes.join("<br>")
         );
+    }
+    if stat {
+        let _ = write!(out, "\n```\n{}```\n", stat_lines(plan));
+        return out;
     }
     let mut left_out = 0;
     for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
