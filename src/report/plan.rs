@@ -360,10 +360,10 @@ mod tests {
             cost: Default::default(),
         };
         assert_eq!(
-            text(&plan, &[], false),
+            text(&plan, &[], false, false),
             "Plan: 0 to add, 0 to change, 0 to remove, 0 unchanged\n"
         );
-        assert!(markdown(&plan, &[]).ends_with("\n\nNo changes.\n"));
+        assert!(markdown(&plan, &[], false).ends_with("\n\nNo changes.\n"));
         let doc: serde_json::Value = serde_json::from_str(&json(&plan, &[])).unwrap();
         assert_eq!(doc["changes"], false);
         assert_eq!(doc["format"], 1);
@@ -372,11 +372,11 @@ mod tests {
     #[test]
     fn diffs_are_plain_without_colour_and_painted_with_it() {
         let plan = one_file(Action::Change, Some("a\n"), Some("b\n"));
-        let plain = text(&plan, &[], false);
+        let plain = text(&plan, &[], false, false);
         assert!(plain.contains("--- a/bigquery/a.sql\n+++ b/bigquery/a.sql\n"));
         assert!(plain.contains("-a\n+b\n"));
         assert!(!plain.contains('\x1b'));
-        let painted = text(&plan, &[], true);
+        let painted = text(&plan, &[], true, false);
         assert!(painted.contains("\x1b[31m-a\x1b[0m\n\x1b[32m+b\x1b[0m\n"));
     }
 
