@@ -89,8 +89,8 @@ DECLARE bqflat_shard_to STRING DEFAULT FORMAT_DATE('%Y%m%d', bqflat_read_to);
 
 {#- The newest day a base holds, from its partitions' metadata; `project`, `dataset`, `name`:
     the base's table. -#}
-{% macro base_newest_day(project, dataset, name) -%}
-{{ win.newest_day_expr({"project": project, "dataset": dataset, "name": name, "day_margin": 0}) }}
+{% macro base_newest_day(project, dataset, name, this=false) -%}
+{{ win.newest_day_expr({"project": project, "dataset": dataset, "name": name, "day_margin": 0}, this) }}
 {%- endmacro %}
 
 {#- What a table's model reads of its base: the shard days of its step (the base's partitions)

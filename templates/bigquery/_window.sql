@@ -91,13 +91,16 @@ ARRAY(
 {%- endmacro %}
 
 {#- The newest day the table holds, from the dataset's metadata (never an event's timestamp).
+    `this`: dbt's own relation (`{{ this }}`), so a dev target reads its own dataset.
     Days after the newest shard (an event with a clock in the future, in a table partitioned by
     event time) do not count. -#}
-{% macro newest_day_expr(t) -%}
+{% macro newest_day_expr(t, this=false) -%}
 (
   SELECT MAX(PARSE_DATE('%Y%m%d', partition_id))
-  FROM {{ (t.project ~ "." ~ t.dataset ~ ".INFORMATION_SCHEMA.PARTITIONS")|ident }}
-  WHERE table_name = {{ t.name|literal }}
+  FROM {% if this %}`{% raw %}{{ this.database }}.{{ this.schema }}{% endraw %}.INFORMATION_SCHEMA.PARTITIONS`{% else %}{{ (t.project ~ "." ~ t.dataset ~ ".INFORMATION_SCHEMA.PARTITIONS")|ident }}{% endif %}
+
+  WHERE table_name = {% if this %}'{% raw %}{{ this.identifier }}{% endraw %}'{% else %}{{ t.name|literal }}{% endif %}
+
     AND partition_id NOT IN ('__NULL__', '__UNPARTITIONED__')
     AND total_rows > 0
     AND partition_id <= FORMAT_DATE('%Y%m%d', {{ shift("bqflat_newest_shard", "+", t.day_margin) }})

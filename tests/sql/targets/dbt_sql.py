@@ -54,6 +54,32 @@ def split_header(sql: str) -> tuple[str, str]:
     return header.strip() + "\n", before + after
 
 
+def environments(prod: dict, work: Path, run) -> bool:
+    """README "dbt environments": under the `prod` target bqflat's models write the datasets and
+    projects they name; under `dev`, `<dataset>_dev` in the target's project; other models keep
+    dbt's defaults. Data tests on a table that requires a partition filter carry one."""
+    if not run("parse", "--target", "dev"):
+        return False
+    dev = json.loads((work / "target" / "manifest.json").read_text())
+    problems = []
+    for uid, node in prod["nodes"].items():
+        if node["resource_type"] != "model" or "bqflat" not in node["tags"]:
+            continue
+        want = node["config"]["schema"]
+        d = dev["nodes"][uid]
+        if node["schema"] != want or d["schema"] != f"{want}_dev" or d["database"] != "bqflat-check":
+            problems.append(f"{uid}: prod {node['database']}.{node['schema']}, dev {d['database']}.{d['schema']} (configured {want})")
+        if node["config"].get("require_partition_filter"):
+            for t in prod["nodes"].values():
+                if t["resource_type"] == "test" and uid in t["depends_on"]["nodes"] and not t["config"].get("where"):
+                    problems.append(f"{t['unique_id']}: no partition filter on a table that requires one")
+    if problems:
+        print("dbt environments:\n" + "\n".join(problems), file=sys.stderr)
+    else:
+        print(f"dbt: dev and prod targets write their own datasets ({sum(1 for n in prod['nodes'].values() if 'bqflat' in n.get('tags', []))} bqflat nodes)", file=sys.stderr)
+    return not problems
+
+
 def main() -> int:
     build, gen = Path(sys.argv[1]), Path(sys.argv[2])
     project = build / "dbt"
@@ -75,10 +101,12 @@ def main() -> int:
             "type": "service_account", "project_id": "bqflat-check", "private_key_id": "0",
             "private_key": pem, "client_email": "check@bqflat-check.iam.gserviceaccount.com",
             "client_id": "0", "token_uri": "https://oauth2.googleapis.com/token"}))
+        output = lambda dataset: ("      type: bigquery\n      method: service-account\n"  # noqa: E731
+                                  f"      keyfile: {profiles / 'key.json'}\n"
+                                  f"      project: bqflat-check\n      dataset: {dataset}\n      threads: 1\n")
         (profiles / "profiles.yml").write_text(
-            "bqflat:\n  target: check\n  outputs:\n    check:\n      type: bigquery\n"
-            f"      method: service-account\n      keyfile: {profiles / 'key.json'}\n"
-            "      project: bqflat-check\n      dataset: bqflat_check\n      threads: 1\n")
+            "bqflat:\n  target: prod\n  outputs:\n"
+            f"    prod:\n{output('bqflat_check')}    dev:\n{output('bqflat_check_dev')}")
         env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_PROFILES_DIR=str(profiles),
                    DBT_USE_COLORS="false")
         env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
@@ -99,6 +127,8 @@ def main() -> int:
                 return 1
             variants[name] = {p.relative_to(compiled).as_posix(): p.read_text() for p in compiled.rglob("*.sql")}
         manifest = json.loads((work / "target" / "manifest.json").read_text())
+        if not environments(manifest, work, run):
+            return 1
 
     out = gen / "bigquery"
     (out / "incremental").mkdir(parents=True, exist_ok=True)
