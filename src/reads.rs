@@ -352,11 +352,7 @@ fn param_columns(params: BTreeSet<(String, String, ParamType)>) -> Vec<ScanParam
                 })
                 .take(60)
                 .collect();
-            let ty = serde_json::to_value(param_type)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let base = format!("bqflat_{short}_{word}_{ty}");
+            let base = format!("bqflat_{short}_{word}_{}", param_type.name());
             let mut column = base.clone();
             let mut n = 2;
             while !taken.insert(column.to_lowercase()) {

@@ -3,11 +3,11 @@
 //! bodies are templates of Dataform's own: every user text in them goes through `literal` (with
 //! `embed`), and config values through `json`.
 
-use super::{bigquery, dbt::base_inputs, Artifact, Renderer, TableFile};
+use super::{bigquery, Artifact, Renderer};
 use crate::diagnostics::Diagnostic;
 use crate::model::Build;
-use crate::view::scan::{self, BaseRead};
-use crate::view::{self, file_stem, BaseContext, Embed, ProjectContext, TableContext};
+use crate::view::scan;
+use crate::view::{self, file_stem, BaseContext, Embed, ProjectContext};
 
 pub const DIR: &str = "dataform";
 /// The @dataform/core version the project is written for.
@@ -58,23 +58,17 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
                 .map(|contents| Artifact::other(path, contents)),
         );
     }
-    let reads = BaseRead::per_table(&bases, build);
-    results.extend(r.per_table(build, false, |table| {
-        let base = build
-            .tables
-            .iter()
-            .position(|t| std::ptr::eq(t, table))
-            .and_then(|i| reads[i].clone());
-        TableFile {
-            path: format!("{DIR}/definitions/{}.sqlx", file_stem(table, build)),
-            template: format!("{DIR}/table.sqlx"),
-            inputs: base_inputs(&base),
-            context: Box::new(move || {
-                view::to_value(
-                    &TableContext::new(table, build, None, Some(Embed::Dataform)).with_base(base),
-                )
-            }),
-        }
-    }));
+    results.extend(super::dbt::per_table_with_base(
+        r,
+        build,
+        &bases,
+        Embed::Dataform,
+        |table| {
+            (
+                format!("{DIR}/definitions/{}.sqlx", file_stem(table, build)),
+                format!("{DIR}/table.sqlx"),
+            )
+        },
+    ));
     results
 }

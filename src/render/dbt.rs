@@ -78,25 +78,41 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
                 .map(|contents| Artifact::other(path, contents)),
         );
     }
-    let reads = BaseRead::per_table(&bases, build);
-    results.extend(r.per_table(build, false, |table| {
+    results.extend(per_table_with_base(r, build, &bases, Embed::Dbt, |table| {
+        (
+            format!("{DIR}/models/{}.sql", file_stem(table, build)),
+            format!("{DIR}/model.sql"),
+        )
+    }));
+    results
+}
+
+/// One file per table (`file` gives its path and template), each rendered with the base model
+/// it reads, if any: dbt's models and Dataform's actions alike.
+pub(crate) fn per_table_with_base<'b>(
+    r: &Renderer<'_>,
+    build: &'b Build,
+    bases: &[ScanView],
+    embed: Embed,
+    file: impl Fn(&'b crate::model::Table) -> (String, String) + Sync,
+) -> Vec<Result<Artifact, Diagnostic>> {
+    let reads = BaseRead::per_table(bases, build);
+    r.per_table(build, false, |table| {
         let base = build
             .tables
             .iter()
             .position(|t| std::ptr::eq(t, table))
             .and_then(|i| reads[i].clone());
+        let (path, template) = file(table);
         TableFile {
-            path: format!("{DIR}/models/{}.sql", file_stem(table, build)),
-            template: format!("{DIR}/model.sql"),
+            path,
+            template,
             inputs: base_inputs(&base),
             context: Box::new(move || {
-                view::to_value(
-                    &TableContext::new(table, build, None, Some(Embed::Dbt)).with_base(base),
-                )
+                view::to_value(&TableContext::new(table, build, None, Some(embed)).with_base(base))
             }),
         }
-    }));
-    results
+    })
 }
 
 /// What a model's file depends on besides its table: the base it reads and the base's names for

@@ -437,11 +437,8 @@ fn column_docs(table: &Table) -> Vec<ColumnDoc> {
         .collect()
 }
 
-fn param_type_word(ty: ParamType) -> String {
-    serde_json::to_value(ty)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+fn param_type_word(ty: ParamType) -> &'static str {
+    ty.name()
 }
 
 #[cfg(test)]
