@@ -11,7 +11,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands;
 use crate::compiler::Inputs;
 use crate::config::{self, Config};
-use crate::diagnostics::Diagnostics;
 use crate::load::Overrides;
 use crate::spec::{self, Mode, Names, Settings, Target};
 
@@ -473,31 +472,5 @@ pub fn run() -> ExitCode {
             };
         }
     };
-    let result: Result<ExitCode, Diagnostics> = match &config {
-        Config::Build(c) => commands::build::run(c).map(|()| ExitCode::SUCCESS),
-        Config::Plan(c) => commands::plan::run(c).map(|changes| {
-            if changes && c.detailed_exitcode {
-                ExitCode::from(commands::plan::CHANGES_EXIT_CODE)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }),
-        Config::Check(c) => Ok(commands::check::run(c)),
-        Config::Cost(c) => commands::cost::run(c).map(|()| ExitCode::SUCCESS),
-        Config::DiscoverSql(inputs) => commands::discover::run(inputs).map(|()| ExitCode::SUCCESS),
-        Config::Init(c) => commands::init::run(c).map(|()| ExitCode::SUCCESS),
-        Config::Schema(c) => commands::schema::run(c).map(|()| ExitCode::SUCCESS),
-        Config::Completions(shell) => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut command, "bqflat", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
-        }
-    };
-    match result {
-        Ok(code) => code,
-        Err(diagnostics) => {
-            eprintln!("{diagnostics}");
-            ExitCode::FAILURE
-        }
-    }
+    commands::run(&config, <Cli as clap::CommandFactory>::command)
 }

@@ -131,9 +131,9 @@ def late_event(names: list[str]) -> dict:
             s1.setdefault(sfx(d), []).extend([ev(name, at(d, 8), "u1", [ga4.param("page", string=f"/d{d}")] + session(d, {"string": "1"})),
                                               ev(name, at(d, 20), "u2", [ga4.param("page", string=f"/e{d}")] + session(d, {"int_": d % 2 ^ 1}))])
         # Consent mode: an event sent without analytics consent, and a cookieless ping (no
-        # user_pseudo_id) on 07-03.
+        # user_pseudo_id, no consent state) on 07-03.
         s1[sfx(3)].extend([ev(name, at(3, 11), "u3", [ga4.param("page", string="/denied")], privacy_info={"analytics_storage": "No", "ads_storage": "No", "uses_transient_token": "No"}),
-                           ev(name, at(3, 12), None, [ga4.param("page", string="/cookieless")], privacy_info={"analytics_storage": "No", "ads_storage": "No", "uses_transient_token": "Yes"})])
+                           ev(name, at(3, 12), None, [ga4.param("page", string="/cookieless")], privacy_info={"analytics_storage": None, "ads_storage": None, "uses_transient_token": "Yes"})])
     s2 = merged(s1)
     old_late, new_late = {}, {}
     for name in names:
