@@ -112,3 +112,50 @@ fn plan_stat_lists_lines_added_and_removed_per_file_instead_of_diffs() {
         );
     }
 }
+
+#[test]
+fn a_new_table_is_planned_as_its_columns_not_its_sql() {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/purchase.yaml", "event: purchase\n");
+    assert_eq!(p.run(&["build"]).code, 0);
+    let p = p.file(
+        "events/sign_up.yaml",
+        "event: sign_up\nparams: [{key: method}]\n",
+    );
+    let run = p.run(&["plan"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("+ my-gcp-project.analytics_flat.event_sign_up_flat (full, version 1)\n    event_date DATE\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\n    method STRING\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("+ new file bigquery/event_sign_up_flat.sql ("),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("+++ b/bigquery/event_sign_up_flat.sql"),
+        "no diff of the new script"
+    );
+    let md = p.run(&["plan", "--format", "markdown"]).stdout;
+    assert!(
+        md.contains("| add | full | columns: `event_date DATE`, "),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&p.run(&["plan", "--format", "json"]).stdout).unwrap();
+    let added = json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["action"] == "add")
+        .unwrap();
+    assert_eq!(
+        added["columns"].as_array().unwrap().last().unwrap(),
+        "method STRING"
+    );
+}

@@ -47,6 +47,9 @@ pub(crate) struct TablePlan {
     pub mode: Mode,
     pub version: u32,
     pub changes: Vec<Change>,
+    /// A new table's columns, `name TYPE` (what a reviewer wants to see of it instead of its SQL).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 impl TablePlan {
@@ -107,6 +110,14 @@ pub(crate) fn plan(
                 (action, changes)
             }
         };
+        let columns = if action == Action::Add {
+            new.columns
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.ty))
+                .collect()
+        } else {
+            Vec::new()
+        };
         tables.push(TablePlan {
             table: name.to_string(),
             event: new.event.clone(),
@@ -114,6 +125,7 @@ pub(crate) fn plan(
             mode: new.mode,
             version: new.version,
             changes,
+            columns,
         });
     }
     for (name, (old, _)) in &old_tables {
@@ -132,6 +144,7 @@ pub(crate) fn plan(
                     before: None,
                     after: None,
                 }],
+                columns: Vec::new(),
             });
         }
     }

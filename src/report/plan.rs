@@ -130,6 +130,9 @@ pub(crate) fn text(plan: &Plan, edited: &[String], color: bool, stat: bool) -> S
             };
             let _ = writeln!(out, "    {:<width$}  {impact}", c.detail);
         }
+        for column in &t.columns {
+            let _ = writeln!(out, "    {column}");
+        }
     }
     if stat {
         out.push('\n');
@@ -138,9 +141,27 @@ pub(crate) fn text(plan: &Plan, edited: &[String], color: bool, stat: bool) -> S
     }
     for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
         out.push('\n');
-        out.push_str(&unified_diff(file, color));
+        match new_file(file) {
+            Some(line) => {
+                let _ = writeln!(out, "{}", paint(&line, "32", color));
+            }
+            None => out.push_str(&unified_diff(file, color)),
+        }
     }
     out
+}
+
+/// A created file as one line instead of its whole text: what it is for is in the table's
+/// columns above, and `bqflat build --dry-run` prints it.
+fn new_file(file: &FilePlan) -> Option<String> {
+    match (&file.before, &file.after) {
+        (None, Some(after)) => Some(format!(
+            "+ new file {} ({} lines)",
+            file.path,
+            after.lines().count()
+        )),
+        _ => None,
+    }
 }
 
 /// ` path | +added -removed`, one line per changed file, like `git diff --stat`.
@@ -264,6 +285,11 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String], stat: bool) -> String {
                 }
             })
             .collect();
+        let mut changes = changes;
+        if !t.columns.is_empty() {
+            let list: Vec<String> = t.columns.iter().map(|c| format!("`{c}`")).collect();
+            changes.push(format!("columns: {}", list.join(", ")));
+        }
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} |",
@@ -279,6 +305,10 @@ pub(crate) fn markdown(plan: &Plan, edited: &[String], stat: bool) -> String {
     }
     let mut left_out = 0;
     for file in plan.files.iter().filter(|f| f.action != Action::Unchanged) {
+        if let Some(line) = new_file(file) {
+            let _ = writeln!(out, "\n{line}");
+            continue;
+        }
         let diff = unified_diff(file, false);
         // A fence longer than any backtick run inside keeps the diff intact.
         let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
