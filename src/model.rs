@@ -83,6 +83,17 @@ impl Table {
         format!("{}.{}.{}", self.project, self.dataset, self.name)
     }
 
+    /// Whether the dedupe key can recur on another day (any key but `event_key`, with the item
+    /// position when items are exploded): the staged rows are then merged over the whole table.
+    pub(crate) fn dedupe_across_days(&self) -> bool {
+        !self.dedupe.key.iter().all(|k| {
+            matches!(
+                self.column(k).map(|c| &c.origin),
+                Some(Origin::Computed { name }) if name == "event_key"
+            ) || matches!(self.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
+        })
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns
             .iter()

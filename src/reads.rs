@@ -196,26 +196,19 @@ impl Scan {
                 Origin::Computed { name } if name == "event_key" => {
                     out.insert(c.name.clone(), SCAN_EVENT_KEY.to_string());
                 }
-                Origin::Computed { name } => {
-                    for (key, ty) in crate::ga4::computed_params(name) {
-                        let column = self.param_column("event_params", key, *ty);
-                        let at = if name == "session_key" {
-                            format!("bqflat:{key}")
-                        } else {
-                            c.name.clone()
+                origin => {
+                    for (array, key, ty) in scan_params(origin) {
+                        // session_key hashes its param with the row's fields: the template
+                        // finds the param's column by its name.
+                        let at = match origin {
+                            Origin::Computed { name } if name == "session_key" => {
+                                format!("bqflat:{key}")
+                            }
+                            _ => c.name.clone(),
                         };
-                        out.insert(at, column);
+                        out.insert(at, self.param_column(array, key, ty));
                     }
                 }
-                Origin::Param {
-                    array,
-                    key,
-                    param_type,
-                } if array != "item_params" => {
-                    let column = self.param_column(array, key, *param_type);
-                    out.insert(c.name.clone(), column);
-                }
-                _ => {}
             }
         }
         out
@@ -245,6 +238,23 @@ impl Scan {
         }
         out.extend(self.computed_columns(t).into_values());
         out
+    }
+}
+
+/// The params (array, key, type) a scan computes for a column: the column's own param, or those
+/// a computed column (`session_key`, …) is read from. Item params stay inside the items.
+fn scan_params(origin: &Origin) -> Vec<(&str, &str, ParamType)> {
+    match origin {
+        Origin::Param {
+            array,
+            key,
+            param_type,
+        } if array != "item_params" => vec![(array.as_str(), key.as_str(), *param_type)],
+        Origin::Computed { name } => crate::ga4::computed_params(name)
+            .iter()
+            .map(|(key, ty)| ("event_params", *key, *ty))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -302,21 +312,9 @@ fn scan(build: &Build, tables: Vec<usize>) -> Scan {
         fields.extend(row_filter_leaves(t));
         for c in &t.columns {
             fields.extend(field_leaves(t, &c.origin, &c.ty));
-            match &c.origin {
-                Origin::Computed { name } if name == "event_key" => event_key = true,
-                Origin::Computed { name } => {
-                    for (key, ty) in crate::ga4::computed_params(name) {
-                        params.insert(("event_params".to_string(), key.to_string(), *ty));
-                    }
-                }
-                Origin::Param {
-                    array,
-                    key,
-                    param_type,
-                } if array != "item_params" => {
-                    params.insert((array.clone(), key.clone(), *param_type));
-                }
-                _ => {}
+            event_key |= matches!(&c.origin, Origin::Computed { name } if name == "event_key");
+            for (array, key, ty) in scan_params(&c.origin) {
+                params.insert((array.to_string(), key.to_string(), ty));
             }
         }
     }

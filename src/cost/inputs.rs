@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Build, Origin, Table};
+use crate::model::{Build, Table};
 use crate::reads;
 
 /// How the staged rows reach the table.
@@ -143,19 +143,6 @@ impl TableReads {
                 _ => None,
             },
         }
-    }
-}
-
-impl Table {
-    /// Whether the dedupe key can recur on another day (any key but `event_key`, with the item
-    /// position when items are exploded): the staged rows are then merged over the whole table.
-    pub(crate) fn dedupe_across_days(&self) -> bool {
-        !self.dedupe.key.iter().all(|k| {
-            matches!(
-                self.column(k).map(|c| &c.origin),
-                Some(Origin::Computed { name }) if name == "event_key"
-            ) || matches!(self.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
-        })
     }
 }
 

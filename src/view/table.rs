@@ -282,12 +282,7 @@ impl TableView {
             dedupe: DedupeView {
                 key: table.dedupe.key.clone(),
                 nullable: table.dedupe.nullable.clone(),
-                across_days: !table.dedupe.key.iter().all(|k| {
-                    matches!(
-                        table.column(k).map(|c| &c.origin),
-                        Some(Origin::Computed { name }) if name == "event_key"
-                    ) || matches!(table.column(k).map(|c| &c.origin), Some(Origin::ItemIndex))
-                }),
+                across_days: table.dedupe_across_days(),
                 strategy: table.dedupe.strategy,
                 order_by: table.dedupe.order_by.clone(),
             },
@@ -423,7 +418,7 @@ fn column_docs(table: &Table) -> Vec<ColumnDoc> {
                     array,
                     key,
                     param_type,
-                } => format!("{array} key {key:?} as {}", param_type_word(*param_type)),
+                } => format!("{array} key {key:?} as {}", param_type.name()),
                 Origin::ItemField { field } => format!("items.{field} of the item"),
                 Origin::ItemIndex => "Position of the item in items, from 0".to_string(),
                 Origin::Items => "The event's items".to_string(),
@@ -435,10 +430,6 @@ fn column_docs(table: &Table) -> Vec<ColumnDoc> {
             }
         })
         .collect()
-}
-
-fn param_type_word(ty: ParamType) -> &'static str {
-    ty.name()
 }
 
 #[cfg(test)]
