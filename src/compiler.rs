@@ -49,7 +49,7 @@ impl Compiled {
     /// Prints the build's warnings on stderr.
     pub fn warn(&self) {
         for warning in &self.build.warnings {
-            eprint!("{}", crate::diagnostics::Warning(warning));
+            crate::diagnostics::warn(warning);
         }
     }
 }

@@ -100,11 +100,21 @@ impl fmt::Display for Warning<'_> {
     }
 }
 
+/// Prints `d` on stderr as a warning, unless `-q` asked for errors only.
+pub(crate) fn warn(d: &Diagnostic) {
+    if !crate::report::style::quiet() {
+        eprint!("{}", Warning(d));
+    }
+}
+
 impl Diagnostic {
     fn write(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
-        writeln!(f, "{label}: {}", self.message)?;
+        let color = crate::report::style::get().stderr_color;
+        let paint = |text: &str, code: &str| crate::report::style::paint(text, code, color);
+        let code = if label == "error" { "1;31" } else { "1;33" };
+        writeln!(f, "{}: {}", paint(label, code), self.message)?;
         if let Some(loc) = &self.location {
-            writeln!(f, "  --> {loc}")?;
+            writeln!(f, "  {} {loc}", paint("-->", "1;34"))?;
             if let Some(line) = &self.source_line {
                 let number = loc.line.to_string();
                 let pad = " ".repeat(number.len());
@@ -115,11 +125,11 @@ impl Diagnostic {
                     .collect();
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{number} | {line}")?;
-                writeln!(f, "{pad} | {caret_pad}^")?;
+                writeln!(f, "{pad} | {caret_pad}{}", paint("^", code))?;
             }
         }
         if let Some(hint) = &self.hint {
-            writeln!(f, "  = help: {hint}")?;
+            writeln!(f, "  = {}: {hint}", paint("help", "1;36"))?;
         }
         Ok(())
     }

@@ -127,13 +127,13 @@ proptest! {
         std::fs::write(dir.path().join("events/spec.yaml"), serde_yaml::to_string(&spec).unwrap()).unwrap();
         let first = build(dir.path());
         let second = build(dir.path());
-        // _setup.sql, _run.sql, the table's script and tables.md.
-        prop_assert_eq!(first.len(), 4);
+        // _setup.sql, _run.sql, run.sh, the table's script and tables.md.
+        prop_assert_eq!(first.len(), 5);
         prop_assert_eq!(&first, &second);
         // Every key is written as one string literal: its escaped form appears in the table's
         // script and in the run's shared scan.
         let file = |path: &str| first.iter().find(|(p, _)| p == path).map(|(_, c)| c.as_str()).unwrap_or_default();
-        let script = first.iter().find(|(p, _)| p.starts_with("bigquery/") && !p.starts_with("bigquery/_")).map(|(_, c)| c.as_str()).unwrap();
+        let script = first.iter().find(|(p, _)| p.starts_with("bigquery/") && !p.starts_with("bigquery/_") && p.ends_with(".sql")).map(|(_, c)| c.as_str()).unwrap();
         for p in spec["params"].as_array().unwrap() {
             let literal = bqflat::render::quote::string_literal(p["key"].as_str().unwrap());
             prop_assert!(script.contains(&format!("WHERE p.key = {literal} ORDER BY")), "{}", literal);

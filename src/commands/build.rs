@@ -4,8 +4,10 @@ use crate::config::Build;
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
+use crate::report::style::{self, Verbosity};
 
 pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
+    let style = style::get();
     let options = Options {
         previous: Source::ForBuild,
         // --force rebuilds everything.
@@ -17,7 +19,9 @@ pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
     };
     let mut run = match pipeline::run(&config.project, &options)? {
         Ran::UpToDate { build, out } => {
-            print!("{}", report::up_to_date(build, &out));
+            if style.verbosity > Verbosity::Quiet {
+                print!("{}", report::up_to_date(build, &out));
+            }
             return Ok(());
         }
         Ran::Compiled(run) => run,
@@ -28,9 +32,17 @@ pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
         return Ok(());
     }
     let outcomes = run.emit(config.force)?;
-    print!(
-        "{}",
-        report::built(&outcomes, &run.compiled.build.tables, &run.compiled.out)
-    );
+    if style.verbosity > Verbosity::Quiet {
+        print!(
+            "{}",
+            report::built(
+                &outcomes,
+                &run.compiled.build,
+                &run.compiled.out,
+                &run.evolution.migrations,
+                style.verbosity == Verbosity::Verbose,
+            )
+        );
+    }
     Ok(())
 }

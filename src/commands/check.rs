@@ -15,7 +15,11 @@ pub(crate) fn run(c: &Check) -> ExitCode {
     let result = check(c, text, &mut warnings);
     let ok = result.is_ok();
     match (c.format, result) {
-        (CheckFormat::Text, Ok(summary)) => print!("{summary}"),
+        (CheckFormat::Text, Ok(summary)) => {
+            if !crate::report::style::quiet() {
+                print!("{summary}");
+            }
+        }
         (CheckFormat::Text, Err(errors)) => eprintln!("{errors}"),
         (CheckFormat::Github, result) => {
             print!(
@@ -60,5 +64,5 @@ fn check(c: &Check, warn: bool, warnings: &mut Vec<Diagnostic>) -> Result<String
     warnings.extend(run.compiled.build.warnings.iter().cloned());
     run.refusals()?;
     let comparison = run.compare()?;
-    report::checked(&comparison, &run.compiled.out)
+    report::checked(&comparison, &run.compiled.out, &run.compiled.build.targets)
 }

@@ -22,7 +22,7 @@ pub(crate) fn run(config: &Cost) -> Result<(), Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let build = resolve::resolve(&project, &inputs.overrides)?;
     for warning in &build.warnings {
-        eprint!("{}", crate::diagnostics::Warning(warning));
+        crate::diagnostics::warn(warning);
     }
     if let CostAction::ProfileQueries { day } = &config.action {
         let overridden = crate::render::bigquery::overridden(project.templates.as_deref());

@@ -2,7 +2,7 @@
 //! build from the output folder (or from git with `--against`), and never writes.
 
 use crate::config::{Plan, PlanFormat};
-use crate::diagnostics::{Diagnostics, Warning};
+use crate::diagnostics::Diagnostics;
 use crate::pipeline::{self, Options, Ran, Source};
 use crate::report;
 
@@ -45,7 +45,7 @@ pub(crate) fn run(config: &Plan) -> Result<bool, Diagnostics> {
     for refused in std::mem::take(&mut run.evolution.refused).0 {
         let mut d = refused.clone();
         d.message = format!("`bqflat build` would refuse this: {}", refused.message);
-        eprint!("{}", Warning(&d));
+        crate::diagnostics::warn(&d);
     }
     Ok(plan.has_changes())
 }

@@ -11,11 +11,15 @@ pub(crate) fn run(config: &Schema) -> Result<(), Diagnostics> {
             for (name, text) in schemas() {
                 let path = dir.join(name);
                 write_atomic(&path, text.as_bytes())?;
-                println!("wrote {path}");
+                if !crate::report::style::quiet() {
+                    println!("wrote {path}");
+                }
             }
             let path = dir.join(crate::view::REFERENCE_FILE);
             write_atomic(&path, crate::view::reference_page().as_bytes())?;
-            println!("wrote {path}");
+            if !crate::report::style::quiet() {
+                println!("wrote {path}");
+            }
         }
         None => {
             // One JSON document, keyed by the file name each schema is committed under.

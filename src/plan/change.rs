@@ -45,6 +45,8 @@ pub(crate) enum ChangeKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Impact {
+    /// Nothing happens to the table: it stays in BigQuery as it is (its script was removed).
+    Untouched,
     /// The next run of a full-mode script replaces the table anyway.
     Rebuilt,
     /// An existing incremental table takes it in place (new nullable column, new options).
@@ -56,6 +58,7 @@ pub(crate) enum Impact {
 impl Impact {
     pub(crate) fn word(self) -> &'static str {
         match self {
+            Impact::Untouched => "untouched",
             Impact::Rebuilt => "rebuilt",
             Impact::Additive => "additive",
             Impact::Breaking => "breaking",
@@ -127,8 +130,8 @@ impl ChangeKind {
             | ChangeKind::DedupeOrder
             | ChangeKind::Scripts
             | ChangeKind::Options
-            | ChangeKind::Template
-            | ChangeKind::TableRemoved => Impact::Additive,
+            | ChangeKind::Template => Impact::Additive,
+            ChangeKind::TableRemoved => Impact::Untouched,
         }
     }
 
@@ -136,7 +139,7 @@ impl ChangeKind {
     pub(crate) fn impact(self, mode: Mode) -> Impact {
         match (self, mode) {
             // The table stays in BigQuery untouched, whatever its mode was.
-            (ChangeKind::TableRemoved, _) => Impact::Additive,
+            (ChangeKind::TableRemoved, _) => Impact::Untouched,
             // In full mode every run rebuilds the table, so nothing is at risk.
             (_, Mode::Full) => Impact::Rebuilt,
             (kind, Mode::Incremental) => kind.policy(),
@@ -197,7 +200,7 @@ mod tests {
             (Scripts, Impact::Additive),
             (Options, Impact::Additive),
             (Template, Impact::Additive),
-            (TableRemoved, Impact::Additive),
+            (TableRemoved, Impact::Untouched),
         ];
         assert_eq!(expected.len(), ChangeKind::ALL.len());
         for (kind, impact) in expected {
@@ -214,7 +217,7 @@ mod tests {
     fn full_mode_tables_are_rebuilt_but_a_removed_table_is_left_alone() {
         for kind in ChangeKind::ALL {
             let expected = if kind == ChangeKind::TableRemoved {
-                Impact::Additive
+                Impact::Untouched
             } else {
                 Impact::Rebuilt
             };

@@ -18,6 +18,8 @@ use crate::spec::{Mode, Target};
 /// The build's files plus the migrations its changes need against the previous build.
 pub(crate) struct Evolution {
     pub artifacts: Vec<Artifact>,
+    /// The migrations this build writes (path, index of the table in the build).
+    pub migrations: Vec<(String, usize)>,
     /// Breaking changes to existing incremental tables that the build refuses: their spec version
     /// did not go up and `--allow-breaking` was not given.
     pub refused: Diagnostics,
@@ -38,10 +40,12 @@ pub(crate) fn with_migrations(
     let Some(old) = &previous.manifest else {
         return Ok(Evolution {
             artifacts,
+            migrations: Vec::new(),
             refused: Diagnostics::default(),
         });
     };
     let mut refused = Diagnostics::default();
+    let mut migrations = Vec::new();
     let build_number = old.build + 1;
     let mut diagnostics = Diagnostics::default();
     let old_tables: std::collections::BTreeMap<&str, &TableEntry> = old
@@ -109,7 +113,10 @@ pub(crate) fn with_migrations(
             build_number,
             &renderer,
         ) {
-            Ok(artifact) => artifacts.push(artifact),
+            Ok(artifact) => {
+                migrations.push((artifact.path.clone(), index));
+                artifacts.push(artifact);
+            }
             Err(d) => diagnostics.push(d),
         }
     }
@@ -127,7 +134,11 @@ pub(crate) fn with_migrations(
         return Err(diagnostics.sorted());
     }
     crate::compiler::verify_all(&artifacts, &compiled.build)?;
-    Ok(Evolution { artifacts, refused })
+    Ok(Evolution {
+        artifacts,
+        migrations,
+        refused,
+    })
 }
 
 /// `file` (relative to the project) as users see it: without a leading `./`.

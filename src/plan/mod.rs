@@ -86,6 +86,26 @@ impl Plan {
     }
 }
 
+/// A version bump under the same table name: the build accepts the breaking changes and its
+/// migration rebuilds the existing table where it is, so they read as rebuilt, and the version
+/// change says how to build the new version beside the old one instead.
+fn in_place_rebuild(changes: &mut [Change], old: u32, new: u32) {
+    if new <= old || !changes.iter().any(|c| c.impact == Impact::Breaking) {
+        return;
+    }
+    for change in changes.iter_mut() {
+        if change.impact == Impact::Breaking {
+            change.impact = Impact::Rebuilt;
+        }
+        if change.kind == ChangeKind::Version {
+            change.detail = format!(
+                "spec version {old} → {new}, same table name: a migration rebuilds it in place (`{{version}}` in the name builds it beside the old one)"
+            );
+            change.impact = Impact::Rebuilt;
+        }
+    }
+}
+
 /// Compares the new build (`artifacts` and the manifest they make) with `previous`; run costs
 /// are estimated under `profile`.
 pub(crate) fn plan(
@@ -101,7 +121,8 @@ pub(crate) fn plan(
         let (action, changes) = match old_tables.get(name) {
             None => (Action::Add, Vec::new()),
             Some((old, old_hash)) => {
-                let changes = compare(old, new);
+                let mut changes = compare(old, new);
+                in_place_rebuild(&mut changes, old.version, new.version);
                 let action = if changes.is_empty() && old_hash == new_hash {
                     Action::Unchanged
                 } else {

@@ -8,13 +8,16 @@ use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table};
 use crate::view::{
-    self, DiscoveryContext, MigrationContext, RunContext, SetupContext, TableContext,
+    self, DiscoveryContext, MigrationContext, OrderContext, OrderView, RunContext, SetupContext,
+    TableContext,
 };
 
 pub const DIR: &str = "bigquery";
 pub const SETUP_FILE: &str = "_setup.sql";
 /// Every table in one script, each source read once.
 pub const RUN_FILE: &str = "_run.sql";
+/// The order the build's scripts run in, as a shell script.
+pub const ORDER_FILE: &str = "run.sh";
 /// One-off scripts that bring an existing table to a new build.
 pub const MIGRATIONS_DIR: &str = "bigquery/migrations/";
 
@@ -54,11 +57,28 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         format!("{}{run_path}", r.run_prefix),
         &overridden,
     ));
+    let order_path = format!("{DIR}/{ORDER_FILE}");
+    let order = view::to_value(&OrderContext {
+        order: OrderView {
+            setup: SETUP_FILE.into(),
+            run: RUN_FILE.into(),
+            separate: build
+                .tables
+                .iter()
+                .filter(|t| !crate::reads::shares_scans(t, &overridden))
+                .map(|t| table_path(t, build)[DIR.len() + 1..].to_string())
+                .collect(),
+        },
+        run_path: format!("{}{order_path}", r.run_prefix),
+        globals: view::Globals::default(),
+    });
     let mut results = vec![
         r.render(&format!("{DIR}/setup.sql"), &setup, SETUP_FILE)
             .map(|contents| Artifact::new(setup_path, contents)),
         r.render(&format!("{DIR}/run.sql"), &run, RUN_FILE)
             .map(|contents| Artifact::new(run_path, contents)),
+        r.render(&format!("{DIR}/run.sh"), &order, ORDER_FILE)
+            .map(|contents| Artifact::other(order_path, contents)),
     ];
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
@@ -103,7 +123,8 @@ pub fn render_migration(
     r: &Renderer<'_>,
 ) -> Result<Artifact, Diagnostic> {
     let table = &build.tables[index];
-    let path = format!("{MIGRATIONS_DIR}{number:04}_{}.sql", table.name);
+    let name = format!("{number:04}_{}", table.name);
+    let path = format!("{MIGRATIONS_DIR}{name}.sql");
     let run_path = format!("{}{path}", r.run_prefix);
     let (template, context) = match kind {
         Migration::Alter { added, options } => {
@@ -113,7 +134,7 @@ pub fn render_migration(
                 .filter(|c| added.contains(&c.name.as_str()))
                 .collect();
             let context = view::to_value(&MigrationContext::new(
-                table, build, &added, *options, number, run_path,
+                table, build, &added, *options, number, name, run_path,
             ));
             ("migration.sql", context)
         }
@@ -121,7 +142,9 @@ pub fn render_migration(
             let mut full = table.clone();
             full.mode = crate::spec::Mode::Full;
             full.daily_batches = false;
-            let context = view::to_value(&TableContext::new(&full, build, Some(run_path), None));
+            let context = view::to_value(
+                &TableContext::new(&full, build, Some(run_path), None).as_migration(name),
+            );
             ("full.sql", context)
         }
     };

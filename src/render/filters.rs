@@ -14,6 +14,7 @@
 //! | `jinja_text` | dbt descriptions | no `{` opens a Jinja tag |
 //! | `sql_type` | column types | letters, digits, `_ <>,` and spaces only |
 //! | `keyword` | SQL keywords (`DAY`, `DATE`) | upper-case letters and `_` only |
+//! | `shell` | a word of a POSIX shell script (`run.sh`) | one single-quoted word |
 //! | `md`, `code`, `mermaid` | the data dictionary (`markdown.rs`) | text, a code span, a Mermaid label |
 
 use minijinja::value::{Value, ValueKind};
@@ -36,6 +37,7 @@ pub(crate) fn install(env: &mut Environment<'_>) {
     env.add_filter("jinja_text", jinja_text_filter);
     env.add_filter("sql_type", sql_type_filter);
     env.add_filter("keyword", keyword_filter);
+    env.add_filter("shell", shell_filter);
     env.add_filter("md", super::markdown::md_filter);
     env.add_filter("code", super::markdown::code_filter);
     env.add_filter("mermaid", super::markdown::mermaid_filter);
@@ -56,8 +58,8 @@ fn format_value(out: &mut Output, _state: &mut State, value: &Value) -> Result<(
             ErrorKind::InvalidOperation,
             format!(
                 "{{{{ … }}}} prints {shown:?} without a filter; pass it through `ident`, `literal`, \
-                 `comment`, `json`, `js_string`, `jinja_text`, `path`, `sql_type`, `keyword`, `md`, \
-                 `code` or `mermaid` \
+                 `comment`, `json`, `js_string`, `jinja_text`, `path`, `sql_type`, `keyword`, \
+                 `shell`, `md`, `code` or `mermaid` \
                  (a `{{% if %}}` block for fixed text)"
             ),
         ));
@@ -94,6 +96,21 @@ fn path_filter(value: &Value) -> Result<Value, Error> {
     parts
         .map(|p| Value::from_safe_string(p.join(".")))
         .map_err(invalid)
+}
+
+/// One word of a POSIX shell script: single-quoted, so nothing in it is expanded; a `'` inside
+/// closes the quote, is escaped, and reopens it.
+fn shell_filter(value: &Value) -> Result<Value, Error> {
+    let raw = text(value, "shell")?;
+    if raw.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{raw:?} has a control character; a shell word cannot"
+        )));
+    }
+    Ok(Value::from_safe_string(format!(
+        "'{}'",
+        raw.replace('\'', r"'\''")
+    )))
 }
 
 /// Which other tool reads the file as a template of its own: `embed` in the context names it.
@@ -331,6 +348,13 @@ mod tests {
         let bad = serde_json::json!({ "t": "STRING;", "k": "day" });
         assert!(render("{{ t|sql_type }}", bad.clone()).is_err());
         assert!(render("{{ k|keyword }}", bad).is_err());
+    }
+
+    #[test]
+    fn shell_words_are_single_quoted() {
+        let ctx = serde_json::json!({ "p": "a b$(x)'c" });
+        assert_eq!(render("{{ p|shell }}", ctx).unwrap(), r"'a b$(x)'\''c'");
+        assert!(render("{{ p|shell }}", serde_json::json!({ "p": "a\nb" })).is_err());
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/full.sql",
     "bigquery/incremental.sql",
     "bigquery/migration.sql",
+    "bigquery/run.sh",
     "bigquery/run.sql",
     "bigquery/setup.sql",
     "dataform/base.sqlx",

@@ -5,6 +5,7 @@
 pub(crate) mod annotations;
 pub(crate) mod cost;
 pub(crate) mod plan;
+pub(crate) mod style;
 
 use std::fmt::Write as _;
 
@@ -12,8 +13,9 @@ use camino::Utf8Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::emit::{self, Comparison, Outcome, Status};
-use crate::model::Table;
+use crate::model::Build;
 use crate::plan::mode_word;
+use crate::spec::Target;
 
 /// The line of a build that found its inputs unchanged and did nothing.
 pub(crate) fn up_to_date(build: u64, out: &Utf8Path) -> String {
@@ -31,10 +33,20 @@ pub(crate) fn dry_run(artifacts: &[crate::render::Artifact]) -> String {
     text
 }
 
-/// One line per file the build wrote or kept, then the totals.
-pub(crate) fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> String {
+/// One line per file the build wrote or removed (`verbose`: kept too), the totals, then the
+/// migrations it wrote and what each must run before.
+pub(crate) fn built(
+    outcomes: &[Outcome],
+    build: &Build,
+    out: &Utf8Path,
+    migrations: &[(String, usize)],
+    verbose: bool,
+) -> String {
+    use crate::render::bigquery::{table_path, DIR, ORDER_FILE, RUN_FILE};
+    let tables = &build.tables;
     let mut text = String::new();
-    let width = outcomes.iter().map(|o| o.path.len()).max().unwrap_or(0);
+    let listed = |o: &&Outcome| verbose || o.status != Status::Unchanged;
+    let width = outcomes.iter().filter(listed).map(|o| o.path.len()).max();
     let mut counts = [0usize; 4];
     for outcome in outcomes {
         let detail = match outcome.table.map(|i| &tables[i]) {
@@ -44,12 +56,15 @@ pub(crate) fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> S
             }
             None => String::new(),
         };
-        let _ = writeln!(
-            text,
-            "{:<9} {:<width$}{detail}",
-            outcome.status.word(),
-            outcome.path
-        );
+        if listed(&outcome) {
+            let width = width.unwrap_or(0);
+            let line = format!(
+                "{:<9} {:<width$}{detail}",
+                outcome.status.word(),
+                outcome.path
+            );
+            let _ = writeln!(text, "{}", line.trim_end());
+        }
     }
     let removed = outcomes
         .iter()
@@ -66,12 +81,39 @@ pub(crate) fn built(outcomes: &[Outcome], tables: &[Table], out: &Utf8Path) -> S
         if removed == 1 { "" } else { "s" },
         out,
     );
+    let written: Vec<&(String, usize)> = migrations
+        .iter()
+        .filter(|(path, _)| {
+            outcomes
+                .iter()
+                .any(|o| &o.path == path && o.status == Status::Created)
+        })
+        .collect();
+    if !written.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nmigrations to run once, before the tables' next runs (`sh {}` runs them first, and skips those that ran):",
+            out.join(DIR).join(ORDER_FILE)
+        );
+        for (path, table) in written {
+            let _ = writeln!(
+                text,
+                "  bq query --use_legacy_sql=false < {}\n      before {} or {DIR}/{RUN_FILE}",
+                out.join(path),
+                table_path(&tables[*table], build),
+            );
+        }
+    }
     text
 }
 
 /// `check`'s verdict on the output folder `out`: the "ok" line, or one problem per file out of
 /// step with the specs.
-pub(crate) fn checked(comparison: &Comparison, out: &Utf8Path) -> Result<String, Diagnostics> {
+pub(crate) fn checked(
+    comparison: &Comparison,
+    out: &Utf8Path,
+    targets: &[Target],
+) -> Result<String, Diagnostics> {
     let mut problems = Diagnostics::default();
     for (path, problem) in &comparison.foreign {
         problems.push(
@@ -89,10 +131,20 @@ pub(crate) fn checked(comparison: &Comparison, out: &Utf8Path) -> Result<String,
         if comparison.foreign.iter().any(|(p, _)| *p == path) {
             continue;
         }
-        let what = match outcome.status {
-            Status::Created => "is missing",
-            Status::Removed => "is left from an event that no longer exists",
-            _ => "is out of date",
+        let folder = outcome.path.split('/').next().unwrap_or_default();
+        let dropped = [Target::Bigquery, Target::Dbt, Target::Dataform]
+            .into_iter()
+            .find(|t| t.dir() == folder && !targets.contains(t));
+        let what = match (outcome.status, dropped) {
+            (Status::Created, _) => "is missing".to_string(),
+            (Status::Removed, Some(target)) => format!(
+                "is left from target `{}`, which the project no longer builds",
+                target.dir()
+            ),
+            (Status::Removed, None) => {
+                "is left from an event or table the project no longer builds".to_string()
+            }
+            _ => "is out of date".to_string(),
         };
         problems.push(
             Diagnostic::new(format!("{path} {what}"))

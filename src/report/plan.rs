@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use similar::{Algorithm, ChangeTag, TextDiff};
 
+use super::style::paint;
 use crate::plan::cost::Delta;
 use crate::plan::{mode_word, Action, FilePlan, Impact, Plan};
 use crate::BQFLAT_VERSION;
@@ -35,14 +36,6 @@ fn sign(action: Action) -> char {
         Action::Change => '~',
         Action::Remove => '-',
         Action::Unchanged => ' ',
-    }
-}
-
-fn paint(text: &str, code: &str, color: bool) -> String {
-    if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
     }
 }
 

@@ -69,6 +69,10 @@ pub struct TableContext {
     /// Set in dbt and Dataform files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embed: Option<Embed>,
+    /// A one-off rebuild under `bigquery/migrations/`: the migration's name (`0003_x`), which its
+    /// run is recorded under in `_runs` so that running it again does nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
     /// dbt and Dataform: the base model of the table's source the rows are read from (absent
     /// for a table with a template of the project's own, which reads the export itself).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +129,27 @@ impl RunContext {
     }
 }
 
+/// Context of `bigquery/run.sh`: the order a build's BigQuery scripts run in.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderContext {
+    pub order: OrderView,
+    /// The script's path as users run it: print with `comment`.
+    pub run_path: String,
+    #[serde(flatten)]
+    pub globals: Globals,
+}
+
+/// The scripts of a run, as paths relative to `bigquery/`: print with `shell` (or `comment`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderView {
+    /// `_setup.sql`.
+    pub setup: String,
+    /// `_run.sql`.
+    pub run: String,
+    /// The scripts of the tables `_run.sql` leaves to their own scripts, in build order.
+    pub separate: Vec<String>,
+}
+
 /// Context of `docs/tables.md`, the data dictionary (`tables.md` in the output folder).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DocsContext {
@@ -178,6 +203,9 @@ pub struct MigrationContext {
     pub options: bool,
     /// Build number of the migration (`0003`).
     pub build: u64,
+    /// The migration's name (`0003_x`), which its run is recorded under in `_runs` so that
+    /// running it again does nothing.
+    pub migration: String,
     /// The script's path as users run it: print with `comment`.
     pub run_path: String,
     #[serde(flatten)]
@@ -247,6 +275,8 @@ pub struct TemplateContexts {
     pub run: RunContext,
     /// `docs/tables.md`.
     pub docs: DocsContext,
+    /// `bigquery/run.sh`.
+    pub order: OrderContext,
     /// `bigquery/migration.sql`.
     pub migration: MigrationContext,
     /// `bigquery/discover.sql`.
@@ -268,9 +298,16 @@ impl TableContext {
             t: TableView::new(table, build),
             run_path,
             embed,
+            migration: None,
             base: None,
             globals: Globals::default(),
         }
+    }
+
+    /// The context of a one-off rebuild recorded as migration `name`.
+    pub fn as_migration(mut self, name: String) -> Self {
+        self.migration = Some(name);
+        self
     }
 
     /// The context reading its rows from a base model.
@@ -301,6 +338,7 @@ impl MigrationContext {
         added: &[&Column],
         options: bool,
         number: u64,
+        name: String,
         run_path: String,
     ) -> MigrationContext {
         MigrationContext {
@@ -308,6 +346,7 @@ impl MigrationContext {
             added: added.iter().map(|c| ColumnView::new(c)).collect(),
             options,
             build: number,
+            migration: name,
             run_path,
             globals: Globals::default(),
         }

@@ -72,6 +72,14 @@ INSERT INTO {{ t.metadata.runs_full|ident }} (run_id, table_name, event_name, mo
 VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, {{ t.mode|literal }}, bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, {{ t.version }}, {{ bqflat_version|literal }});
 {%- endmacro %}
 
+{#- A migration runs once: its run is recorded in `_runs` under run id `migration <name>`, so a
+    second run (a scheduler that runs every migration before the tables) stops here. -#}
+{% macro skip_if_migrated(t) -%}
+IF EXISTS (SELECT 1 FROM {{ t.metadata.runs_full|ident }} WHERE run_id = bqflat_run_id AND table_name = {{ t.full_name|literal }}) THEN
+  RETURN;
+END IF;
+{%- endmacro %}
+
 {#- The watermark the previous run recorded, if any: the table's latest row. -#}
 {% macro read_stored_watermark(t) -%}
 SET bqflat_watermark_before = (

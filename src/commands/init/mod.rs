@@ -17,10 +17,23 @@ use crate::spec::{EventSpec, Items, Param, ParamType, Params};
 const PROJECT: &str = include_str!("bqflat.yaml");
 const PURCHASE: &str = include_str!("purchase.yaml");
 const PAGE_VIEW: &str = include_str!("page_view.yaml");
+/// Where the project's copy of the JSON schemas goes (`bqflat schema --out schemas` refreshes it).
+const SCHEMAS_DIR: &str = "schemas";
 
 pub(crate) fn run(config: &Init) -> Result<(), Diagnostics> {
     let dir = config.dir.clone();
     let mut files: Vec<(Utf8PathBuf, String)> = vec![(dir.join(PROJECT_FILE), PROJECT.into())];
+    // The schemas the files' `$schema` lines name, so an editor checks them as they are typed.
+    for (name, text) in crate::schema::schemas() {
+        if [
+            crate::schema::PROJECT_SCHEMA_FILE,
+            crate::schema::EVENT_SCHEMA_FILE,
+        ]
+        .contains(&name)
+        {
+            files.push((dir.join(SCHEMAS_DIR).join(name), text));
+        }
+    }
     match &config.catalog {
         None => {
             files.push((dir.join(EVENTS_DIR).join("purchase.yaml"), PURCHASE.into()));
@@ -54,7 +67,12 @@ pub(crate) fn run(config: &Init) -> Result<(), Diagnostics> {
     }
     for (path, text) in &files {
         write_atomic(path, text.as_bytes())?;
-        println!("created {path}");
+        if !crate::report::style::quiet() {
+            println!("created {path}");
+        }
+    }
+    if crate::report::style::quiet() {
+        return Ok(());
     }
     println!("next: edit {PROJECT_FILE} (project and datasets), then run `bqflat build {dir}`");
     Ok(())
@@ -142,9 +160,15 @@ fn specs_from(
         };
         let yaml = serde_yaml::to_string(&spec).expect("a spec serializes");
         let mut text = format!(
-            "# Scaffolded by `bqflat init --catalog` from {}: every key the event carried, typed by its\n# values. Delete the params you do not need.\n",
+            "# yaml-language-server: $schema=../{SCHEMAS_DIR}/{}\n# Scaffolded by `bqflat init --catalog` from {}: every key the event carried, typed by its\n# values. Delete the params you do not need.\n",
+            crate::schema::EVENT_SCHEMA_FILE,
             catalog.path.file_name().unwrap_or(catalog.path.as_str())
         );
+        if spec.items.is_some() {
+            text.push_str(
+                "# One row per item: the event's own values repeat on each of its item rows.\n",
+            );
+        }
         for note in &notes {
             text.push_str(&format!("# Check: {note}; it is typed loosely.\n"));
         }

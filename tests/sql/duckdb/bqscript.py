@@ -169,6 +169,15 @@ class Txn(Stmt):
 
 
 @dataclasses.dataclass
+class Return(Stmt):
+    pass
+
+
+class _Returned(Exception):
+    """RETURN: the script stops here, successfully (BigQuery: "stops execution of the script")."""
+
+
+@dataclasses.dataclass
 class Raise(Stmt):
     message: str | None
 
@@ -366,7 +375,12 @@ class _Parser:
             end = self.i
             self.expect_semicolon()
             return Raise(self.text(start, end), line, msg)
-        if w in ("LOOP", "REPEAT", "FOR", "CALL", "EXECUTE", "RETURN", "BREAK", "LEAVE", "CONTINUE", "ITERATE", "CASE"):
+        if w == "RETURN":
+            start = self.i
+            self.i += 1
+            self.expect_semicolon()
+            return Return(self.text(start, start + 1), line)
+        if w in ("LOOP", "REPEAT", "FOR", "CALL", "EXECUTE", "BREAK", "LEAVE", "CONTINUE", "ITERATE", "CASE"):
             raise self.err(f"{w} is not supported by this interpreter")
         a, b = self.until(semi)
         self.i += 1
@@ -545,6 +559,8 @@ class Interpreter:
             raise ScriptError(f"script syntax: {e}") from None
         try:
             self.exec_block(stmts)
+        except _Returned:
+            pass
         finally:
             if self.in_txn:
                 # A script that ends inside a transaction: BigQuery rolls it back.
@@ -606,6 +622,8 @@ class Interpreter:
                 self.exec_block(s.handler)
         elif isinstance(s, Txn):
             self.exec_txn(s)
+        elif isinstance(s, Return):
+            raise _Returned()
         elif isinstance(s, Raise):
             msg = self.eval_expr(s.message, "STRING", s) if s.message is not None else self.error_message
             raise ScriptError(str(msg), s, raised=True, cause=self.error_cause)

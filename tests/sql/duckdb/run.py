@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -171,6 +172,8 @@ MUTATIONS = [
     ("lifecycle: number drops int_value", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE(", ["lifecycle"]),
     ("lifecycle: float64 drops int_value", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)",
      "COALESCE(p.value.double_value, p.value.float_value)", ["lifecycle"]),
+    ("migration: runs again when it has run", r"(WHERE run_id = bqflat_run_id AND table_name = '[^']*'\) THEN\n\s*)RETURN;", r"\1SELECT 1;",
+     ["migrations"]),
     ("lifecycle: the resume point is the newest partition, a 2031 one included",
      r"\n\s*AND partition_id <= FORMAT_DATE\('%Y%m%d', (?:DATE_ADD\()?bqflat_newest_shard[^)]*\)\)?", "", ["lifecycle"]),
 ]
@@ -539,6 +542,94 @@ def scenario_incremental(work: Path, bqflat: str) -> None:
         R.check(f"{label}: a run over unchanged data changes no row (event_key included)", same,
                 "" if same else diff_text(after2[t.name], act))
         R.check(f"{label}: watermark unchanged", models[t.name].watermark == wm_before)
+
+
+def run_order(folder: Path) -> list[Path]:
+    """The scripts bigquery/run.sh runs, in its order, its migrations loop expanded (as the
+    shipped Airflow DAG reads it)."""
+    scripts = []
+    for line in (folder / "run.sh").read_text().splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["run"] and len(words) == 2 and not words[1].startswith("$"):
+            scripts.append(folder / words[1])
+        elif words[:3] == ["for", "migration", "in"]:
+            scripts.extend(sorted(folder.glob("migrations/*.sql")))
+    return scripts
+
+
+def scenario_migrations(work: Path, bqflat: str) -> None:
+    """A table changes under an existing incremental table: an added param (an ALTER migration),
+    then a retyped one with a version bump under the same name (a rebuild migration). Each
+    migration runs twice, as a scheduler running run.sh's order every day does: the second run
+    does nothing. The table then equals the model given the same change."""
+    proj = work / "migrations" / "project"
+    shutil.rmtree(proj.parent, ignore_errors=True)
+    shutil.copytree(HERE / "projects" / "incremental", proj)
+    out = work / "migrations" / "out"
+    spec = proj / "events" / "page_view.yaml"
+    build(proj, out, bqflat)
+    con = new_connection()
+    t = next(t for t in X.load_project(proj) if t.event == "page_view")
+    src = ga4.Source(t.source_project, t.source_dataset)
+    for k, v in data.phase1().items():
+        src.add(k, v)
+    src.load(con)
+    it = bqscript.Interpreter(con)
+    today = dt.date.today()
+    model = X.IncrementalModel(t, today)
+    folder = out / "bigquery"
+    incremental_checks(con, it, t, folder / f"{t.name}.sql", model, src.shards, "migrations/run 1")
+
+    def migrate(label: str) -> X.Table | None:
+        new_t = next(x for x in X.load_project(proj) if x.event == "page_view")
+        files = build(proj, out, bqflat)
+        order = run_order(folder)
+        mig = [f for f in order if f.parent.name == "migrations"]
+        R.check(f"{label}: run.sh runs _setup.sql, the migrations, then _run.sql",
+                [f.name for f in order] == ["_setup.sql", *[m.name for m in mig], "_run.sql"] and mig,
+                f"order: {[str(f.relative_to(folder)) for f in order]}")
+        newest = mig[-1]
+        _, runs0 = metadata_rows(con, t)
+        for attempt in ("first", "second"):
+            if run_script(it, newest, f"{label}: {newest.name} ({attempt} run)") is None:
+                return None
+            if attempt == "first":
+                after_first = actual_rows(con, new_t)
+        _, runs2 = metadata_rows(con, t)
+        mine = [r for r in runs2 if r["run_id"] == f"migration {newest.stem}"]
+        R.check(f"{label}: the migration records itself in _runs once, and its second run does nothing",
+                len(mine) == 1 and len(runs2) == len(runs0) + 1
+                and sorted(X.canon(r, ()) for r in actual_rows(con, new_t)) == sorted(X.canon(r, ()) for r in after_first),
+                f"{len(mine)} rows of the migration, {len(runs2) - len(runs0)} new _runs rows")
+        return new_t if files else None
+
+    # An added param: the ALTER migration adds the column, NULL in the rows already there.
+    spec.write_text(spec.read_text().replace("params:\n", "params:\n  - {key: page_referrer, type: string}\n", 1))
+    t2 = migrate("migrations/added param")
+    if t2 is None:
+        return
+    model.t = t2
+    model.rows = [dict(r, page_referrer=None) for r in model.rows]
+    check_table(con, t2, model.rows, "migrations/added param: after the migration")
+    # run.sh's order: the migration runs again (and does nothing), then every table.
+    for f in run_order(folder):
+        run_script(it, f, f"migrations/added param: run.sh {f.relative_to(folder)}")
+    model.run(src.shards)
+    check_table(con, t2, model.rows, "migrations/added param: after run.sh (the re-read days have the column)")
+
+    # A retyped param with a version bump under the same name: the migration rebuilds the table.
+    spec.write_text("version: 2\n" + spec.read_text().replace("{key: p_int, type: int64}", "{key: p_int, type: string}"))
+    t3 = migrate("migrations/version bump")
+    if t3 is None:
+        return
+    exp = X.expected_rows(t3, src.shards, *X.window(t3, today))
+    check_table(con, t3, exp, "migrations/version bump: the migration rebuilt the table (both runs)")
+    model.t, model.rows = t3, exp
+    model.watermark = max((r["event_ts"] for r in exp), default=None)
+    for f in run_order(folder):
+        run_script(it, f, f"migrations/version bump: run.sh {f.relative_to(folder)}")
+    model.run(src.shards)
+    check_table(con, t3, model.rows, "migrations/version bump: after run.sh")
 
 
 def scenario_rollback(work: Path, bqflat: str) -> None:
@@ -1505,6 +1596,7 @@ SCENARIOS = {
     "interpreter": scenario_interpreter,
     "full": scenario_full,
     "incremental": scenario_incremental,
+    "migrations": scenario_migrations,
     "rollback": scenario_rollback,
     "example": scenario_example,
     "discover": scenario_discover,
@@ -1518,6 +1610,7 @@ TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
     "full": "projects/full: full rebuilds (CREATE OR REPLACE ... AS SELECT; daily batches) over every shard",
     "incremental": "projects/incremental: first run, new shards + late events + duplicates, second run, unchanged third run",
+    "migrations": "projects/incremental: an added param and a version bump in place, each migration run twice in run.sh's order",
     "rollback": "projects/incremental: a failing run rolls back and re-raises; daily batches keep the committed days",
     "example": "examples/ga4_ecommerce on the fixture data, CURRENT_DATE() pinned to 2025-07-08, two runs",
     "discover": "bqflat discover-sql over the fixture shards: the catalog equals counts taken from the rows",

@@ -1,18 +1,23 @@
 //! The command line: what was typed (clap types) → one configuration → the command that runs it.
 //! Errors are printed in exactly one place, here, and mapped to exit codes.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use std::collections::BTreeSet;
+
 use camino::Utf8PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod seed;
 
 use crate::commands;
 use crate::compiler::Inputs;
 use crate::config::{self, Config};
 use crate::load::Overrides;
-use crate::spec::{self, Mode, Names, Settings, Target};
+use crate::report::style;
+use crate::spec::Target;
+use seed::SeedFlags;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +28,54 @@ use crate::spec::{self, Mode, Names, Settings, Target};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How much a command says, and in what colours; accepted before or after the command.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Print errors only (and what the command was asked for: SQL, a plan, a report).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more: `build` also lists the files it left unchanged.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Colour errors, warnings and plans: `auto` in a terminal unless NO_COLOR is set.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl OutputArgs {
+    fn style(&self) -> style::Style {
+        let color = |terminal: bool| match self.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+        };
+        style::Style {
+            verbosity: match (self.quiet, self.verbose) {
+                (true, _) => style::Verbosity::Quiet,
+                (_, true) => style::Verbosity::Verbose,
+                _ => style::Verbosity::Normal,
+            },
+            stdout_color: color(std::io::stdout().is_terminal()),
+            stderr_color: color(std::io::stderr().is_terminal()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,10 +222,56 @@ fn shard_day(text: &str) -> Result<String, String> {
     }
 }
 
+/// `discover-sql` reads only where the export is and which days to list; the flags that shape
+/// tables would mean nothing to it, so it does not take them.
 #[derive(Debug, Args)]
 pub struct DiscoverArgs {
-    #[command(flatten)]
-    pub project: ProjectArgs,
+    /// Project directory (holds bqflat.yaml). Default: the --config file's folder, else `.`.
+    dir: Option<Utf8PathBuf>,
+    /// The project file to use instead of DIR/bqflat.yaml.
+    #[arg(long, value_parser = not_empty_path)]
+    config: Option<Utf8PathBuf>,
+    /// GCP project id of the export.
+    #[arg(long)]
+    project: Option<String>,
+    /// Dataset of the GA4 export.
+    #[arg(long)]
+    source_dataset: Option<String>,
+    /// First shard date listed, YYYY-MM-DD.
+    #[arg(long)]
+    start_date: Option<String>,
+    /// Last shard date listed, YYYY-MM-DD.
+    #[arg(long)]
+    end_date: Option<String>,
+}
+
+impl DiscoverArgs {
+    fn inputs(&self) -> Inputs {
+        let window =
+            (self.start_date.is_some() || self.end_date.is_some()).then(|| crate::spec::Window {
+                start: self.start_date.clone(),
+                end: self.end_date.clone(),
+            });
+        let mut flags = BTreeSet::new();
+        if window.is_some() {
+            flags.insert(("window", "--start-date/--end-date"));
+        }
+        Inputs {
+            dir: project_dir(self.dir.as_ref(), self.config.as_ref()),
+            config: self.config.clone(),
+            out: None,
+            overrides: Overrides {
+                project: self.project.clone(),
+                source_dataset: self.source_dataset.clone(),
+                settings: crate::spec::Settings {
+                    window,
+                    ..Default::default()
+                },
+                flags,
+                ..Overrides::default()
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -193,49 +292,6 @@ pub enum CheckFormat {
     Github,
     /// `{ok, errors, warnings}` with file, line and column, on stdout.
     Json,
-}
-
-/// The original tool's flags, accepted verbatim; each overrides the project's files.
-#[derive(Debug, Args)]
-struct SeedFlags {
-    /// GCP project id.
-    #[arg(long)]
-    project: Option<String>,
-    /// Dataset of the GA4 export.
-    #[arg(long)]
-    source_dataset: Option<String>,
-    /// Dataset the flattened tables are written to.
-    #[arg(long)]
-    target_dataset: Option<String>,
-    /// Comma-separated events to build (each uses its spec if it has one, the defaults otherwise).
-    #[arg(long, value_delimiter = ',')]
-    events: Option<Vec<String>>,
-    #[arg(long, value_enum)]
-    mode: Option<ModeArg>,
-    /// First shard date read, YYYY-MM-DD.
-    #[arg(long)]
-    start_date: Option<String>,
-    /// Last shard date read, YYYY-MM-DD.
-    #[arg(long)]
-    end_date: Option<String>,
-    /// DATE or TIMESTAMP output column to partition by.
-    #[arg(long)]
-    partition_by: Option<String>,
-    /// Comma-separated columns to cluster by (at most 4).
-    #[arg(long, value_parser = name_list)]
-    cluster_by: Option<String>,
-    /// Column(s) or event param that identify a row, comma-separated.
-    #[arg(long, value_parser = name_list)]
-    dedupe_key: Option<String>,
-    /// Table name template: {event}, {dataset}, {version}.
-    #[arg(long)]
-    table_template: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ModeArg {
-    Full,
-    Incremental,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -288,31 +344,10 @@ fn not_empty_path(text: &str) -> Result<Utf8PathBuf, String> {
     }
 }
 
-/// A comma-separated list with an empty name in it (`,`, `a,,b`, ``) is a typo, not a request
-/// for no columns: the settings it would silently drop stay what the files say.
-fn name_list(text: &str) -> Result<String, String> {
-    if text.split(',').any(|name| name.trim().is_empty()) {
-        Err(format!(
-            "{text:?} has an empty column name; list names separated by commas, e.g. `event_name,platform`"
-        ))
-    } else {
-        Ok(text.to_string())
-    }
-}
-
 impl ProjectArgs {
     pub fn inputs(&self) -> Inputs {
-        let dir = match (&self.dir, &self.config) {
-            (Some(dir), _) => dir.clone(),
-            (None, Some(config)) => config
-                .parent()
-                .filter(|p| !p.as_str().is_empty())
-                .unwrap_or(".".into())
-                .to_owned(),
-            (None, None) => project_above(),
-        };
         Inputs {
-            dir,
+            dir: project_dir(self.dir.as_ref(), self.config.as_ref()),
             config: self.config.clone(),
             out: self.out.clone(),
             overrides: Overrides {
@@ -321,6 +356,20 @@ impl ProjectArgs {
                 ..self.seed.overrides()
             },
         }
+    }
+}
+
+/// The project directory: DIR, else the --config file's folder, else the nearest one that holds
+/// bqflat.yaml.
+fn project_dir(dir: Option<&Utf8PathBuf>, config: Option<&Utf8PathBuf>) -> Utf8PathBuf {
+    match (dir, config) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(config)) => config
+            .parent()
+            .filter(|p| !p.as_str().is_empty())
+            .unwrap_or(".".into())
+            .to_owned(),
+        (None, None) => project_above(),
     }
 }
 
@@ -338,63 +387,6 @@ fn project_above() -> Utf8PathBuf {
     match up {
         0 => ".".into(),
         n => vec![".."; n].join("/").into(),
-    }
-}
-
-impl SeedFlags {
-    fn overrides(&self) -> Overrides {
-        let mut flags = BTreeSet::new();
-        let mut note = |setting: &'static str, flag: &'static str, set: bool| {
-            if set {
-                flags.insert((setting, flag));
-            }
-        };
-        note("mode", "--mode", self.mode.is_some());
-        note(
-            "window",
-            "--start-date/--end-date",
-            self.start_date.is_some() || self.end_date.is_some(),
-        );
-        note(
-            "partition_by",
-            "--partition-by",
-            self.partition_by.is_some(),
-        );
-        note("cluster_by", "--cluster-by", self.cluster_by.is_some());
-        note("dedupe", "--dedupe-key", self.dedupe_key.is_some());
-        note(
-            "table_template",
-            "--table-template",
-            self.table_template.is_some(),
-        );
-        let window = (self.start_date.is_some() || self.end_date.is_some()).then(|| spec::Window {
-            start: self.start_date.clone(),
-            end: self.end_date.clone(),
-        });
-        let settings = Settings {
-            mode: self.mode.map(|m| match m {
-                ModeArg::Full => Mode::Full,
-                ModeArg::Incremental => Mode::Incremental,
-            }),
-            window,
-            partition_by: self.partition_by.clone(),
-            cluster_by: self.cluster_by.clone().map(Names::One),
-            dedupe: self.dedupe_key.clone().map(|key| spec::Dedupe {
-                key: Some(Names::One(key)),
-                ..spec::Dedupe::default()
-            }),
-            ..Settings::default()
-        };
-        Overrides {
-            project: self.project.clone(),
-            source_dataset: self.source_dataset.clone(),
-            target_dataset: self.target_dataset.clone(),
-            table_template: self.table_template.clone(),
-            events: self.events.clone(),
-            targets: None,
-            settings,
-            flags,
-        }
     }
 }
 
@@ -421,7 +413,7 @@ impl Cli {
                 against: args.against.clone(),
                 allow_breaking: args.allow_breaking,
                 profile: args.profile.clone(),
-                color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                color: self.output.style().stdout_color,
             }),
             Command::Check(args) => Config::Check(config::Check {
                 project: args.project.inputs(),
@@ -444,7 +436,7 @@ impl Cli {
                     (None, false) => config::CostAction::Estimate,
                 },
             }),
-            Command::DiscoverSql(args) => Config::DiscoverSql(args.project.inputs()),
+            Command::DiscoverSql(args) => Config::DiscoverSql(args.inputs()),
             Command::Init(args) => Config::Init(config::Init {
                 dir: args.dir.clone().unwrap_or_else(|| Utf8PathBuf::from(".")),
                 catalog: args.catalog.clone(),
@@ -462,7 +454,10 @@ pub fn run() -> ExitCode {
     // Usage errors exit 1 like every other error (clap's own code, 2, is `plan
     // --detailed-exitcode`'s "changes"); `--help` and `--version` exit 0.
     let config = match Cli::try_parse() {
-        Ok(cli) => cli.config(),
+        Ok(cli) => {
+            style::set(cli.output.style());
+            cli.config()
+        }
         Err(err) => {
             let _ = err.print();
             return if err.exit_code() == 0 {
