@@ -13,6 +13,22 @@ fn built(p: &TempProject) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// A project built once, then again with a param added to its incremental table: the second
+/// build writes migration 0002.
+fn with_an_added_param() -> (TempProject, Run) {
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", INCREMENTAL);
+    built(&p);
+    let p = p.file(
+        "events/a.yaml",
+        &INCREMENTAL.replace("number}]", "number}, {key: tax, type: number}]"),
+    );
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (p, run)
+}
+
 #[test]
 fn quiet_verbose_and_color() {
     let p = TempProject::new()
@@ -70,16 +86,7 @@ fn quiet_verbose_and_color() {
 
 #[test]
 fn a_build_names_its_migrations_and_run_sh_runs_them_in_order() {
-    let p = TempProject::new()
-        .file("bqflat.yaml", BASIC_PROJECT)
-        .file("events/a.yaml", INCREMENTAL);
-    built(&p);
-    let p = p.file(
-        "events/a.yaml",
-        &INCREMENTAL.replace("number}]", "number}, {key: tax, type: number}]"),
-    );
-    let run = p.run(&["build"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (p, run) = with_an_added_param();
     let migration = "bigquery/migrations/0002_event_purchase_flat.sql";
     assert!(
         run.stdout.contains(&format!("created   {migration}")),
@@ -273,18 +280,7 @@ fn init_writes_the_schemas_its_files_name() {
 /// follow run.sh's order, migrations included.
 #[test]
 fn the_airflow_dag_follows_run_sh() {
-    let Ok(python) = which_python() else {
-        panic!("python3 is needed for this test");
-    };
-    let p = TempProject::new()
-        .file("bqflat.yaml", BASIC_PROJECT)
-        .file("events/a.yaml", INCREMENTAL);
-    built(&p);
-    let p = p.file(
-        "events/a.yaml",
-        &INCREMENTAL.replace("number}]", "number}, {key: tax, type: number}]"),
-    );
-    built(&p);
+    let (p, _) = with_an_added_param();
     std::fs::copy(
         root().join("examples/ci/airflow_dag.py"),
         p.path().join("dag.py"),
@@ -306,7 +302,7 @@ sys.modules.update({"airflow": airflow, "airflow.providers.google.cloud.operator
 import dag
 print(",".join(tasks))
 "#;
-    let out = std::process::Command::new(python)
+    let out = std::process::Command::new("python3")
         .args(["-B", "-c", stub])
         .current_dir(p.path())
         .output()
@@ -320,12 +316,4 @@ print(",".join(tasks))
         String::from_utf8_lossy(&out.stdout).trim(),
         "setup,migrations__0002_event_purchase_flat,run"
     );
-}
-
-fn which_python() -> Result<&'static str, ()> {
-    std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .map(|_| "python3")
-        .map_err(|_| ())
 }
