@@ -22,7 +22,7 @@ fn assert_flag_error(args: &[&str], message: &str) {
 fn a_table_template_that_is_a_path_names_the_flag() {
     assert_flag_error(
         &["build", "--table-template", "../{event}"],
-        "error: table name `../purchase` has an empty part: a leading, trailing or doubled dot (in --table-template)",
+        "error: event `purchase`: table name `../purchase` has an empty part: a leading, trailing or doubled dot (in --table-template)",
     );
     let p = project().file(
         "bqflat.yaml",
@@ -57,4 +57,20 @@ fn empty_paths_and_empty_names_in_lists_are_usage_errors_naming_the_flag() {
     );
     let run = project().run(&["build", "--cluster-by", "event_name, platform"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_flag_error_names_each_event_it_breaks() {
+    let p = project().file("events/level_up.yaml", "event: level_up\n");
+    let run = p.run(&["build", "--cluster-by", "foo"]);
+    assert_eq!(run.code, 1);
+    for event in ["level_up", "purchase"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "error: event `{event}`: cannot cluster by `foo`: no such output column (in --cluster-by)"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
 }

@@ -22,6 +22,8 @@ pub(super) struct EventCtx<'a> {
     pub(super) file: Option<&'a Loaded<ProjectFile>>,
     pub(super) flags: &'a Overrides,
     pub(super) diagnostics: &'a mut Diagnostics,
+    /// The event being resolved: a flag's problem names it, since the flag applies to every one.
+    pub(super) event: &'a str,
     /// Resolving the project file's params for every event: problems are located there.
     pub(super) shared: bool,
 }

@@ -149,6 +149,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
                 file,
                 flags,
                 diagnostics: &mut diagnostics,
+                event: name,
                 shared: false,
             };
             let spec_file = spec.map(|s| project.relative(&s.path).to_string());

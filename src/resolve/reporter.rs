@@ -66,7 +66,7 @@ impl EventCtx<'_> {
         let diagnostic = if let Some(file) = self.file.filter(|_| self.shared) {
             file.error_at(path, message)
         } else if let Some(flag) = self.flags.flag_for(setting) {
-            Diagnostic::new(format!("{message} (in {flag})"))
+            Diagnostic::new(format!("event `{}`: {message} (in {flag})", self.event))
         } else if let Some(spec) = self.spec.filter(|s| s.has(setting)) {
             spec.error_at(path, message)
         } else if let Some(file) = self.file.filter(|f| f.has(setting)) {
@@ -131,6 +131,7 @@ mod tests {
             file: None,
             flags: &flags,
             diagnostics: &mut diagnostics,
+            event: "purchase",
             shared: false,
         };
         ctx.error("window.start", "bad", "");
