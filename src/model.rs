@@ -60,6 +60,9 @@ pub struct Table {
     /// IANA zone for `event_date`; `None` keeps the export's own `event_date`.
     pub timezone: Option<String>,
     pub columns: Vec<Column>,
+    /// Columns that must never be NULL (params marked `required: true`), in the order listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
     pub partition: Partition,
     pub cluster_by: Vec<String>,
     pub dedupe: Dedupe,

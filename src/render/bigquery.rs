@@ -7,6 +7,7 @@ use minijinja::Environment;
 use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table};
+use crate::view::checks::ChecksContext;
 use crate::view::{
     self, DiscoveryContext, MigrationContext, OrderContext, OrderView, RunContext, SetupContext,
     TableContext,
@@ -16,6 +17,8 @@ pub const DIR: &str = "bigquery";
 pub const SETUP_FILE: &str = "_setup.sql";
 /// Every table in one script, each source read once.
 pub const RUN_FILE: &str = "_run.sql";
+/// Every table's data checks: one row per failed check.
+pub const CHECKS_FILE: &str = "_checks.sql";
 /// The order the build's scripts run in, as a shell script.
 pub const ORDER_FILE: &str = "run.sh";
 /// One-off scripts that bring an existing table to a new build.
@@ -57,6 +60,11 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         format!("{}{run_path}", r.run_prefix),
         &overridden,
     ));
+    let checks_path = format!("{DIR}/{CHECKS_FILE}");
+    let checks = view::to_value(&ChecksContext::new(
+        build,
+        format!("{}{checks_path}", r.run_prefix),
+    ));
     let order_path = format!("{DIR}/{ORDER_FILE}");
     let order = view::to_value(&OrderContext {
         order: OrderView {
@@ -79,6 +87,8 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
             .map(|contents| Artifact::new(run_path, contents)),
         r.render(&format!("{DIR}/run.sh"), &order, ORDER_FILE)
             .map(|contents| Artifact::other(order_path, contents)),
+        r.render(&format!("{DIR}/checks.sql"), &checks, CHECKS_FILE)
+            .map(|contents| Artifact::new(checks_path, contents)),
     ];
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);

@@ -37,6 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/_scan.sql",
     "bigquery/_state.sql",
     "bigquery/_window.sql",
+    "bigquery/checks.sql",
     "bigquery/discover.sql",
     "bigquery/full.sql",
     "bigquery/incremental.sql",

@@ -87,6 +87,8 @@ pub(super) struct Columns {
     pub(super) list: Vec<Column>,
     /// Lowercased name → what produced it, for collision messages (BigQuery names are case-insensitive).
     pub(super) what: BTreeMap<String, String>,
+    /// Columns the spec marks `required: true`, in the order listed.
+    pub(super) required: Vec<String>,
 }
 
 impl Columns {

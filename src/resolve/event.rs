@@ -157,6 +157,7 @@ impl EventCtx<'_> {
             window,
             lookback,
             timezone,
+            required: columns.required,
             columns: columns.list,
             partition,
             cluster_by,

@@ -128,12 +128,17 @@ impl EventCtx<'_> {
             } else {
                 format!("{path}.key")
             };
+            let name = column.name.clone();
+            let added = columns.list.len();
             self.add(
                 columns,
                 column,
                 &alias_path,
                 format!("{at} key `{}`", names::prefix(&param.key, 40)),
             );
+            if param.required == Some(true) && columns.list.len() > added {
+                columns.required.push(name);
+            }
         }
     }
 

@@ -340,6 +340,10 @@ pub struct Param {
     /// `_` replaced by `_`.
     #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The column must never be NULL: `bigquery/_checks.sql` (and the dbt and Dataform tests)
+    /// fail on a row without it. Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
 }
 
 #[derive(

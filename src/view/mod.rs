@@ -5,6 +5,7 @@
 //! per-fixture context snapshots. [`CONTEXT_VERSION`] changes when a field is removed or changes
 //! meaning; adding a field does not change it.
 
+pub mod checks;
 pub mod days;
 mod reference;
 pub mod scan;
@@ -277,6 +278,8 @@ pub struct TemplateContexts {
     pub docs: DocsContext,
     /// `bigquery/run.sh`.
     pub order: OrderContext,
+    /// `bigquery/checks.sql`.
+    pub checks: checks::ChecksContext,
     /// `bigquery/migration.sql`.
     pub migration: MigrationContext,
     /// `bigquery/discover.sql`.

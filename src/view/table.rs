@@ -51,6 +51,8 @@ pub struct TableView {
     pub timezone: Option<String>,
     /// Output columns, in table order.
     pub columns: Vec<ColumnView>,
+    /// Columns that must never be NULL (`required: true`), in the order listed: print with `ident`.
+    pub required: Vec<String>,
     /// Each column with a sentence on where its value comes from (dbt and Dataform docs).
     pub column_docs: Vec<ColumnDoc>,
     /// How the table is partitioned.
@@ -271,6 +273,7 @@ impl TableView {
             day_margin: day_margin(table),
             timezone: table.timezone.clone(),
             columns: table.columns.iter().map(ColumnView::new).collect(),
+            required: table.required.clone(),
             column_docs: column_docs(table),
             partition: PartitionView {
                 column: table.partition.column.clone(),

@@ -145,6 +145,7 @@ fn specs_from(
                         key: key.key.clone(),
                         ty: Some(ty).filter(|t| *t != ParamType::String),
                         alias,
+                        required: None,
                     }
                 })
                 .collect();

@@ -886,7 +886,16 @@ def static_rewrite(tree: exp.Expression) -> exp.Expression:
     _zero_based_offsets(tree)
     _bigquery_casts_to_string(tree)
     _safe_functions(tree)
+    _format_as_printf(tree)
     return tree
+
+
+def _format_as_printf(tree: exp.Expression) -> None:
+    """BigQuery's FORMAT takes printf specifiers (`%d`, `%s`); DuckDB's FORMAT takes `{}`, and
+    its printf takes the specifiers BigQuery's do. (`%t` and `%T` are BigQuery's own: not
+    supported.)"""
+    for node in list(tree.find_all(exp.Format)):
+        node.replace(exp.Anonymous(this="printf", expressions=[node.this, *node.expressions]))
 
 
 def _safe_functions(tree: exp.Expression) -> None:

@@ -112,6 +112,7 @@ class Table:
     shards: list[str] = dataclasses.field(default_factory=lambda: ["daily"])  # precedence order
     partition_by: str = "event_date"  # a column name (DATE or TIMESTAMP)
     drop_denied: bool = False  # README "Consent": `consent: drop_denied`
+    required: list[str] = dataclasses.field(default_factory=list)  # params marked `required: true`
 
     @property
     def full_name(self) -> str:
@@ -256,6 +257,8 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         ptype = p.get("type") or "string"
         bq = {"string": "STRING", "int64": "INT64", "float64": "FLOAT64", "bool": "BOOL", "number": "FLOAT64", "any": "STRING"}[ptype]
         cols.append(Col(p.get("as") or column_name(p["key"]), bq, "param", array=array, key=p["key"], ptype=ptype))
+        if p.get("required"):
+            required.append(cols[-1].name)
 
     def listed_keys(spec_params: Any) -> set[str]:
         listed = spec_params.get("typed") if isinstance(spec_params, dict) else spec_params
@@ -264,6 +267,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
     # README "Params every event gets": the project file's list first, but for the keys the
     # event lists itself.
     seen_keys: set[str] = set()
+    required: list[str] = []
     for p in proj.get("params") or []:
         if p["key"] not in listed_keys(spec.get("params")):
             seen_keys.add(p["key"])
@@ -350,6 +354,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         spec_file=spec_file,
         shards=shards,
         drop_denied=setting("consent", "keep") == "drop_denied",
+        required=required,
         partition_by=next((c.name for c in cols if c.name.lower() == partition_by.lower()), partition_by),
     )
 

@@ -11,6 +11,7 @@ import argparse
 import collections
 import datetime as dt
 import json
+import math
 import os
 import re
 import shlex
@@ -1437,6 +1438,141 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
 
 
 
+def expected_check_failures(t: X.Table, rows: list[dict], shards: dict[str, list[dict]], today: dt.date) -> set[tuple]:
+    """What `_checks.sql` must report for one table (README "Data checks"), computed from the
+    table's rows and the export's rows: {(table, check, day)}."""
+    chosen = X.chosen_shards(t, shards, today)
+    out: set[tuple] = set()
+    if not chosen:
+        return out
+    margin = X.day_margin(t)
+    newest = max(chosen)
+    look = math.ceil(t.lookback.total_seconds() / 86400)
+    first, last = max(min(chosen), newest - dt.timedelta(days=look)), newest
+    win_start, win_end = X.window(t, today)
+    day = lambda r: X.partition_day(t, r)  # noqa: E731
+    checked = [r for r in rows if day(r) is not None and first <= day(r) <= last]
+    across = not all(k in ("event_key", "item_index") for k in t.dedupe_key)
+
+    def key(r: dict) -> tuple:
+        parts = tuple(X.norm(r[k]) for k in t.dedupe_key)
+        return parts + ((r["event_key"],) if any(r[k] is None for k in t.nullable) else ())
+    keys = collections.Counter(key(r) for r in (rows if across else checked))
+    if any(n > 1 for n in keys.values()):
+        out.add((t.full_name, "unique_key", None))
+    for col in t.required:
+        out |= {(t.full_name, "required", day(r)) for r in checked if r[col] is None}
+    if t.window_start or t.window_end:
+        lo = t.window_start - dt.timedelta(days=margin) if t.window_start else None
+        hi = t.window_end + dt.timedelta(days=margin) if t.window_end else None
+        if any(day(r) is None or (lo and day(r) < lo) or (hi and day(r) > hi) for r in rows):
+            out.add((t.full_name, "window", None))
+    has_key = any(c.name == "event_key" for c in t.columns)
+    if t.explode and not has_key:
+        return out
+    stored: dict[dt.date, set | int] = collections.defaultdict(int)
+    for r in checked:
+        stored[day(r)] += 1
+    if t.explode:
+        stored = {d: len({r["event_key"] for r in checked if day(r) == d}) for d in {day(r) for r in checked}}
+    events: dict[dt.date, int] = collections.defaultdict(int)
+    stamps: dict[dt.date, set] = collections.defaultdict(set)
+    read_from, read_to = max(win_start, first - dt.timedelta(days=margin)), min(win_end, last + dt.timedelta(days=margin))
+    for d, suffix in chosen.items():
+        if not (read_from <= d <= read_to):
+            continue
+        for row in shards[suffix]:
+            if row["event_name"] != t.event:
+                continue
+            if t.drop_denied and (row.get("user_pseudo_id") is None or ((row.get("privacy_info") or {}).get("analytics_storage") or "") == "No"):
+                continue
+            pd = day(X.flatten_event(t, row)[0])
+            if pd is not None and first <= pd <= last:
+                events[pd] += 1
+                stamps[pd].add(row["event_timestamp"])
+    daily = {d for d, suffix in chosen.items() if L.parse_suffix(suffix)[0] == "daily"}
+    for d in set(events) | set(stored):
+        n = stored.get(d, 0)
+        complete = all(d + dt.timedelta(days=k) in daily for k in range(-margin, margin + 1))
+        if n > events.get(d, 0) or (not across and complete and n < len(stamps.get(d, ()))):
+            out.add((t.full_name, "row_count", d))
+    return out
+
+
+def scenario_checks(work: Path, bqflat: str) -> None:
+    """bigquery/_checks.sql over the lifecycle project: its failed checks equal those computed
+    from the tables' rows and the export's rows, as the export and the tables change."""
+    proj = HERE / "projects" / "lifecycle"
+    out = work / "checks"
+    files = build(proj, out, bqflat)
+    checks = out / "bigquery" / "_checks.sql"
+    tables = {t.event: t for t in X.load_project(proj)}
+    evs = ["lc_intraday", "lc_intraday_full", "lc_latest"]
+    today = dt.date(2025, 7, 21)
+    con = new_connection()
+    it = bqscript.Interpreter(con, today=today)
+    t0 = tables[evs[0]]
+    src = ga4.Source(t0.source_project, t0.source_dataset)
+    d = L.intraday_then_daily(evs)
+
+    def export(shards: dict) -> None:
+        src.set_state(shards)
+        src.load(con)
+
+    def verify(step: str, want_some: bool) -> None:
+        label = f"checks/{step}"
+        err = run_script(it, checks, label, expect_error="checks failed" if want_some else None)
+        got = {(r[0], r[1], r[2]) for r in it.last_rows or []}
+        want: set[tuple] = set()
+        for t in tables.values():
+            if table_exists(con, t.project, t.dataset, t.name):
+                want |= expected_check_failures(t, actual_rows(con, t), src.shards, today)
+            else:
+                want.add((t.full_name, "error", None))
+        R.check(f"{label}: the failed checks are those computed from the rows ({len(want)})", got == want,
+                f"got {sorted(got, key=str)}\nwant {sorted(want, key=str)}")
+        if want_some:
+            R.check(f"{label}: the script fails, naming how many checks failed", bool(err) and f"{len(want)} checks failed" in err, f"error: {err!r}")
+        else:
+            R.check(f"{label}: no check fails", not want and not got, f"rows {sorted(got, key=str)}")
+
+    def run_all(step: str) -> None:
+        for e, t in tables.items():
+            run_script(it, files[t.full_name], f"checks/{step}: {e}")
+
+    export(d["state1"])
+    run_all("run 1")
+    verify("after run 1", False)
+    # The daily shard of 07-03 lands with one event more than the tables hold, before any run.
+    extra = {k: [dict(r) for r in v] for k, v in d["state3"].items()}
+    for e in evs:
+        extra[L.sfx(3)].append(L.ev(e, L.at(3, 17), "u9", [ga4.param("page", string="/extra")]))
+    export(extra)
+    verify("daily shard landed, not run yet", True)
+    run_all("run 2")
+    verify("after run 2", False)
+    # A row copied, a required param emptied, a row dated before the window.
+    t = tables["lc_intraday"]
+    ref = tref(t.project, t.dataset, t.name)
+    con.execute(f"INSERT INTO {ref} SELECT * FROM {ref} WHERE user_pseudo_id = 'u1' AND event_date = DATE '2025-07-02'")
+    con.execute(f"UPDATE {ref} SET page = NULL WHERE user_pseudo_id = 'u2' AND event_date = DATE '2025-07-03'")
+    con.execute(f"INSERT INTO {ref} SELECT * REPLACE (DATE '2025-06-15' AS event_date) FROM {ref} WHERE user_pseudo_id = 'u4'")
+    tl = tables["lc_latest"]
+    ref_l = tref(tl.project, tl.dataset, tl.name)
+    con.execute(f"INSERT INTO {ref_l} SELECT * FROM {ref_l} WHERE user_pseudo_id = 'u3'")
+    verify("rows tampered with", True)
+    con.execute(f"DROP TABLE {ref}")
+    err = run_script(it, checks, "checks/table dropped", expect_error="checks failed")
+    got = [(r[0], r[1]) for r in it.last_rows or [] if r[0] == t.full_name]
+    others = {r[0] for r in it.last_rows or []} - {t.full_name}
+    R.check("checks/table dropped: the missing table is one failed check, the others still checked",
+            got == [(t.full_name, "error")] and tl.full_name in others and bool(err), f"rows {it.last_rows}; error {err!r}")
+    details = {(r[0], r[1]): r[3] for r in it.last_rows or []}
+    R.check("checks/table dropped: each failed check says what it found",
+            "1 keys are on more than one row" in details.get((tl.full_name, "unique_key"), "")
+            and "could not run" in details.get((t.full_name, "error"), ""), f"details {details}")
+
+
 def scenario_run_failure(work: Path, bqflat: str) -> None:
     """_run.sql: a table that fails is rolled back and logged, the others are built, and the run
     then fails naming it."""
@@ -1605,6 +1741,7 @@ SCENARIOS = {
     "lifecycle": scenario_lifecycle,
     "run-failure": scenario_run_failure,
     "cost": scenario_cost,
+    "checks": scenario_checks,
 }
 TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
@@ -1618,6 +1755,7 @@ TITLES = {
     "targets": "projects/targets built for bigquery, dbt, dataform: the tools' SQL computes the BigQuery target's rows",
     "lifecycle": "projects/lifecycle: export states and runs; after every run each table = the full rebuild model",
     "run-failure": "projects/lifecycle: _run.sql with one table failing: logged, rolled back, the others built, the run fails",
+    "checks": "projects/lifecycle: bigquery/_checks.sql's failed checks = those computed from the tables' and the export's rows",
     "cost": "bqflat cost --profile-from-rows on the fixture rows: each leaf's bytes = BigQuery's documented sizes",
 }
 
