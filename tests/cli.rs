@@ -51,8 +51,8 @@ fn seed_tldr_flags_build_three_scripts() {
         run.stdout
     );
     let manifest: serde_json::Value = serde_json::from_str(&p.read("build/manifest.json")).unwrap();
-    // Three table scripts, _setup.sql, _run.sql, run.sh and tables.md.
-    assert_eq!(manifest["artifacts"].as_array().unwrap().len(), 7);
+    // Three table scripts, _setup.sql, _run.sql, run.sh, _checks.sql and tables.md.
+    assert_eq!(manifest["artifacts"].as_array().unwrap().len(), 8);
 }
 
 #[test]
@@ -376,7 +376,7 @@ fn check_passes_on_a_fresh_build_and_fails_on_drift() {
     assert_eq!(p.run(&["build"]).code, 0);
     let run = p.run(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("ok: 5 files"), "{}", run.stdout);
+    assert!(run.stdout.contains("ok: 6 files"), "{}", run.stdout);
 
     let p = p.file("events/a.yaml", "event: purchase\nmode: incremental\n");
     let run = p.run(&["check"]);

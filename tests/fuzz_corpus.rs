@@ -20,7 +20,7 @@ fn fuzz_corpus_and_regressions_compile_or_fail_cleanly() {
             if let Ok(compiled) = bqflat::compiler::compile_spec_bytes(&bytes) {
                 assert_eq!(
                     compiled.artifacts.len(),
-                    compiled.build.tables.len() + 4,
+                    compiled.build.tables.len() + 5,
                     "{}",
                     path.display()
                 );

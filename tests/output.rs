@@ -277,7 +277,7 @@ fn init_writes_the_schemas_its_files_name() {
 }
 
 /// The shipped Airflow DAG, run by Python with stand-ins for Airflow's two classes: its tasks
-/// follow run.sh's order, migrations included.
+/// follow run.sh's order, migrations included, then the data checks.
 #[test]
 fn the_airflow_dag_follows_run_sh() {
     let (p, _) = with_an_added_param();
@@ -314,6 +314,6 @@ print(",".join(tasks))
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "setup,migrations__0002_event_purchase_flat,run"
+        "setup,migrations__0002_event_purchase_flat,run,checks"
     );
 }

@@ -203,8 +203,8 @@ fn plan_on_a_stale_output_folder_lists_what_build_would_write() {
     assert_eq!(run.code, 2);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["summary"]["add"], 1);
-    // _setup.sql, _run.sql, run.sh, the table's script and tables.md.
-    assert_eq!(json["files"].as_array().unwrap().len(), 5);
+    // _setup.sql, _run.sql, run.sh, _checks.sql, the table's script and tables.md.
+    assert_eq!(json["files"].as_array().unwrap().len(), 6);
     // Without a previous build, the estimate starts from nothing.
     assert_eq!(json["cost"]["run"]["before"], 0);
     assert!(json["cost"]["run"]["after"].as_u64().unwrap() > 0);

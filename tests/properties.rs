@@ -127,8 +127,8 @@ proptest! {
         std::fs::write(dir.path().join("events/spec.yaml"), serde_yaml::to_string(&spec).unwrap()).unwrap();
         let first = build(dir.path());
         let second = build(dir.path());
-        // _setup.sql, _run.sql, run.sh, the table's script and tables.md.
-        prop_assert_eq!(first.len(), 5);
+        // _setup.sql, _run.sql, run.sh, _checks.sql, the table's script and tables.md.
+        prop_assert_eq!(first.len(), 6);
         prop_assert_eq!(&first, &second);
         // Every key is written as one string literal: its escaped form appears in the table's
         // script and in the run's shared scan.

@@ -4,7 +4,8 @@ The order is the build's own: `build/bigquery/run.sh` runs `_setup.sql`, then ev
 `migrations/` (each runs once: it records itself in `_runs`, so running them all every day is
 safe), then `_run.sql` (every table, each export source read once), then the tables with
 templates of their own. This DAG reads that order from run.sh, so a migration a build adds runs
-before the next tables without editing the DAG. Put the project's build/ folder next to this file
+before the next tables without editing the DAG; `_checks.sql` runs last and fails the run when
+a table's data fails a check. Put the project's build/ folder next to this file
 (or point BUILD at it).
 """
 import shlex
@@ -46,3 +47,6 @@ with DAG(
         if previous is not None:
             previous >> task
         previous = task
+    # The data checks last: the task (and the DAG run) fails when a check fails.
+    checks = BigQueryInsertJobOperator(task_id="checks", configuration=query_job(BUILD / "_checks.sql"))
+    previous >> checks

@@ -336,6 +336,20 @@ mod tests {
     }
 
     #[test]
+    fn required_params_are_listed_by_column_name_from_either_file() {
+        let file =
+            format!("{FILE}params:\n  - {{key: ga_session_id, type: int64, required: true}}\n");
+        let t = table(
+            &file,
+            "event: a\nparams: [{key: n, as: count, required: true}, {key: m, required: false}]\n",
+        );
+        assert_eq!(t.required, ["ga_session_id", "count"]);
+        // An event's own entry replaces the project's, `required` included.
+        let t = table(&file, "event: a\nparams: [{key: ga_session_id}]\n");
+        assert!(t.required.is_empty(), "{:?}", t.required);
+    }
+
+    #[test]
     fn a_listed_param_takes_its_type_and_alias() {
         let t = table(
             FILE,

@@ -21,13 +21,16 @@ pub struct ChecksContext {
 /// The tables that read one source: its table names are listed once for all of them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CheckSourceView {
+    /// The export the tables read.
     pub source: SourceView,
+    /// Its tables, in build order.
     pub tables: Vec<CheckTableView>,
 }
 
 /// One table's checks.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CheckTableView {
+    /// The table, as its own script sees it.
     pub t: TableView,
     /// What a day's rows are counted as against the export's events of that day: `rows` (one
     /// row per event), `events` (distinct `event_key`, for one row per item); null when the
@@ -41,10 +44,13 @@ pub struct CheckTableView {
     pub partition_column: ColumnView,
 }
 
+/// How a table's rows are counted against the export's events.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CountKind {
+    /// One row per event: `COUNT(*)`.
     Rows,
+    /// One row per item: distinct `event_key`.
     Events,
 }
 
@@ -74,9 +80,10 @@ impl ChecksContext {
 
 impl CheckTableView {
     fn new(table: &Table, build: &Build) -> CheckTableView {
-        let has_event_key = table.columns.iter().any(
-            |c| matches!(&c.origin, Origin::Computed { name } if name == "event_key"),
-        );
+        let has_event_key = table
+            .columns
+            .iter()
+            .any(|c| matches!(&c.origin, Origin::Computed { name } if name == "event_key"));
         let count = if !table.explode_items {
             Some(CountKind::Rows)
         } else if has_event_key {

@@ -177,6 +177,10 @@ MUTATIONS = [
      ["migrations"]),
     ("lifecycle: the resume point is the newest partition, a 2031 one included",
      r"\n\s*AND partition_id <= FORMAT_DATE\('%Y%m%d', (?:DATE_ADD\()?bqflat_newest_shard[^)]*\)\)?", "", ["lifecycle"]),
+    ("checks: a day with fewer rows than the export's events passes", r"OR \(IFNULL\(stored\.n, 0\) < IFNULL\(export\.distinct_events, 0\)", "OR (FALSE", ["checks"]),
+    ("checks: a key on two rows passes", r"GROUP BY k\n(\s*)HAVING COUNT\(\*\) > 1", r"GROUP BY k\n\1HAVING COUNT(*) > 2", ["checks"]),
+    ("checks: required columns never checked", r"COUNTIF\(stored\.\w+ IS NULL\)", "COUNTIF(FALSE)", ["checks"]),
+    ("checks: the window's start not checked", r" OR stored\.\w+ < bqflat_window_start", "", ["checks"]),
 ]
 MUTATION: tuple | None = None
 MUTATION_HITS = [0]
@@ -1499,6 +1503,29 @@ def expected_check_failures(t: X.Table, rows: list[dict], shards: dict[str, list
     return out
 
 
+def target_tests(gen: dict[str, Path], con, it: bqscript.Interpreter, t: X.Table) -> None:
+    """dbt's data tests and Dataform's assertions of table `t`, run on the table after a row
+    was copied and its required `page` emptied on one row: the key's uniqueness and `page`'s
+    not-NULL fail (return rows), `event_key`'s not-NULL passes."""
+    for tg, pattern in (("dbt", "zz_test_*.sql"), ("dataform", "zz_assertion_*.sql")):
+        if tg not in gen:
+            continue
+        results = {}
+        for f in sorted((gen[tg] / "bigquery" / "incremental").glob(pattern)):
+            sql = f.read_text()
+            if f"`{t.name}`" not in sql and f".{t.name}" not in sql:
+                continue
+            label = f"checks/{tg} {f.name}"
+            if run_script(it, f, label) is None:
+                continue
+            # dbt: `where page is null`; Dataform: `WHERE NOT (page IS NOT NULL)`.
+            nulls = re.search(r"(\w+)`? is null|not \((\w+) is not null\)", sql, re.I)
+            results[f"not_null {nulls.group(1) or nulls.group(2)}" if nulls else "unique"] = bool(it.last_rows)
+        want = {"unique": True, "not_null page": True} | ({"not_null event_key": False} if tg == "dbt" else {})
+        R.check(f"checks/{tg}: its tests of {t.name} fail on the copied row and the emptied required param only",
+                results == want, f"got {results}, want {want}")
+
+
 def scenario_checks(work: Path, bqflat: str) -> None:
     """bigquery/_checks.sql over the lifecycle project: its failed checks equal those computed
     from the tables' rows and the export's rows, as the export and the tables change."""
@@ -1561,6 +1588,7 @@ def scenario_checks(work: Path, bqflat: str) -> None:
     ref_l = tref(tl.project, tl.dataset, tl.name)
     con.execute(f"INSERT INTO {ref_l} SELECT * FROM {ref_l} WHERE user_pseudo_id = 'u3'")
     verify("rows tampered with", True)
+    target_tests(lifecycle_compile(out, work / "checks-gen"), con, it, t)
     con.execute(f"DROP TABLE {ref}")
     err = run_script(it, checks, "checks/table dropped", expect_error="checks failed")
     got = [(r[0], r[1]) for r in it.last_rows or [] if r[0] == t.full_name]

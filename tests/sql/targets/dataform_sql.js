@@ -107,12 +107,17 @@ for (const t of graph.tables) {
     problems++;
   }
 }
+// The assertions (uniqueKey, nonNull) query the built tables, after them.
+const assertions = (graph.assertions || []).slice().sort((a, b) => a.target.name.localeCompare(b.target.name));
+assertions.forEach((a, i) => {
+  fs.writeFileSync(path.join(genDir, 'bigquery', 'incremental', `zz_assertion_${String(i).padStart(3, '0')}.sql`), a.query.trim() + ';\n');
+});
 fs.writeFileSync(path.join(genDir, 'bases.json'), JSON.stringify({ bases, export_readers: readers }, null, 1) + '\n');
 if (!written) {
   console.error('dataform: no table scripts rendered');
   problems++;
 }
 fs.writeFileSync(path.join(genDir, 'manifest.json'), JSON.stringify({ artifacts }, null, 1) + '\n');
-console.error(`dataform: ${graph.tables.length} tables compiled (${bases.length} base), ${written} run scripts rendered;` +
+console.error(`dataform: ${graph.tables.length} tables compiled (${bases.length} base), ${written} run scripts rendered, ${assertions.length} assertions;` +
   ` tables reading the export: ${readers.join(', ') || 'none'}`);
 process.exit(problems ? 1 : 0);

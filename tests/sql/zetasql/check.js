@@ -1069,8 +1069,9 @@ async function main() {
     const cfg = readProjectConfig(configFile);
     const source = sourceTables(cfg, ga4Columns);
     const manifest = JSON.parse(fs.readFileSync(path.join(buildDir, 'manifest.json'), 'utf8'));
-    // _setup.sql first, then the dbt and Dataform base models, which the other first runs read.
-    const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : 2);
+    // _setup.sql first, then the dbt and Dataform base models, which the other first runs read;
+    // _checks.sql last, over the tables the others create.
+    const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : f === '_checks.sql' ? 3 : 2);
     const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     // Migrations (bigquery/migrations/) alter tables the table scripts create, and the later runs
     // of dbt and Dataform tables (bigquery/incremental/) merge into them: they come last.
@@ -1088,7 +1089,7 @@ async function main() {
     const projectResults = [];
     for (const f of files) {
       const rel = `bigquery/${f}`;
-      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) ? base : setupBase);
+      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) || f === '_checks.sql' ? base : setupBase);
       if (f === '_setup.sql') setupBase = source.concat(result.exported);
       if (f.startsWith(BASE_PREFIX)) setupBase = setupBase.concat(result.exported);
       base = base.concat(result.exported);

@@ -91,12 +91,12 @@ BEGIN
     )
     HAVING COUNT(*) > 0
     UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from its daily shard never fewer than its distinct events (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d events; the export has %d events of %s that day (%d distinct)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'add_to_cart', IFNULL(export.distinct_events, 0))
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d events; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'add_to_cart', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT identity) AS distinct_events
+      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
       FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index)) AS identity
+        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
         FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
         WHERE e.event_name = 'add_to_cart'
           AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
@@ -167,18 +167,18 @@ BEGIN
     HAVING COUNT(*) > 0
     UNION ALL
     -- Every row's day is inside the window (give or take 1 day: the partition day is not the shard day).
-    SELECT 'window', CAST(NULL AS DATE), FORMAT('%d rows dated outside the window, from %t to %t', COUNT(*), MIN(stored.event_date), MAX(stored.event_date))
+    SELECT 'window', CAST(NULL AS DATE), FORMAT('%d rows dated outside the window, from %s to %s', COUNT(*), IFNULL(CAST(MIN(stored.event_date) AS STRING), 'NULL'), IFNULL(CAST(MAX(stored.event_date) AS STRING), 'NULL'))
     FROM `acme-analytics-prod.ga4_flat.event_level_up_flat_v2` AS stored
     WHERE TRUE
       AND (stored.event_date IS NULL OR stored.event_date < DATE_SUB(bqflat_window_start, INTERVAL 1 DAY))
     HAVING COUNT(*) > 0
     UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from its daily shard never fewer than its distinct events (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'level_up', IFNULL(export.distinct_events, 0))
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards only (its own and the 1 either side) never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'level_up', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT identity) AS distinct_events
+      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
       FROM (
-        SELECT DATE(TIMESTAMP_MICROS(e.event_timestamp), 'Europe/Berlin') AS day, TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index)) AS identity
+        SELECT DATE(TIMESTAMP_MICROS(e.event_timestamp), 'Europe/Berlin') AS day, e.event_timestamp
         FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
         WHERE e.event_name = 'level_up'
           AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
@@ -195,7 +195,7 @@ BEGIN
       GROUP BY day
     ) AS stored USING (day)
     WHERE IFNULL(stored.n, 0) > IFNULL(export.events, 0)
-      OR (IFNULL(stored.n, 0) < IFNULL(export.distinct_events, 0) AND FORMAT_DATE('%Y%m%d', day) IN UNNEST(bqflat_shards))
+      OR (IFNULL(stored.n, 0) < IFNULL(export.distinct_events, 0) AND FORMAT_DATE('%Y%m%d', DATE_SUB(day, INTERVAL 1 DAY)) IN UNNEST(bqflat_shards) AND FORMAT_DATE('%Y%m%d', day) IN UNNEST(bqflat_shards) AND FORMAT_DATE('%Y%m%d', DATE_ADD(day, INTERVAL 1 DAY)) IN UNNEST(bqflat_shards))
   );
 EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_failed VALUES ('acme-analytics-prod.ga4_flat.event_level_up_flat_v2', 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
@@ -248,12 +248,12 @@ BEGIN
     )
     HAVING COUNT(*) > 0
     UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from its daily shard never fewer than its distinct events (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'page_view', IFNULL(export.distinct_events, 0))
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'page_view', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT identity) AS distinct_events
+      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
       FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index)) AS identity
+        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
         FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
         WHERE e.event_name = 'page_view'
           AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
@@ -323,12 +323,22 @@ BEGIN
     )
     HAVING COUNT(*) > 0
     UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from its daily shard never fewer than its distinct events (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d events; the export has %d events of %s that day (%d distinct)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'purchase', IFNULL(export.distinct_events, 0))
+    -- `required: true`: never NULL.
+    SELECT 'required', day, FORMAT('%d rows without %s', n, 'transaction_id')
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT identity) AS distinct_events
+      SELECT stored.event_date AS day, COUNTIF(stored.transaction_id IS NULL) AS n
+      FROM `acme-analytics-prod.ga4_flat.event_purchase_flat` AS stored
+      WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to
+      GROUP BY day
+    )
+    WHERE n > 0
+    UNION ALL
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d events; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'purchase', IFNULL(export.distinct_events, 0))
+    FROM (
+      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
       FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index)) AS identity
+        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
         FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
         WHERE e.event_name = 'purchase'
           AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
@@ -399,18 +409,18 @@ BEGIN
     HAVING COUNT(*) > 0
     UNION ALL
     -- Every row's day is inside the window.
-    SELECT 'window', CAST(NULL AS DATE), FORMAT('%d rows dated outside the window, from %t to %t', COUNT(*), MIN(stored.event_date), MAX(stored.event_date))
+    SELECT 'window', CAST(NULL AS DATE), FORMAT('%d rows dated outside the window, from %s to %s', COUNT(*), IFNULL(CAST(MIN(stored.event_date) AS STRING), 'NULL'), IFNULL(CAST(MAX(stored.event_date) AS STRING), 'NULL'))
     FROM `acme-analytics-prod.ga4_flat.event_sign_up_flat` AS stored
     WHERE TRUE
       AND (stored.event_date IS NULL OR stored.event_date < bqflat_window_start)
     HAVING COUNT(*) > 0
     UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from its daily shard never fewer than its distinct events (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'sign_up', IFNULL(export.distinct_events, 0))
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'sign_up', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT identity) AS distinct_events
+      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
       FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index)) AS identity
+        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
         FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
         WHERE e.event_name = 'sign_up'
           AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
