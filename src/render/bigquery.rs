@@ -64,6 +64,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
     let checks = view::to_value(&ChecksContext::new(
         build,
         format!("{}{checks_path}", r.run_prefix),
+        &overridden,
     ));
     let order_path = format!("{DIR}/{ORDER_FILE}");
     let order = view::to_value(&OrderContext {

@@ -12,6 +12,9 @@ use crate::model::{Build, Origin, Table};
 pub struct ChecksContext {
     /// One per source, in the order the build first reads it.
     pub sources: Vec<CheckSourceView>,
+    /// Tables with templates of the project's own, whose columns the template decides: not
+    /// checked. `project.dataset.table`, in build order.
+    pub separate: Vec<String>,
     /// The script's path as users run it: print with `comment`.
     pub run_path: String,
     #[serde(flatten)]
@@ -55,9 +58,18 @@ pub enum CountKind {
 }
 
 impl ChecksContext {
-    pub fn new(build: &Build, run_path: String) -> ChecksContext {
+    pub fn new(
+        build: &Build,
+        run_path: String,
+        overridden: &dyn Fn(&str) -> bool,
+    ) -> ChecksContext {
         let mut sources: Vec<CheckSourceView> = Vec::new();
+        let mut separate = Vec::new();
         for table in &build.tables {
+            if !crate::reads::shares_scans(table, overridden) {
+                separate.push(table.full_name());
+                continue;
+            }
             let check = CheckTableView::new(table, build);
             match sources
                 .iter_mut()
@@ -72,6 +84,7 @@ impl ChecksContext {
         }
         ChecksContext {
             sources,
+            separate,
             run_path,
             globals: Globals::default(),
         }

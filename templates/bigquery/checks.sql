@@ -77,6 +77,9 @@ WHERE IFNULL(stored.n, 0) > IFNULL(export.events, 0)
 -- days before it): each key on one row, `required: true` columns never NULL, rows inside the
 -- window, and each day's rows against the export's events of that day. The last result has one
 -- row per failed check, none when all pass; the script then fails, so a scheduler job fails.
+{% if separate %}
+-- Tables with templates of their own, whose columns the template decides, are not checked: {{ separate|join(", ")|comment }}.
+{% endif %}
 -- Run after the tables: bq query --use_legacy_sql=false < {{ run_path|comment }}
 
 {{ state.declare_bounds(none) }}
