@@ -26,8 +26,21 @@ pub struct ChecksContext {
 pub struct CheckSourceView {
     /// The export the tables read.
     pub source: SourceView,
-    /// Its tables, in build order.
+    /// Its tables, grouped by how they read it, in build order.
+    pub groups: Vec<CheckGroupView>,
+}
+
+/// Tables that read the same days of the export in the same way (shard kinds, window,
+/// lookback, partition day, consent): the export's events are counted once for all of them.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CheckGroupView {
+    /// The events of the group's tables, sorted: print each with `literal`.
+    pub events: Vec<String>,
+    /// The tables, in build order; the first one's days are the group's.
     pub tables: Vec<CheckTableView>,
+    /// What the tables have in common, as text: tables with equal keys share a group.
+    #[serde(skip)]
+    key: String,
 }
 
 /// One table's checks.
@@ -71,14 +84,31 @@ impl ChecksContext {
                 continue;
             }
             let check = CheckTableView::new(table, build);
-            match sources
+            let source = match sources
                 .iter_mut()
-                .find(|s| s.source.full_name == check.t.source.full_name)
+                .position(|s| s.source.full_name == check.t.source.full_name)
             {
-                Some(s) => s.tables.push(check),
-                None => sources.push(CheckSourceView {
-                    source: check.t.source.clone(),
+                Some(i) => &mut sources[i],
+                None => {
+                    sources.push(CheckSourceView {
+                        source: check.t.source.clone(),
+                        groups: Vec::new(),
+                    });
+                    sources.last_mut().expect("just pushed")
+                }
+            };
+            let key = group_key(&check);
+            match source.groups.iter_mut().find(|g| g.key == key) {
+                Some(g) => {
+                    g.events.push(check.t.event.clone());
+                    g.events.sort();
+                    g.events.dedup();
+                    g.tables.push(check);
+                }
+                None => source.groups.push(CheckGroupView {
+                    events: vec![check.t.event.clone()],
                     tables: vec![check],
+                    key,
                 }),
             }
         }
@@ -114,4 +144,21 @@ impl CheckTableView {
             partition_column: ColumnView::new(partition),
         }
     }
+}
+
+/// What decides which export rows a table's checks count, and on which day: tables that agree
+/// on all of it can share one count of the export's events.
+fn group_key(c: &CheckTableView) -> String {
+    let t = &c.t;
+    serde_json::json!([
+        t.source.shards.iter().map(|s| &s.kind).collect::<Vec<_>>(),
+        t.window,
+        t.lookback_days,
+        t.day_margin,
+        t.timezone,
+        c.partition_column.ty,
+        c.partition_column.origin,
+        t.drop_denied,
+    ])
+    .to_string()
 }

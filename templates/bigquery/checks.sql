@@ -6,6 +6,24 @@
 {% macro day_of(t, value) -%}
 {% if t.partition.type == "DATE" %}{{ value }}{% else %}DATE({{ value }}){% endif %}
 {%- endmacro %}
+{#- The export's events of the group's tables on the days checked, per event and partition day,
+    read once for all of them. -#}
+{% macro count_events(g) -%}
+{% set c = g.tables[0] %}{% set t = c.t %}
+CREATE OR REPLACE TEMP TABLE bqflat_export_events AS
+SELECT event_name, day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
+FROM (
+  SELECT e.event_name, {{ day_of(t, x.column_expr(t, c.partition_column)) }} AS day, e.event_timestamp
+  FROM {{ t.source.full_name|ident }} AS e
+  WHERE e.event_name IN ({% for ev in g.events %}{{ ev|literal }}{% if not loop.last %}, {% endif %}{% endfor %})
+{% if t.drop_denied %}
+    AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+{% endif %}
+    {{ win.read_shards(t, "AND") }}
+)
+WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
+GROUP BY event_name, day;
+{%- endmacro %}
 {#- The checks of one table, as one query whose rows are its failed checks. -#}
 {% macro failed(c) -%}
 {% set t = c.t %}
@@ -47,18 +65,7 @@ UNION ALL
 -- Each day's rows against the export's events that day: never more{% if c.lower_bound %}, and on a day read from daily shards{% if t.day_margin %} only (its own and the {{ t.day_margin }} either side){% endif %} never fewer than the export's distinct event timestamps (an event sent twice counts once){% endif %}.
 SELECT 'row_count', day, FORMAT('%d {% if c.count == "events" %}events{% else %}rows{% endif %}; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), {{ t.event|literal }}, IFNULL(export.distinct_events, 0))
 FROM (
-  SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
-  FROM (
-    SELECT {{ day_of(t, x.column_expr(t, c.partition_column)) }} AS day, e.event_timestamp
-    FROM {{ t.source.full_name|ident }} AS e
-    WHERE e.event_name = {{ t.event|literal }}
-{% if t.drop_denied %}
-      AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
-{% endif %}
-      {{ win.read_shards(t, "AND") }}
-  )
-  WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
-  GROUP BY day
+  SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = {{ t.event|literal }}
 ) AS export
 FULL JOIN (
   SELECT {{ stored_day }} AS day, {% if c.count == "events" %}COUNT(DISTINCT stored.event_key){% else %}COUNT(*){% endif %} AS n
@@ -86,6 +93,8 @@ WHERE IFNULL(stored.n, 0) > IFNULL(export.events, 0)
 -- The source dataset's table names, listed once per source.
 DECLARE bqflat_source_tables ARRAY<STRING>;
 DECLARE bqflat_failed_checks INT64;
+-- Why the export's events could not be counted for the current group of tables.
+DECLARE bqflat_count_error STRING;
 
 CREATE TEMP TABLE bqflat_failed (table_name STRING, check_name STRING, day DATE, detail STRING);
 {% for s in sources %}
@@ -98,10 +107,11 @@ SET bqflat_source_tables = ARRAY(
   WHERE STARTS_WITH(table_name, {{ s.source.prefix|literal }})
 );
 {% endif %}
-{% for c in s.tables %}
-{% set t = c.t %}
+{% for g in s.groups %}
+{% set t = g.tables[0].t %}
 
--- Table {{ t.full_name|ident }}: GA4 event {{ t.event|literal }}.
+-- Events {{ g.events|join(", ")|comment }}: the days checked, and the export's events on them.
+SET bqflat_count_error = NULL;
 BEGIN
   SET bqflat_window_start = {{ win.window_start(t.window) }};
   SET bqflat_window_end = {{ win.window_end(t.window) }};
@@ -110,6 +120,18 @@ BEGIN
   SET bqflat_day_to = bqflat_newest_shard;
   SET bqflat_day_from = GREATEST(bqflat_oldest_shard, {{ win.shift("bqflat_newest_shard", "-", t.lookback_days) }});
 {{ win.choose_shards(t)|indent(2, true) }}
+{{ count_events(g)|indent(2, true) }}
+EXCEPTION WHEN ERROR THEN
+  SET bqflat_count_error = @@error.message;
+END;
+{% for c in g.tables %}
+{% set t = c.t %}
+
+-- Table {{ t.full_name|ident }}: GA4 event {{ t.event|literal }}.
+BEGIN
+  IF bqflat_count_error IS NOT NULL THEN
+    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
+  END IF;
   INSERT INTO bqflat_failed (table_name, check_name, day, detail)
   SELECT {{ t.full_name|literal }}, check_name, day, detail
   FROM (
@@ -118,6 +140,7 @@ BEGIN
 EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_failed VALUES ({{ t.full_name|literal }}, 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
 END;
+{% endfor %}
 {% endfor %}
 {% endfor %}
 

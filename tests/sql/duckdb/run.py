@@ -1567,6 +1567,12 @@ def scenario_checks(work: Path, bqflat: str) -> None:
         for e, t in tables.items():
             run_script(it, files[t.full_name], f"checks/{step}: {e}")
 
+    # README: the export is read once per group of tables that read it alike.
+    groups = {(tuple(t.shards), t.window_start, t.window_end, t.lookback, X.day_margin(t), t.timezone, t.partition_by, t.drop_denied)
+              for t in tables.values()}
+    reads = len(re.findall(r"FROM `[^`]*\.events_\*` AS e", checks.read_text()))
+    R.check(f"checks: the export is read once per group of tables that read it alike ({len(groups)} groups)", reads == len(groups),
+            f"{reads} reads of the export for {len(groups)} groups")
     export(d["state1"])
     run_all("run 1")
     verify("after run 1", False)

@@ -34,6 +34,8 @@ DECLARE bqflat_rows INT64 DEFAULT 0;
 -- The source dataset's table names, listed once per source.
 DECLARE bqflat_source_tables ARRAY<STRING>;
 DECLARE bqflat_failed_checks INT64;
+-- Why the export's events could not be counted for the current group of tables.
+DECLARE bqflat_count_error STRING;
 
 CREATE TEMP TABLE bqflat_failed (table_name STRING, check_name STRING, day DATE, detail STRING);
 
@@ -44,7 +46,8 @@ SET bqflat_source_tables = ARRAY(
   WHERE STARTS_WITH(table_name, 'events_')
 );
 
--- Table `my-gcp-project.analytics_flat.event_level_up_flat`: GA4 event 'level_up'.
+-- Events level_up, purchase, signup: the days checked, and the export's events on them.
+SET bqflat_count_error = NULL;
 BEGIN
   SET bqflat_window_start = DATE '2025-07-01';
   SET bqflat_window_end = DATE '2025-08-01';
@@ -76,6 +79,26 @@ BEGIN
   );
   SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
   SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
+  CREATE OR REPLACE TEMP TABLE bqflat_export_events AS
+  SELECT event_name, day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
+  FROM (
+    SELECT e.event_name, PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
+    FROM `my-gcp-project.raw_events.events_*` AS e
+    WHERE e.event_name IN ('level_up', 'purchase', 'signup')
+      AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
+      AND _TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
+  )
+  WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
+  GROUP BY event_name, day;
+EXCEPTION WHEN ERROR THEN
+  SET bqflat_count_error = @@error.message;
+END;
+
+-- Table `my-gcp-project.analytics_flat.event_level_up_flat`: GA4 event 'level_up'.
+BEGIN
+  IF bqflat_count_error IS NOT NULL THEN
+    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
+  END IF;
   INSERT INTO bqflat_failed (table_name, check_name, day, detail)
   SELECT 'my-gcp-project.analytics_flat.event_level_up_flat', check_name, day, detail
   FROM (
@@ -100,16 +123,7 @@ BEGIN
     -- Each day's rows against the export's events that day: never more.
     SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'level_up', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
-      FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
-        FROM `my-gcp-project.raw_events.events_*` AS e
-        WHERE e.event_name = 'level_up'
-          AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-        AND _TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      )
-      WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
-      GROUP BY day
+      SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = 'level_up'
     ) AS export
     FULL JOIN (
       SELECT stored.event_date AS day, COUNT(*) AS n
@@ -125,36 +139,9 @@ END;
 
 -- Table `my-gcp-project.analytics_flat.event_purchase_flat`: GA4 event 'purchase'.
 BEGIN
-  SET bqflat_window_start = DATE '2025-07-01';
-  SET bqflat_window_end = DATE '2025-08-01';
-  -- The export's shards, listed before the scan: each day is read from one shard only.
-  SET bqflat_shards = ARRAY(
-    SELECT suffix
-    FROM (
-      SELECT
-        SUBSTR(table_name, 8) AS suffix,
-        SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) AS day,
-        CASE
-          WHEN table_name = CONCAT('events_', RIGHT(table_name, 8)) THEN 1
-        END AS preference
-      FROM UNNEST(bqflat_source_tables) AS table_name
-    )
-    WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
-    ORDER BY day
-  );
-  SET bqflat_oldest_shard = (SELECT MIN(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
-  SET bqflat_newest_shard = (SELECT MAX(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
-  -- The days checked: the newest shard day and the 3 before it.
-  SET bqflat_day_to = bqflat_newest_shard;
-  SET bqflat_day_from = GREATEST(bqflat_oldest_shard, DATE_SUB(bqflat_newest_shard, INTERVAL 3 DAY));
-  SET bqflat_read_from = GREATEST(bqflat_window_start, bqflat_day_from);
-  SET bqflat_read_to = LEAST(bqflat_window_end, bqflat_day_to);
-  SET bqflat_suffixes = ARRAY(
-    SELECT s FROM UNNEST(bqflat_shards) AS s WHERE PARSE_DATE('%Y%m%d', RIGHT(s, 8)) BETWEEN bqflat_read_from AND bqflat_read_to
-  );
-  SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
-  SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
+  IF bqflat_count_error IS NOT NULL THEN
+    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
+  END IF;
   INSERT INTO bqflat_failed (table_name, check_name, day, detail)
   SELECT 'my-gcp-project.analytics_flat.event_purchase_flat', check_name, day, detail
   FROM (
@@ -179,16 +166,7 @@ BEGIN
     -- Each day's rows against the export's events that day: never more.
     SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'purchase', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
-      FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
-        FROM `my-gcp-project.raw_events.events_*` AS e
-        WHERE e.event_name = 'purchase'
-          AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-        AND _TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      )
-      WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
-      GROUP BY day
+      SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = 'purchase'
     ) AS export
     FULL JOIN (
       SELECT stored.event_date AS day, COUNT(*) AS n
@@ -204,36 +182,9 @@ END;
 
 -- Table `my-gcp-project.analytics_flat.event_signup_flat`: GA4 event 'signup'.
 BEGIN
-  SET bqflat_window_start = DATE '2025-07-01';
-  SET bqflat_window_end = DATE '2025-08-01';
-  -- The export's shards, listed before the scan: each day is read from one shard only.
-  SET bqflat_shards = ARRAY(
-    SELECT suffix
-    FROM (
-      SELECT
-        SUBSTR(table_name, 8) AS suffix,
-        SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) AS day,
-        CASE
-          WHEN table_name = CONCAT('events_', RIGHT(table_name, 8)) THEN 1
-        END AS preference
-      FROM UNNEST(bqflat_source_tables) AS table_name
-    )
-    WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
-    ORDER BY day
-  );
-  SET bqflat_oldest_shard = (SELECT MIN(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
-  SET bqflat_newest_shard = (SELECT MAX(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
-  -- The days checked: the newest shard day and the 3 before it.
-  SET bqflat_day_to = bqflat_newest_shard;
-  SET bqflat_day_from = GREATEST(bqflat_oldest_shard, DATE_SUB(bqflat_newest_shard, INTERVAL 3 DAY));
-  SET bqflat_read_from = GREATEST(bqflat_window_start, bqflat_day_from);
-  SET bqflat_read_to = LEAST(bqflat_window_end, bqflat_day_to);
-  SET bqflat_suffixes = ARRAY(
-    SELECT s FROM UNNEST(bqflat_shards) AS s WHERE PARSE_DATE('%Y%m%d', RIGHT(s, 8)) BETWEEN bqflat_read_from AND bqflat_read_to
-  );
-  SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
-  SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
+  IF bqflat_count_error IS NOT NULL THEN
+    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
+  END IF;
   INSERT INTO bqflat_failed (table_name, check_name, day, detail)
   SELECT 'my-gcp-project.analytics_flat.event_signup_flat', check_name, day, detail
   FROM (
@@ -258,16 +209,7 @@ BEGIN
     -- Each day's rows against the export's events that day: never more.
     SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'signup', IFNULL(export.distinct_events, 0))
     FROM (
-      SELECT day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
-      FROM (
-        SELECT PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
-        FROM `my-gcp-project.raw_events.events_*` AS e
-        WHERE e.event_name = 'signup'
-          AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
-        AND _TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
-      )
-      WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
-      GROUP BY day
+      SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = 'signup'
     ) AS export
     FULL JOIN (
       SELECT stored.event_date AS day, COUNT(*) AS n
