@@ -5,6 +5,7 @@
 //! per-fixture context snapshots. [`CONTEXT_VERSION`] changes when a field is removed or changes
 //! meaning; adding a field does not change it.
 
+mod column_docs;
 pub mod days;
 mod reference;
 pub mod scan;
@@ -343,7 +344,7 @@ impl MigrationContext {
     ) -> MigrationContext {
         MigrationContext {
             t: TableView::new(table, build),
-            added: added.iter().map(|c| ColumnView::new(c)).collect(),
+            added: added.iter().map(|c| ColumnView::new(c, table)).collect(),
             options,
             build: number,
             migration: name,
