@@ -85,7 +85,7 @@ impl EventCtx<'_> {
                 path
             };
             let column = Column {
-                name: alias.unwrap_or_else(|| format!("url_{}", names::column_from_key(key))),
+                name: alias.unwrap_or_else(|| names::column_from_key(&format!("url_{key}"))),
                 ty: match ty {
                     UrlParamType::String => SqlType::String,
                     UrlParamType::Int64 => SqlType::Int64,

@@ -142,8 +142,8 @@ IF(REGEXP_CONTAINS({{ s }}, r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRI
 {#- The decoded value of the first query parameter of `u` named `key` (`''` for `key` without
     `=`), as `ty`: text that is not of the type is NULL. -#}
 {% macro url_query_param(u, key, ty) -%}
-{% set d %}d{% endset %}{% set v %}q.v{% endset -%}
-(SELECT {{ url_typed(d, ty) }} FROM (SELECT {{ url_decode(v) }} AS d FROM (SELECT {{ url_pair_name() }} AS k, IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '') AS v, pair_at FROM {{ url_pairs(u) }}) AS q WHERE q.k = {{ key|literal }} ORDER BY q.pair_at LIMIT 1))
+{% set d %}d{% endset %}{% set v %}IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''){% endset -%}
+(SELECT {{ url_typed(d, ty) }} FROM (SELECT {{ url_decode(v) }} AS d FROM {{ url_pairs(u) }} WHERE {{ url_pair_name() }} = {{ key|literal }} ORDER BY pair_at LIMIT 1))
 {%- endmacro %}
 
 {% macro url_typed(d, ty) -%}
