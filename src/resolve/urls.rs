@@ -41,7 +41,11 @@ const KEY_HINT: &str =
 
 impl EventCtx<'_> {
     /// Adds a column per `url_params` entry; returns the `url_exclude_params` list.
-    pub(super) fn url_settings(&mut self, settings: &Settings, columns: &mut Columns) -> Vec<String> {
+    pub(super) fn url_settings(
+        &mut self,
+        settings: &Settings,
+        columns: &mut Columns,
+    ) -> Vec<String> {
         let exclude = settings.url_exclude_params.clone().unwrap_or_default();
         let mut seen = BTreeMap::new();
         for (i, key) in exclude.iter().enumerate() {
@@ -77,7 +81,9 @@ impl EventCtx<'_> {
             }
             let (ty, alias) = match param {
                 UrlParam::Name(_) => (UrlParamType::String, None),
-                UrlParam::Typed(spec) => (spec.ty.unwrap_or(UrlParamType::String), spec.alias.clone()),
+                UrlParam::Typed(spec) => {
+                    (spec.ty.unwrap_or(UrlParamType::String), spec.alias.clone())
+                }
             };
             let column_path = if alias.is_some() {
                 format!("url_params[{i}].as")

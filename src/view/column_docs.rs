@@ -83,4 +83,3 @@ pub(super) fn column_docs(table: &Table) -> Vec<ColumnDoc> {
         })
         .collect()
 }
-
