@@ -124,3 +124,74 @@ mod tests {
         assert!(check_key(&"x".repeat(129)).is_err());
     }
 }
+
+#[cfg(test)]
+mod resolved {
+    use super::super::resolve;
+    use super::super::test_support::{project, FILE};
+    use crate::load::Overrides;
+    use crate::model::{Origin, SqlType};
+    use crate::spec::UrlParamType;
+
+    #[test]
+    fn an_events_url_params_replace_the_project_files() {
+        let file = format!("{FILE}url_params: [gclid]\nurl_exclude_params: [email]\n");
+        let p = project(
+            &file,
+            &[
+                "event: a\nurl_params: [utm_source, {key: page, type: int64, as: n}]\n",
+                "event: b\n",
+            ],
+        );
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        let url_columns = |i: usize| -> Vec<(String, SqlType)> {
+            build.tables[i]
+                .columns
+                .iter()
+                .filter(|c| matches!(c.origin, Origin::UrlParam { .. }))
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect()
+        };
+        assert_eq!(
+            url_columns(0),
+            [
+                ("url_utm_source".to_string(), SqlType::String),
+                ("n".to_string(), SqlType::Int64)
+            ]
+        );
+        assert_eq!(url_columns(1), [("url_gclid".to_string(), SqlType::String)]);
+        assert!(build
+            .tables
+            .iter()
+            .all(|t| t.url_exclude_params == ["email"]));
+        assert!(build.tables[0].columns.iter().any(|c| c.origin
+            == Origin::UrlParam {
+                url: "page_location".into(),
+                key: "page".into(),
+                param_type: UrlParamType::Int64
+            }));
+    }
+
+    #[test]
+    fn url_columns_read_the_string_value_of_their_param_only() {
+        let p = project(
+            FILE,
+            &["event: a\ncolumns: [event_date, page_host, referrer_path]\nurl_params: [utm_source]\n"],
+        );
+        let mut table = resolve(&p, &Overrides::default()).unwrap().tables.remove(0);
+        // event_key, the default dedupe key, hashes every param.
+        table
+            .columns
+            .retain(|c| !matches!(&c.origin, Origin::Computed { name } if name == "event_key"));
+        let leaves = crate::reads::table_leaves(&table);
+        let params: Vec<&str> = leaves
+            .iter()
+            .filter(|l| l.starts_with("event_params"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            params,
+            ["event_params.key", "event_params.value.string_value"]
+        );
+    }
+}
