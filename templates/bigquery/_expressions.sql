@@ -128,7 +128,7 @@ UNNEST(SPLIT(REGEXP_EXTRACT({{ u }}, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OF
 
 {#- The decoded name of the query pair `pair` (the text before its first `=`). -#}
 {% macro url_pair_name() -%}
-{% set name %}IF(STRPOS(pair, '=') > 0, SUBSTR(pair, 1, STRPOS(pair, '=') - 1), pair){% endset -%}
+{% set name %}REGEXP_EXTRACT(pair, r'^[^=]*'){% endset -%}
 {{ url_decode(name) }}
 {%- endmacro %}
 
@@ -160,8 +160,9 @@ CASE WHEN LOWER({{ d }}) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER({{ d }}) I
 
 {#- `u` without the query parameters named in `keys` (every occurrence): the other pairs keep
     their text and order, the fragment stays, the `?` goes when no pair is left. A URL with none
-    of them is returned as it is. -#}
+    of them is returned as it is. The pairs are decoded once, in a derived table, which keeps the
+    expression shallow enough for the analyzer. -#}
 {% macro url_strip(u, keys) -%}
 {% set names %}({% for k in keys %}{{ k|literal }}{% if not loop.last %}, {% endif %}{% endfor %}){% endset -%}
-IF(EXISTS(SELECT 1 FROM {{ url_pairs(u) }} WHERE {{ url_pair_name() }} IN {{ names }}), CONCAT(REGEXP_EXTRACT({{ u }}, r'^([^?#]*)'), (SELECT IF(kept = '', '', CONCAT('?', kept)) FROM UNNEST([ARRAY_TO_STRING(ARRAY(SELECT pair FROM {{ url_pairs(u) }} WHERE COALESCE({{ url_pair_name() }}, '') NOT IN {{ names }} ORDER BY pair_at), '&')]) AS kept), IFNULL(REGEXP_EXTRACT({{ u }}, r'^[^#]*(#.*)$'), '')), {{ u }})
+IFNULL(CONCAT(REGEXP_EXTRACT({{ u }}, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL({{ url_pair_name() }}, '') IN {{ names }} AS gone FROM {{ url_pairs(u) }})), IFNULL(REGEXP_EXTRACT({{ u }}, r'^[^#]*(#.*)$'), '')), {{ u }})
 {%- endmacro %}

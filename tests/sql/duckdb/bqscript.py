@@ -1052,4 +1052,8 @@ def _zero_based_offsets(tree: exp.Expression) -> None:
 
         for node in list(scope_nodes(sel)):
             if isinstance(node, exp.Column) and not node.table and node.name.lower() in renames:
-                node.replace(exp.Paren(this=exp.Sub(this=exp.column(renames[node.name.lower()]), expression=exp.Literal.number(1))))
+                zero_based = exp.Paren(this=exp.Sub(this=exp.column(renames[node.name.lower()]), expression=exp.Literal.number(1)))
+                # A select-list item keeps its name, for the query that reads this one.
+                if node.parent is sel and node.arg_key == "expressions":
+                    zero_based = exp.alias_(zero_based, node.name)
+                node.replace(zero_based)
