@@ -53,7 +53,17 @@ pub(crate) const COMPUTED: &[(&str, SqlType)] = &[
     // which GA4 sends as the string "1" or as an int).
     ("session_number", SqlType::Int64),
     ("session_engaged", SqlType::Bool),
+    // The host (lowercased, without port or userinfo) and the path (without query or fragment)
+    // of the `page_location` and `page_referrer` params.
+    ("page_host", SqlType::String),
+    ("page_path", SqlType::String),
+    ("referrer_host", SqlType::String),
+    ("referrer_path", SqlType::String),
 ];
+
+/// The event params holding the page's URL and its referrer's: what the URL columns and
+/// `url_exclude_params` work on.
+pub(crate) const URL_PARAMS: &[&str] = &["page_location", "page_referrer"];
 
 /// The params a computed column is read from (all in `event_params`).
 pub(crate) fn computed_params(name: &str) -> &'static [(&'static str, ParamType)] {
@@ -61,8 +71,15 @@ pub(crate) fn computed_params(name: &str) -> &'static [(&'static str, ParamType)
         "session_key" => &[("ga_session_id", ParamType::Int64)],
         "session_number" => &[("ga_session_number", ParamType::Int64)],
         "session_engaged" => &[("session_engaged", ParamType::Bool)],
+        "page_host" | "page_path" => &[("page_location", ParamType::Text)],
+        "referrer_host" | "referrer_path" => &[("page_referrer", ParamType::Text)],
         _ => &[],
     }
+}
+
+/// Whether a computed column is its param's value as it is (the others derive theirs from it).
+pub(crate) fn computed_is_param(name: &str) -> bool {
+    matches!(name, "session_number" | "session_engaged")
 }
 
 /// The export fields a computed column hashes besides its params.

@@ -71,6 +71,8 @@ pub struct Table {
     pub daily_batches: bool,
     /// `consent: drop_denied`: events sent without analytics consent are left out.
     pub drop_denied: bool,
+    /// Query parameters removed from the stored `page_location` and `page_referrer` params.
+    pub url_exclude_params: Vec<String>,
     /// Template that renders the table's script.
     pub template: String,
     pub metadata: Metadata,
@@ -241,6 +243,12 @@ pub enum Origin {
     ItemIndex,
     /// The whole `items` array.
     Items,
+    /// A query parameter of the URL in the `url` event param (`page_location`), decoded.
+    UrlParam {
+        url: String,
+        key: String,
+        param_type: crate::spec::UrlParamType,
+    },
 }
 
 impl Origin {
@@ -254,6 +262,7 @@ impl Origin {
             Origin::ItemField { field } => format!("item_field:{field}"),
             Origin::ItemIndex => "item_index".into(),
             Origin::Items => "items".into(),
+            Origin::UrlParam { url, key, .. } => format!("url_param:{url}:{key}"),
         }
     }
 }

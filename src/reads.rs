@@ -26,6 +26,7 @@ const VALUE_LEAVES: &[&str] = &["string_value", "int_value", "float_value", "dou
 fn value_leaves(ty: ParamType) -> &'static [&'static str] {
     match ty {
         ParamType::Bool => &["int_value", "string_value"],
+        ParamType::Text => &["string_value"],
         _ => VALUE_LEAVES,
     }
 }
@@ -74,6 +75,7 @@ pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
                 out.extend(EVENT_KEY_FIELDS.iter().map(|f| f.to_string()));
                 param_leaves("event_params", ParamType::Any, &mut out);
             }
+            Origin::UrlParam { .. } => param_leaves("event_params", ParamType::Text, &mut out),
             Origin::Computed { name } => {
                 for (_, ty) in crate::ga4::computed_params(name) {
                     param_leaves("event_params", *ty, &mut out);
@@ -186,8 +188,8 @@ impl Scan {
             .collect()
     }
 
-    /// For each column of `t` the scan computes, the scan column holding it; and, for a
-    /// `session_key` (hashed from the row's fields and a param), `bqflat:<param>` for the scan
+    /// For each column of `t` the scan computes, the scan column holding it; and, for a column
+    /// derived from a param (`session_key`, the URL columns), `bqflat:<param>` for the scan
     /// column holding that param.
     pub(crate) fn computed_columns(&self, t: &Table) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
@@ -198,12 +200,13 @@ impl Scan {
                 }
                 origin => {
                     for (array, key, ty) in scan_params(origin) {
-                        // session_key hashes its param with the row's fields: the template
-                        // finds the param's column by its name.
+                        // A column derived from its param (session_key hashes it, the URL
+                        // columns parse it): the template finds the param's column by its name.
                         let at = match origin {
-                            Origin::Computed { name } if name == "session_key" => {
+                            Origin::Computed { name } if !crate::ga4::computed_is_param(name) => {
                                 format!("bqflat:{key}")
                             }
+                            Origin::UrlParam { .. } => format!("bqflat:{key}"),
                             _ => c.name.clone(),
                         };
                         out.insert(at, self.param_column(array, key, ty));
@@ -254,6 +257,7 @@ fn scan_params(origin: &Origin) -> Vec<(&str, &str, ParamType)> {
             .iter()
             .map(|(key, ty)| ("event_params", *key, *ty))
             .collect(),
+        Origin::UrlParam { url, .. } => vec![("event_params", url.as_str(), ParamType::Text)],
         _ => Vec::new(),
     }
 }

@@ -98,6 +98,7 @@ impl EventCtx<'_> {
             self.shared_params(setting, array, own, &spec.event, &mut columns);
             self.params(setting, array, own, &spec.event, &mut columns);
         }
+        let url_exclude_params = self.url_settings(&settings, &mut columns);
         self.items(
             items,
             &settings.item_fields,
@@ -166,6 +167,7 @@ impl EventCtx<'_> {
             labels,
             daily_batches: settings.batch == Some(Batch::Daily),
             drop_denied: settings.consent == Some(crate::spec::Consent::DropDenied),
+            url_exclude_params,
             reads: None,
             template,
             metadata: top.metadata.clone(),

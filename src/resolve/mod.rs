@@ -28,6 +28,7 @@ mod params;
 mod project;
 mod reporter;
 mod types;
+mod urls;
 mod window;
 
 use std::collections::BTreeMap;

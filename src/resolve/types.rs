@@ -9,7 +9,7 @@ pub(super) fn is_scalar(ty: &SqlType) -> bool {
 
 pub(crate) fn param_sql_type(ty: ParamType) -> SqlType {
     match ty {
-        ParamType::String | ParamType::Any => SqlType::String,
+        ParamType::String | ParamType::Any | ParamType::Text => SqlType::String,
         ParamType::Int64 => SqlType::Int64,
         ParamType::Float64 | ParamType::Number => SqlType::Float64,
         ParamType::Bool => SqlType::Bool,

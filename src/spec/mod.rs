@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 #[macro_use]
 mod settings;
+mod url;
 pub(crate) use settings::Settings;
+pub(crate) use url::{UrlParam, UrlParamType};
 
 per_event_settings!(with_settings {
     /// `bqflat.yaml`: where the events come from and go to, and defaults for every event.
@@ -363,6 +365,10 @@ pub enum ParamType {
     Number,
     /// Whatever value is set, as STRING.
     Any,
+    /// `value.string_value` alone: how the URL columns read `page_location` and
+    /// `page_referrer`, which GA4 sends as strings. Not a type a spec can name.
+    #[serde(skip_deserializing)]
+    Text,
 }
 
 impl ParamType {
@@ -375,6 +381,7 @@ impl ParamType {
             ParamType::Bool => "bool",
             ParamType::Number => "number",
             ParamType::Any => "any",
+            ParamType::Text => "text",
         }
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Batch, Column, Consent, Dedupe, Intraday, Items, Mode, Names, ShardKind, Window};
+use super::{
+    Batch, Column, Consent, Dedupe, Intraday, Items, Mode, Names, ShardKind, UrlParam, Window,
+};
 
 /// Every per-event setting, once: its doc, name and type. A setting added here appears in
 /// `bqflat.yaml`, in event specs, in [`Settings`] and in its merge, and in the JSON schemas.
@@ -59,6 +61,14 @@ macro_rules! per_event_settings {
             /// leave out those with `privacy_info.analytics_storage` = `No` and the cookieless
             /// pings without a `user_pseudo_id` (consent mode).
             consent: Consent,
+            /// Query parameters of `page_location` taken as columns (`url_<key>`), decoded:
+            /// names (`[utm_source, gclid]`) or `{key, type, as}` (types `string`, `int64`,
+            /// `float64`, `bool`). The first occurrence of a repeated parameter wins; an absent
+            /// one is NULL.
+            url_params: Vec<UrlParam>,
+            /// Query parameters removed (every occurrence) from the stored `page_location` and
+            /// `page_referrer` params, e.g. `[email, token]`: the rest of the URL is kept as it is.
+            url_exclude_params: Vec<String>,
             /// Name of the template that renders this table, instead of `full.sql` / `incremental.sql`.
             /// Looked up in the project's `templates/bigquery/` first.
             template: String,
@@ -136,6 +146,7 @@ impl Layer for BTreeMap<String, String> {}
 impl Layer for Batch {}
 impl Layer for Consent {}
 impl Layer for Vec<ShardKind> {}
+impl Layer for Vec<UrlParam> {}
 
 impl Layer for Window {
     fn over(top: Option<Self>, base: Option<Self>) -> Option<Self> {

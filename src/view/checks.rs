@@ -141,7 +141,7 @@ impl CheckTableView {
             t: TableView::new(table, build),
             count,
             lower_bound: !table.dedupe_across_days(),
-            partition_column: ColumnView::new(partition),
+            partition_column: ColumnView::new(partition, table),
         }
     }
 }

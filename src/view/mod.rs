@@ -6,6 +6,7 @@
 //! meaning; adding a field does not change it.
 
 pub mod checks;
+mod column_docs;
 pub mod days;
 mod reference;
 pub mod scan;
@@ -346,7 +347,7 @@ impl MigrationContext {
     ) -> MigrationContext {
         MigrationContext {
             t: TableView::new(table, build),
-            added: added.iter().map(|c| ColumnView::new(c)).collect(),
+            added: added.iter().map(|c| ColumnView::new(c, table)).collect(),
             options,
             build: number,
             migration: name,

@@ -284,10 +284,15 @@ impl ScanView {
             } else {
                 "event param"
             };
-            let ty = serde_json::to_value(p.param_type)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let ty = match p.param_type {
+                crate::spec::ParamType::Text => {
+                    "its string_value alone, for the URL columns,".into()
+                }
+                ty => serde_json::to_value(ty)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            };
             columns.push(doc(
                 &p.column,
                 format!(

@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::{self, Build, Origin, PartitionType, SqlType, Table};
-use crate::spec::{Mode, ParamType, Strategy};
+use crate::spec::{Mode, ParamType, Strategy, UrlParamType};
 
+use super::column_docs::column_docs;
 use super::days::{day_margin, lookback_days, LookbackView, SourceView, WindowView};
 
 /// One flattened table.
@@ -127,6 +128,9 @@ pub enum OriginView {
         key: String,
         /// Which value columns are read, and how.
         param_type: ParamType,
+        /// Query parameters removed from the value (a stored page URL under
+        /// `url_exclude_params`): print each with `literal`.
+        strip: Vec<String>,
     },
     /// A scalar field of the exploded item.
     ItemField {
@@ -140,6 +144,24 @@ pub enum OriginView {
     Items {
         /// The fields of one item, exactly as the column's type lists them, in order.
         fields: Vec<StructFieldView>,
+    },
+    /// The host of the URL in an event param: lowercased, without userinfo and port.
+    UrlHost {
+        /// The event param holding the URL (`page_location`): print with `literal`.
+        param: String,
+    },
+    /// The path of the URL in an event param, without query and fragment.
+    UrlPath {
+        /// The event param holding the URL: print with `literal`.
+        param: String,
+    },
+    /// A query parameter of the URL in an event param, decoded.
+    UrlParam {
+        /// The event param holding the URL: print with `literal`.
+        url: String,
+        /// The query parameter's decoded name: print with `literal`.
+        key: String,
+        param_type: UrlParamType,
     },
 }
 
@@ -272,7 +294,11 @@ impl TableView {
             lookback_days: lookback_days(table),
             day_margin: day_margin(table),
             timezone: table.timezone.clone(),
-            columns: table.columns.iter().map(ColumnView::new).collect(),
+            columns: table
+                .columns
+                .iter()
+                .map(|c| ColumnView::new(c, table))
+                .collect(),
             required: table.required.clone(),
             column_docs: column_docs(table),
             partition: PartitionView {
@@ -312,19 +338,31 @@ impl MetadataView {
 }
 
 impl ColumnView {
-    pub fn new(c: &model::Column) -> ColumnView {
+    pub fn new(c: &model::Column, table: &Table) -> ColumnView {
         ColumnView {
             name: c.name.clone(),
             ty: c.ty.to_string(),
-            origin: OriginView::new(&c.origin, &c.ty),
+            origin: OriginView::new(&c.origin, &c.ty, table),
         }
     }
 }
 
 impl OriginView {
-    fn new(origin: &Origin, ty: &SqlType) -> OriginView {
+    fn new(origin: &Origin, ty: &SqlType, table: &Table) -> OriginView {
         match origin {
             Origin::Computed { name } => match name.as_str() {
+                "page_host" => OriginView::UrlHost {
+                    param: "page_location".into(),
+                },
+                "page_path" => OriginView::UrlPath {
+                    param: "page_location".into(),
+                },
+                "referrer_host" => OriginView::UrlHost {
+                    param: "page_referrer".into(),
+                },
+                "referrer_path" => OriginView::UrlPath {
+                    param: "page_referrer".into(),
+                },
                 "event_date" => OriginView::EventDate,
                 "event_ts" => OriginView::EventTs,
                 "client_key" => OriginView::ClientKey,
@@ -344,6 +382,23 @@ impl OriginView {
                     "item_params" => ParamArray::ItemParams,
                     _ => ParamArray::EventParams,
                 },
+                key: key.clone(),
+                param_type: *param_type,
+                strip: if array == "event_params"
+                    && crate::ga4::URL_PARAMS.contains(&key.as_str())
+                    && matches!(param_type, ParamType::String | ParamType::Any)
+                {
+                    table.url_exclude_params.clone()
+                } else {
+                    Vec::new()
+                },
+            },
+            Origin::UrlParam {
+                url,
+                key,
+                param_type,
+            } => OriginView::UrlParam {
+                url: url.clone(),
                 key: key.clone(),
                 param_type: *param_type,
             },
@@ -385,54 +440,6 @@ fn merge_key(table: &Table) -> MergeKeyView {
             row_key: Some(crate::names::ROW_KEY.to_string()),
         }
     }
-}
-
-fn column_docs(table: &Table) -> Vec<ColumnDoc> {
-    table
-        .columns
-        .iter()
-        .map(|c| {
-            let description = match &c.origin {
-                Origin::Computed { name } if name == "event_date" => match &table.timezone {
-                    Some(zone) => format!("Date of the event in {zone}"),
-                    None => "Date of the event (the export's event_date)".to_string(),
-                },
-                Origin::Computed { name } if name == "event_ts" => {
-                    "Time of the event (event_timestamp)".to_string()
-                }
-                Origin::Computed { name } if name == "client_key" => {
-                    "The browser or app instance: a hash of stream_id and user_pseudo_id"
-                        .to_string()
-                }
-                Origin::Computed { name } if name == "session_key" => {
-                    "The session: a hash of stream_id, user_pseudo_id and ga_session_id".to_string()
-                }
-                Origin::Computed { name } if name == "session_number" => {
-                    "The user's session count (ga_session_number)".to_string()
-                }
-                Origin::Computed { name } if name == "session_engaged" => {
-                    "Whether the session was engaged (session_engaged)".to_string()
-                }
-                Origin::Computed { .. } => {
-                    "Hash of the export fields that identify one event".to_string()
-                }
-                Origin::Field { path } => format!("GA4 field {path}"),
-                Origin::Param {
-                    array,
-                    key,
-                    param_type,
-                } => format!("{array} key {key:?} as {}", param_type.name()),
-                Origin::ItemField { field } => format!("items.{field} of the item"),
-                Origin::ItemIndex => "Position of the item in items, from 0".to_string(),
-                Origin::Items => "The event's items".to_string(),
-            };
-            ColumnDoc {
-                name: c.name.clone(),
-                ty: c.ty.to_string(),
-                description,
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

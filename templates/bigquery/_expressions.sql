@@ -16,6 +16,8 @@ COALESCE(p.value.int_value, {{ integral("double_value") }}, {{ integral("float_v
 COALESCE(p.value.double_value, p.value.float_value, CAST(p.value.int_value AS FLOAT64))
 {%- elif ty == "number" -%}
 COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value)
+{%- elif ty == "text" -%}
+p.value.string_value
 {%- elif ty == "bool" -%}
 CASE WHEN p.value.int_value IS NOT NULL THEN p.value.int_value != 0 WHEN LOWER(p.value.string_value) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER(p.value.string_value) IN ('false', '0', 'no') THEN FALSE END
 {%- else -%}
@@ -58,7 +60,10 @@ TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS u
 {#- `scan` (a scan's `computed` map): the columns a shared scan already computed, read from it. -#}
 {% macro column_expr(t, c, scan=none) -%}
 {% set kind = c.origin.kind %}
-{% if scan and c.name in scan -%}
+{% if kind == "param" and c.origin.strip -%}
+{% set v %}{% if scan and c.name in scan %}e.{{ scan[c.name]|ident }}{% else %}{{ param_value(c) }}{% endif %}{% endset -%}
+{{ url_strip(v, c.origin.strip) }}
+{%- elif scan and c.name in scan -%}
 e.{{ scan[c.name]|ident }}
 {%- elif kind == "event_date" -%}
 {% if t.timezone %}DATE(TIMESTAMP_MICROS(e.event_timestamp), {{ t.timezone|literal }}){% else %}PARSE_DATE('%Y%m%d', e.event_date){% endif %}
@@ -75,6 +80,12 @@ IF(e.user_pseudo_id IS NULL OR {{ sid }} IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRIN
 {{ param_value({"origin": {"array": "event_params", "key": "ga_session_number", "param_type": "int64"}}) }}
 {%- elif kind == "session_engaged" -%}
 {{ param_value({"origin": {"array": "event_params", "key": "session_engaged", "param_type": "bool"}}) }}
+{%- elif kind == "url_host" -%}
+{{ url_host(url_value(c.origin.param, scan)) }}
+{%- elif kind == "url_path" -%}
+{{ url_path(url_value(c.origin.param, scan)) }}
+{%- elif kind == "url_param" -%}
+{{ url_query_param(url_value(c.origin.url, scan), c.origin.key, c.origin.param_type) }}
 {%- elif kind == "field" -%}
 e.{{ c.origin.path|path }}
 {%- elif kind == "param" -%}
@@ -86,4 +97,72 @@ item_index
 {%- elif kind == "items" -%}
 ARRAY(SELECT AS STRUCT {{ struct_fields("item", c.origin.fields, 1) }} FROM UNNEST(e.items) AS item WITH OFFSET AS o ORDER BY o)
 {%- endif %}
+{%- endmacro %}
+
+{#- Page URLs. The parts of a URL are RFC 3986's (its appendix B regex): `scheme:`, `//authority`,
+    path, `?query`, `#fragment`; a URL without `//` (`www.example.com/a`, `/a`) has no
+    authority, so no host, and is all path. `u` is an expression of the URL text. -#}
+
+{#- The URL in the event param `param`: its `string_value`, from the scan when it read it. -#}
+{% macro url_value(param, scan) -%}
+{% if scan and ("bqflat:" ~ param) in scan %}e.{{ scan["bqflat:" ~ param]|ident }}{% else %}{{ param_value({"origin": {"array": "event_params", "key": param, "param_type": "text"}}) }}{% endif %}
+{%- endmacro %}
+
+{#- The host: the authority without userinfo (up to the last `@`) and port (from the first `:`),
+    lowercased; an IPv6 literal without its brackets. NULL without an authority or when empty. -#}
+{% macro url_host(u) -%}
+(SELECT NULLIF(LOWER(IF(STARTS_WITH(hp, '['), REGEXP_EXTRACT(hp, r'^\[([^\]]*)\]'), REGEXP_REPLACE(hp, r':.*$', ''))), '') FROM UNNEST([REGEXP_REPLACE(REGEXP_EXTRACT({{ u }}, r'^(?:[^:/?#]+:)?//([^/?#]*)'), r'^.*@', '')]) AS hp)
+{%- endmacro %}
+
+{#- The path as sent (not decoded): `/` for an empty path after an authority, NULL when empty
+    otherwise. -#}
+{% macro url_path(u) -%}
+(SELECT IF(up = '' AND REGEXP_CONTAINS({{ u }}, r'^(?:[^:/?#]+:)?//'), '/', NULLIF(up, '')) FROM UNNEST([REGEXP_EXTRACT({{ u }}, r'^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)')]) AS up)
+{%- endmacro %}
+
+{#- The query's `&`-separated pairs of `u`, with their position `pair_at`: none without a `?`
+    before the fragment. -#}
+{% macro url_pairs(u) -%}
+UNNEST(SPLIT(REGEXP_EXTRACT({{ u }}, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at
+{%- endmacro %}
+
+{#- The decoded name of the query pair `pair` (the text before its first `=`). -#}
+{% macro url_pair_name() -%}
+{% set name %}REGEXP_EXTRACT(pair, r'^[^=]*'){% endset -%}
+{{ url_decode(name) }}
+{%- endmacro %}
+
+{#- Percent-decoding of the text `s` as a form value: `+` is a space, `%XX` the byte XX, the
+    bytes read as UTF-8 (an invalid sequence becomes U+FFFD); a `%` not followed by two hex
+    digits stays as it is. Only text with a `%` or `+` is rebuilt. -#}
+{% macro url_decode(s) -%}
+IF(REGEXP_CONTAINS({{ s }}, r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE({{ s }}, '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), {{ s }})
+{%- endmacro %}
+
+{#- The decoded value of the first query parameter of `u` named `key` (`''` for `key` without
+    `=`), as `ty`: text that is not of the type is NULL. -#}
+{% macro url_query_param(u, key, ty) -%}
+{% set d %}d{% endset %}{% set v %}IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''){% endset -%}
+(SELECT {{ url_typed(d, ty) }} FROM (SELECT {{ url_decode(v) }} AS d FROM {{ url_pairs(u) }} WHERE {{ url_pair_name() }} = {{ key|literal }} ORDER BY pair_at LIMIT 1))
+{%- endmacro %}
+
+{% macro url_typed(d, ty) -%}
+{% if ty == "int64" -%}
+IF(REGEXP_CONTAINS({{ d }}, r'^[+-]?[0-9]+$'), SAFE_CAST({{ d }} AS INT64), NULL)
+{%- elif ty == "float64" -%}
+IF(REGEXP_CONTAINS({{ d }}, r'^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$'), SAFE_CAST({{ d }} AS FLOAT64), NULL)
+{%- elif ty == "bool" -%}
+CASE WHEN LOWER({{ d }}) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER({{ d }}) IN ('false', '0', 'no') THEN FALSE END
+{%- else -%}
+{{ d }}
+{%- endif %}
+{%- endmacro %}
+
+{#- `u` without the query parameters named in `keys` (every occurrence): the other pairs keep
+    their text and order, the fragment stays, the `?` goes when no pair is left. A URL with none
+    of them is returned as it is. The pairs are decoded once, in a derived table, which keeps the
+    expression shallow enough for the analyzer. -#}
+{% macro url_strip(u, keys) -%}
+{% set names %}({% for k in keys %}{{ k|literal }}{% if not loop.last %}, {% endif %}{% endfor %}){% endset -%}
+IFNULL(CONCAT(REGEXP_EXTRACT({{ u }}, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL({{ url_pair_name() }}, '') IN {{ names }} AS gone FROM {{ url_pairs(u) }})), IFNULL(REGEXP_EXTRACT({{ u }}, r'^[^#]*(#.*)$'), '')), {{ u }})
 {%- endmacro %}

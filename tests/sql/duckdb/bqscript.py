@@ -885,6 +885,7 @@ def static_rewrite(tree: exp.Expression) -> exp.Expression:
     _split_schema_name(tree)
     _zero_based_offsets(tree)
     _bigquery_casts_to_string(tree)
+    _bigquery_bytes(tree)
     _safe_functions(tree)
     _format_as_printf(tree)
     return tree
@@ -909,6 +910,11 @@ def _safe_functions(tree: exp.Expression) -> None:
             node.replace(inner)
 
 
+# One well-formed UTF-8 sequence, as upper-case hex.
+_UTF8_HEX = ("(?:[0-7][0-9A-F]|(?:C[2-9A-F]|D[0-9A-F])[89AB][0-9A-F]|E0[AB][0-9A-F][89AB][0-9A-F]"
+             "|E[1-9A-CEF](?:[89AB][0-9A-F]){2}|ED[89][0-9A-F][89AB][0-9A-F]"
+             "|F0[9AB][0-9A-F](?:[89AB][0-9A-F]){2}|F[1-3](?:[89AB][0-9A-F]){3}|F48[0-9A-F](?:[89AB][0-9A-F]){2})")
+
 # DuckDB macros the rewritten statements call (created on the interpreter's connection).
 _MACROS = [
     # CAST(FLOAT64 AS STRING) as BigQuery prints it: 15 significant digits when they round-trip,
@@ -925,6 +931,19 @@ _MACROS = [
     """CREATE OR REPLACE TEMP MACRO bq_cast_string(x) AS CASE
          WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN bq_float_string(TRY_CAST(CAST(x AS VARCHAR) AS DOUBLE))
          ELSE CAST(x AS VARCHAR) END""",
+    # BYTES (see _bigquery_bytes); NULL elements of the array are skipped, as BigQuery does.
+    """CREATE OR REPLACE TEMP MACRO bq_cast_bytes(x) AS CASE
+         WHEN typeof(x) = 'BLOB' THEN CAST(x AS BLOB) ELSE encode(CAST(x AS VARCHAR)) END""",
+    """CREATE OR REPLACE TEMP MACRO bq_join_bytes(l, sep) AS CASE
+         WHEN l IS NULL OR sep IS NULL THEN NULL
+         WHEN len(list_filter(l, lambda x: x IS NOT NULL)) = 0 THEN CAST('' AS BLOB)
+         ELSE list_reduce(list_filter(l, lambda x: x IS NOT NULL), lambda a, b: a || sep || b) END""",
+    # SAFE_CONVERT_BYTES_TO_STRING: each byte outside a valid UTF-8 sequence becomes U+FFFD (EF BF
+    # BD), so decode() never fails (TRY cannot wrap the scalar subqueries the argument may hold).
+    # The hex pairs are read as well-formed UTF-8 sequences (RFC 3629) or single bytes.
+    f"""CREATE OR REPLACE TEMP MACRO bq_bytes_to_string(b) AS CASE WHEN b IS NULL THEN NULL ELSE
+         decode(unhex(array_to_string(list_transform(regexp_extract_all(hex(b), '{_UTF8_HEX}|[0-9A-F]{{2}}'),
+           lambda t: CASE WHEN regexp_full_match(t, '{_UTF8_HEX}') THEN t ELSE 'EFBFBD' END), ''))) END""",
 ]
 
 
@@ -934,6 +953,24 @@ def _bigquery_casts_to_string(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.Cast)):
         if node.to.is_type("text"):
             node.replace(exp.Anonymous(this="bq_cast_string", expressions=[node.this]))
+
+
+def _bigquery_bytes(tree: exp.Expression) -> None:
+    """BYTES built from STRINGs: CAST(x AS BYTES) is x's UTF-8 (DuckDB's CAST to BLOB reads
+    `\\x..` escapes instead), ARRAY_TO_STRING with a BYTES separator joins BYTES (DuckDB's
+    joins their printed forms), SAFE_CONVERT_BYTES_TO_STRING reads UTF-8, invalid bytes as
+    U+FFFD."""
+    for node in list(tree.find_all(exp.Cast)):
+        if node.to.is_type("binary", "varbinary", "blob"):
+            node.replace(exp.Anonymous(this="bq_cast_bytes", expressions=[node.this]))
+    for node in list(tree.find_all(exp.ArrayToString)):
+        sep = node.args.get("expression")
+        if isinstance(sep, exp.ByteString):
+            node.replace(exp.Anonymous(this="bq_join_bytes", expressions=[node.this, sep]))
+    for node in list(tree.find_all(exp.Func)):
+        name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+        if name.upper() == "SAFE_CONVERT_BYTES_TO_STRING":
+            node.replace(exp.Anonymous(this="bq_bytes_to_string", expressions=list(node.expressions) or [node.this]))
 
 
 def _drop_bigquery_table_properties(tree: exp.Expression) -> None:
@@ -1024,4 +1061,8 @@ def _zero_based_offsets(tree: exp.Expression) -> None:
 
         for node in list(scope_nodes(sel)):
             if isinstance(node, exp.Column) and not node.table and node.name.lower() in renames:
-                node.replace(exp.Paren(this=exp.Sub(this=exp.column(renames[node.name.lower()]), expression=exp.Literal.number(1))))
+                zero_based = exp.Paren(this=exp.Sub(this=exp.column(renames[node.name.lower()]), expression=exp.Literal.number(1)))
+                # A select-list item keeps its name, for the query that reads this one.
+                if node.parent is sel and node.arg_key == "expressions":
+                    zero_based = exp.alias_(zero_based, node.name)
+                node.replace(zero_based)

@@ -115,11 +115,38 @@ P_ANY = [
 ]
 
 
+# page_location values for README "Page URLs": ports, userinfo and upper case in hosts, no
+# scheme, repeated, blank, percent-encoded (UTF-8, invalid UTF-8, `%zz`, a lone `%4`, an encoded
+# name) and `+`
+# values, fragments, and the excluded `email` and `token` first, in the middle, last and twice.
+PAGE_URLS = [
+    lambda n: f"https://shop.example/p/{n}?q='x'",
+    lambda n: "https://Shop.EXAMPLE:8443/Cart/?utm_source=news+letter&utm_medium=email&utm_source=second#utm_campaign=frag",
+    lambda n: f"https://user:pw@www.example.com/a%20b/{n}?utm_source=caf%C3%A9%20%E2%82%AC&email=a%40b.c&page={n}",
+    lambda n: "www.example.com/landing?utm_source=bare&utm_medium=%zz%4&token=abc",
+    lambda n: "/relative/path?email=x%40y.z&utm_source=rel&price=12.50&debug=TRUE",
+    lambda n: "https://example.com?gclid=Cj0%FFKCQ&email=one&email=two",
+    lambda n: "https://example.com/only?email=gone#section-2",
+    lambda n: "https://example.com/e?utm_source=&utm_medium&page=-7&price=1e3&debug=no",
+    lambda n: "https://example.com/f?page=9999999999999999999&price=abc&debug=maybe&utm%5Fsource=encoded-name",
+    lambda n: "HTTPS://EXAMPLE.ORG:80/Up?Utm_Source=case",
+    lambda n: None,
+    lambda n: "https://example.com/%E2%82%AC/x?q=%2Bplus%2B+space&utm_source=a%26b%3Dc&token=t#frag?email=kept",
+]
+# page_referrer: none on every fourth page view.
+REFERRERS = [
+    lambda n: "https://ref.example/",
+    lambda n: "http://Search.Example.COM:8080/search?q=shoes&token=t1#top",
+    lambda n: "android-app://com.google.android.gm/",
+    lambda n: "//cdn.example.net/path?email=e&x=1",
+]
+
+
 def page_view(ts: dt.datetime, n: int, **kw) -> dict:
     params = [
-        param("page_location", string=f"https://shop.example/p/{n}?q='x'"),
+        param("page_location", string=PAGE_URLS[n % len(PAGE_URLS)](n)),
         param("page_title", string=f"Page \"{n}\" \\ ok"),
-        param("page_referrer", string=None if n % 4 == 0 else "https://ref.example/"),
+        param("page_referrer", string=None if n % 4 == 0 else REFERRERS[n // 4 % len(REFERRERS)](n)),
         param("ga_session_id", int_=1751000000 + n),
         param("ga_session_number", int_=n % 5 + 1),
         param("engagement_time_msec", int_=100 * n),

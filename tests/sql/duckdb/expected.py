@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 import ga4
+import urls
 
 UTC = dt.timezone.utc
 
@@ -65,7 +66,8 @@ DEFAULT_COLUMNS = [
     "event_key",
 ]
 COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING", "client_key": "STRING",
-            "session_key": "STRING", "session_number": "INT64", "session_engaged": "BOOL"}
+            "session_key": "STRING", "session_number": "INT64", "session_engaged": "BOOL",
+            "page_host": "STRING", "page_path": "STRING", "referrer_host": "STRING", "referrer_path": "STRING"}
 # Columns whose value is a hash: the model gives ("hash", identity) (or None), the table a hex
 # string; they are compared as one key per identity (run.py).
 HASHED = ("event_key", "client_key", "session_key")
@@ -113,6 +115,7 @@ class Table:
     partition_by: str = "event_date"  # a column name (DATE or TIMESTAMP)
     drop_denied: bool = False  # README "Consent": `consent: drop_denied`
     required: list[str] = dataclasses.field(default_factory=list)  # params marked `required: true`
+    url_exclude: list[str] = dataclasses.field(default_factory=list)  # README "Page URLs"
 
     @property
     def full_name(self) -> str:
@@ -283,6 +286,13 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
     for p in chosen_params(spec.get("user_properties"), catalog, event, "user_properties"):
         add_param(p, "user_properties")
 
+    # README "Page URLs": a column per query parameter of page_location, `url_<key>` unless named.
+    for entry in setting("url_params") or []:
+        u = entry if isinstance(entry, dict) else {"key": entry}
+        ptype = u.get("type") or "string"
+        bq = {"string": "STRING", "int64": "INT64", "float64": "FLOAT64", "bool": "BOOL"}[ptype]
+        cols.append(Col(u.get("as") or column_name("url_" + u["key"]), bq, "url_param", key=u["key"], ptype=ptype))
+
     items_mode = setting("items", "drop")
     explode = items_mode == "explode"
     if explode:
@@ -355,6 +365,7 @@ def resolve(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None = No
         shards=shards,
         drop_denied=setting("consent", "keep") == "drop_denied",
         required=required,
+        url_exclude=list(setting("url_exclude_params") or []),
         partition_by=next((c.name for c in cols if c.name.lower() == partition_by.lower()), partition_by),
     )
 
@@ -427,6 +438,12 @@ def first_value(entries: list[dict], key: str) -> dict | None:
     return None
 
 
+def string_value(row: dict, key: str) -> str | None:
+    """The URL columns read a param's string_value alone."""
+    v = first_value(row.get("event_params") or [], key)
+    return None if v is None else v.get("string_value")
+
+
 def sorted_params(params: list[dict] | None) -> list[dict]:
     """event_params sorted by key (then by value): intraday and daily copies of one event list
     them in different orders, and `event_key` must not see that."""
@@ -488,6 +505,9 @@ def flatten_event(t: Table, row: dict) -> list[dict]:
                 base[c.name] = typed(first_value(row.get("event_params") or [], "ga_session_number"), "int64")
             elif c.path == "session_engaged":
                 base[c.name] = typed(first_value(row.get("event_params") or [], "session_engaged"), "bool")
+            elif c.path in ("page_host", "page_path", "referrer_host", "referrer_path"):
+                url = string_value(row, "page_location" if c.path.startswith("page") else "page_referrer")
+                base[c.name] = (urls.host if c.path.endswith("host") else urls.path)(url)
             else:
                 base[c.name] = ("event_key", identity(row))
         elif c.kind == "field":
@@ -495,6 +515,10 @@ def flatten_event(t: Table, row: dict) -> list[dict]:
             base[c.name] = float(v) if (v is not None and c.type == "FLOAT64") else v
         elif c.kind == "param" and c.array != "item_params":
             base[c.name] = typed(first_value(row.get(c.array) or [], c.key), c.ptype)
+            if c.array == "event_params" and c.key in ("page_location", "page_referrer") and c.ptype in ("string", "any"):
+                base[c.name] = urls.strip(base[c.name], t.url_exclude)
+        elif c.kind == "url_param":
+            base[c.name] = urls.query_param(string_value(row, "page_location"), c.key, c.ptype)
     base["__id"] = identity(row)
     if not t.explode:
         return [base]

@@ -175,6 +175,10 @@ MUTATIONS = [
      "COALESCE(p.value.double_value, p.value.float_value)", ["lifecycle"]),
     ("migration: runs again when it has run", r"(WHERE run_id = bqflat_run_id AND table_name = '[^']*'\) THEN\n\s*)RETURN;", r"\1SELECT 1;",
      ["migrations"]),
+    # Page URLs (the targets project): README "Page URLs".
+    ("url: `+` not decoded as a space", r"REPLACE\((.*?), '\+', ' '\)", r"\1", ["targets"]),
+    ("url: the last occurrence of a parameter wins", r"ORDER BY pair_at LIMIT 1", "ORDER BY pair_at DESC LIMIT 1", ["targets"]),
+    ("url: the host keeps its port", r"REGEXP_REPLACE\(hp, r':\.\*\$', ''\)", "hp", ["targets"]),
     ("lifecycle: the resume point is the newest partition, a 2031 one included",
      r"\n\s*AND partition_id <= FORMAT_DATE\('%Y%m%d', (?:DATE_ADD\()?bqflat_newest_shard[^)]*\)\)?", "", ["lifecycle"]),
     ("checks: a day with fewer rows than the export's events passes", r"OR \(IFNULL\(stored\.n, 0\) < IFNULL\(export\.distinct_events, 0\)", "OR (FALSE", ["checks"]),

@@ -20,12 +20,17 @@ if ! [[ -x "$venv/bin/dbt" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; th
 fi
 
 prefix="$repo/.tools/dataform"
+# The install is current when it finished (the stamp) from the pinned files the prefix holds:
+# compared by content, so checkouts at other paths sharing one .tools see it as current.
 stamp="$prefix/.installed-lock.sha256"
-want="$(sha256sum "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if ! [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$prefix/node_modules/.bin/dataform" ]]; then
+want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if ! [[ -f "$stamp" && -x "$prefix/node_modules/.bin/dataform" ]] \
+  || ! cmp -s "$here/package.json" "$prefix/package.json" \
+  || ! cmp -s "$here/package-lock.json" "$prefix/package-lock.json"; then
   command -v npm >/dev/null || { echo "targets: npm is required (Node >= 18)" >&2; exit 1; }
   echo "targets: installing @dataform/cli and @dataform/core into $prefix" >&2
   mkdir -p "$prefix"
+  rm -f "$stamp"
   cp "$here/package.json" "$here/package-lock.json" "$prefix/"
   npm ci --prefix "$prefix" --cache "$prefix/npm-cache" --no-audit --no-fund --loglevel=error >&2
   core="$(node -p 'require(process.argv[1]).dependencies["@dataform/core"]' "$here/package.json")"

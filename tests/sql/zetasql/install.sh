@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned ZetaSQL (GoogleSQL) analyzer server and its Node gRPC client libraries into
 # <repo>/.tools/zetasql (git-ignored), from package.json + package-lock.json in this folder.
-# Idempotent: does nothing when the installed lock file matches the committed one.
+# Idempotent: does nothing when the installed package files match the committed ones.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,8 +10,12 @@ prefix="$repo/.tools/zetasql"
 stamp="$prefix/.installed-lock.sha256"
 server="$prefix/node_modules/@fivetrandevelopers/zetasql/lib/zetasql/remote_server.so"
 
-want="$(sha256sum "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$server" ]]; then
+# Current when an install finished (the stamp) from the pinned files the prefix holds: compared
+# by content, so checkouts at other paths sharing one .tools see it as current.
+want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ -f "$stamp" && -x "$server" ]] \
+  && cmp -s "$here/package.json" "$prefix/package.json" \
+  && cmp -s "$here/package-lock.json" "$prefix/package-lock.json"; then
   exit 0
 fi
 

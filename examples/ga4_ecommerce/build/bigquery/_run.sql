@@ -345,7 +345,9 @@ SELECT
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level-name' ORDER BY o LIMIT 1) AS bqflat_ep_level_name_string
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'method' ORDER BY o LIMIT 1) AS bqflat_ep_method_string
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_location' ORDER BY o LIMIT 1) AS bqflat_ep_page_location_string
+  , (SELECT p.value.string_value FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_location' ORDER BY o LIMIT 1) AS bqflat_ep_page_location_text
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_referrer' ORDER BY o LIMIT 1) AS bqflat_ep_page_referrer_string
+  , (SELECT p.value.string_value FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_referrer' ORDER BY o LIMIT 1) AS bqflat_ep_page_referrer_text
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_title' ORDER BY o LIMIT 1) AS bqflat_ep_page_title_string
   , (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'promotion_id' ORDER BY o LIMIT 1) AS bqflat_ep_promotion_id_string
   , (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'score' ORDER BY o LIMIT 1) AS bqflat_ep_score_number
@@ -679,6 +681,9 @@ BEGIN
     traffic_source_source STRING,
     traffic_source_medium STRING,
     event_key STRING,
+    page_host STRING,
+    page_path STRING,
+    referrer_host STRING,
     page_location STRING,
     page_title STRING,
     page_referrer STRING,
@@ -687,7 +692,11 @@ BEGIN
     engagement_time_msec INT64,
     session_engaged BOOL,
     entrances INT64,
-    customer_tier STRING
+    customer_tier STRING,
+    url_utm_source STRING,
+    url_utm_medium STRING,
+    url_utm_campaign STRING,
+    url_gclid STRING
   )
   PARTITION BY event_date
   CLUSTER BY user_pseudo_id, page_location
@@ -724,15 +733,22 @@ BEGIN
       e.traffic_source.source AS traffic_source_source,
       e.traffic_source.medium AS traffic_source_medium,
       e.bqflat_event_key AS event_key,
-      e.bqflat_ep_page_location_string AS page_location,
+      (SELECT NULLIF(LOWER(IF(STARTS_WITH(hp, '['), REGEXP_EXTRACT(hp, r'^\[([^\]]*)\]'), REGEXP_REPLACE(hp, r':.*$', ''))), '') FROM UNNEST([REGEXP_REPLACE(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?//([^/?#]*)'), r'^.*@', '')]) AS hp) AS page_host,
+      (SELECT IF(up = '' AND REGEXP_CONTAINS(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?//'), '/', NULLIF(up, '')) FROM UNNEST([REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)')]) AS up) AS page_path,
+      (SELECT NULLIF(LOWER(IF(STARTS_WITH(hp, '['), REGEXP_EXTRACT(hp, r'^\[([^\]]*)\]'), REGEXP_REPLACE(hp, r':.*$', ''))), '') FROM UNNEST([REGEXP_REPLACE(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_text, r'^(?:[^:/?#]+:)?//([^/?#]*)'), r'^.*@', '')]) AS hp) AS referrer_host,
+      IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_location_string) AS page_location,
       e.bqflat_ep_page_title_string AS page_title,
-      e.bqflat_ep_page_referrer_string AS page_referrer,
+      IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_referrer_string) AS page_referrer,
       e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_ga_session_number_int64 AS ga_session_number,
       e.bqflat_ep_engagement_time_msec_int64 AS engagement_time_msec,
       e.bqflat_ep_session_engaged_bool AS session_engaged,
       e.bqflat_ep_entrances_int64 AS entrances,
-      e.bqflat_up_customer_tier_string AS customer_tier
+      e.bqflat_up_customer_tier_string AS customer_tier,
+      (SELECT d FROM (SELECT IF(REGEXP_CONTAINS(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '')) AS d FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at WHERE IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')) = 'utm_source' ORDER BY pair_at LIMIT 1)) AS url_utm_source,
+      (SELECT d FROM (SELECT IF(REGEXP_CONTAINS(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '')) AS d FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at WHERE IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')) = 'utm_medium' ORDER BY pair_at LIMIT 1)) AS url_utm_medium,
+      (SELECT d FROM (SELECT IF(REGEXP_CONTAINS(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '')) AS d FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at WHERE IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')) = 'utm_campaign' ORDER BY pair_at LIMIT 1)) AS url_utm_campaign,
+      (SELECT d FROM (SELECT IF(REGEXP_CONTAINS(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '')) AS d FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at WHERE IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')) = 'gclid' ORDER BY pair_at LIMIT 1)) AS url_gclid
     FROM bqflat_scan_1 AS e
     WHERE e.event_name = 'page_view'
       AND e.bqflat_day BETWEEN bqflat_read_from AND bqflat_read_to
@@ -751,8 +767,8 @@ BEGIN
   BEGIN
     BEGIN TRANSACTION;
     DELETE FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-    INSERT INTO `acme-analytics-prod.ga4_flat.event_page_view_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier)
-    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier FROM bqflat_staged;
+    INSERT INTO `acme-analytics-prod.ga4_flat.event_page_view_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_host, page_path, referrer_host, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid)
+    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_host, page_path, referrer_host, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid FROM bqflat_staged;
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_page_view_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
@@ -990,7 +1006,7 @@ BEGIN
       e.bqflat_event_key AS event_key,
       e.bqflat_ep_method_string AS method,
       e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
-      e.bqflat_ep_page_location_string AS page_location,
+      IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_location_string) AS page_location,
       e.bqflat_up_signup_cohort_string AS signup_cohort
     FROM bqflat_scan_1 AS e
     WHERE e.event_name = 'sign_up'
