@@ -8,6 +8,14 @@ use super::columns::Columns;
 use super::event::EventCtx;
 use super::types::param_sql_type;
 
+/// The keys a list of params names; none for globs.
+fn listed_keys(params: &Params) -> Vec<&str> {
+    match params {
+        Params::List(list) => list.iter().map(|p| p.key.as_str()).collect(),
+        Params::Select(_) => Vec::new(),
+    }
+}
+
 /// `41873` as `41,873`.
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -248,9 +256,17 @@ impl EventCtx<'_> {
             );
             return;
         }
+        // The project file's list already gave every event its keys: a glob that matches one
+        // leaves it to that entry.
+        let shared: Vec<&str> = match (self.file, setting) {
+            (Some(f), "params") => listed_keys(&f.value.params),
+            (Some(f), "user_properties") => listed_keys(&f.value.user_properties),
+            _ => Vec::new(),
+        };
         let at = format!("{setting}.include");
         let chosen: Vec<&crate::load::catalog::Key> = keys
             .iter()
+            .filter(|k| !shared.contains(&k.key.as_str()))
             .filter(|k| include.iter().any(|g| g.is_match(&k.key)))
             .filter(|k| !exclude.iter().any(|g| g.is_match(&k.key)))
             .filter(|k| !select.typed.iter().any(|p| p.key == k.key))
@@ -333,6 +349,26 @@ mod tests {
             .filter(|c| matches!(c.origin, Origin::Param { .. }))
             .map(|c| (c.name.clone(), c.ty.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_glob_leaves_the_project_files_keys_to_its_entries() {
+        let file = format!("{FILE}params:\n  - {{key: ga_session_id, type: int64}}\n");
+        let mut p = project(&file, &["event: a\nparams: {include: [\"*\"]}\n"]);
+        p.catalog = Some(Catalog::parse("catalog.json".into(), CATALOG).unwrap());
+        let build = resolve(&p, &Overrides::default()).unwrap();
+        let t = &build.tables[0];
+        let sessions: Vec<_> = t
+            .columns
+            .iter()
+            .filter(|c| c.name == "ga_session_id")
+            .collect();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].ty, SqlType::Int64);
+        assert!(
+            t.column("ga_session_number").is_some(),
+            "the glob still adds the others"
+        );
     }
 
     #[test]

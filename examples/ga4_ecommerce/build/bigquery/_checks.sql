@@ -46,7 +46,7 @@ SET bqflat_source_tables = ARRAY(
   WHERE STARTS_WITH(table_name, 'events_')
 );
 
--- Events add_to_cart, page_view, purchase: the days checked, and the export's events on them.
+-- Events add_to_cart, purchase: the days checked, and the export's events on them.
 SET bqflat_count_error = NULL;
 BEGIN
   SET bqflat_window_start = DATE '1970-01-01';
@@ -85,7 +85,7 @@ BEGIN
   FROM (
     SELECT e.event_name, PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
     FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
-    WHERE e.event_name IN ('add_to_cart', 'page_view', 'purchase')
+    WHERE e.event_name IN ('add_to_cart', 'purchase')
       AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
       AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
         OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
@@ -131,43 +131,6 @@ BEGIN
   );
 EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_failed VALUES ('acme-analytics-prod.ga4_flat.event_add_to_cart_flat', 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
-END;
-
--- Table `acme-analytics-prod.ga4_flat.event_page_view_flat`: GA4 event 'page_view'.
-BEGIN
-  IF bqflat_count_error IS NOT NULL THEN
-    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
-  END IF;
-  INSERT INTO bqflat_failed (table_name, check_name, day, detail)
-  SELECT 'acme-analytics-prod.ga4_flat.event_page_view_flat', check_name, day, detail
-  FROM (
-    -- Each key is on one row (on the days checked).
-    SELECT 'unique_key' AS check_name, CAST(NULL AS DATE) AS day, FORMAT('%d keys are on more than one row, the first %s', COUNT(*), MIN(k)) AS detail
-    FROM (
-      SELECT TO_JSON_STRING(STRUCT(stored.event_key)) AS k
-      FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored
-      WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to
-      GROUP BY k
-      HAVING COUNT(*) > 1
-    )
-    HAVING COUNT(*) > 0
-    UNION ALL
-    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
-    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'page_view', IFNULL(export.distinct_events, 0))
-    FROM (
-      SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = 'page_view'
-    ) AS export
-    FULL JOIN (
-      SELECT stored.event_date AS day, COUNT(*) AS n
-      FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored
-      WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to
-      GROUP BY day
-    ) AS stored USING (day)
-    WHERE IFNULL(stored.n, 0) > IFNULL(export.events, 0)
-      OR (IFNULL(stored.n, 0) < IFNULL(export.distinct_events, 0) AND FORMAT_DATE('%Y%m%d', day) IN UNNEST(bqflat_shards))
-  );
-EXCEPTION WHEN ERROR THEN
-  INSERT INTO bqflat_failed VALUES ('acme-analytics-prod.ga4_flat.event_page_view_flat', 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
 END;
 
 -- Table `acme-analytics-prod.ga4_flat.event_purchase_flat`: GA4 event 'purchase'.
@@ -309,6 +272,94 @@ BEGIN
   );
 EXCEPTION WHEN ERROR THEN
   INSERT INTO bqflat_failed VALUES ('acme-analytics-prod.ga4_flat.event_level_up_flat_v2', 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
+END;
+
+-- Events page_view: the days checked, and the export's events on them.
+SET bqflat_count_error = NULL;
+BEGIN
+  SET bqflat_window_start = DATE '1970-01-01';
+  SET bqflat_window_end = DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY);
+  -- The export's shards, listed before the scan: each day is read from one shard only.
+  SET bqflat_shards = ARRAY(
+    SELECT suffix
+    FROM (
+      SELECT
+        SUBSTR(table_name, 8) AS suffix,
+        SAFE.PARSE_DATE('%Y%m%d', RIGHT(table_name, 8)) AS day,
+        CASE
+          WHEN table_name = CONCAT('events_', RIGHT(table_name, 8)) THEN 1
+          WHEN table_name = CONCAT('events_intraday_', RIGHT(table_name, 8)) THEN 2
+        END AS preference
+      FROM UNNEST(bqflat_source_tables) AS table_name
+    )
+    WHERE preference IS NOT NULL AND day BETWEEN bqflat_window_start AND bqflat_window_end
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
+    ORDER BY day
+  );
+  SET bqflat_oldest_shard = (SELECT MIN(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
+  SET bqflat_newest_shard = (SELECT MAX(PARSE_DATE('%Y%m%d', RIGHT(s, 8))) FROM UNNEST(bqflat_shards) AS s);
+  -- The days checked: the newest shard day and the 3 before it.
+  SET bqflat_day_to = bqflat_newest_shard;
+  SET bqflat_day_from = GREATEST(bqflat_oldest_shard, DATE_SUB(bqflat_newest_shard, INTERVAL 3 DAY));
+  SET bqflat_read_from = GREATEST(bqflat_window_start, bqflat_day_from);
+  SET bqflat_read_to = LEAST(bqflat_window_end, bqflat_day_to);
+  SET bqflat_suffixes = ARRAY(
+    SELECT s FROM UNNEST(bqflat_shards) AS s WHERE PARSE_DATE('%Y%m%d', RIGHT(s, 8)) BETWEEN bqflat_read_from AND bqflat_read_to
+  );
+  SET bqflat_shard_from = FORMAT_DATE('%Y%m%d', bqflat_read_from);
+  SET bqflat_shard_to = FORMAT_DATE('%Y%m%d', bqflat_read_to);
+  CREATE OR REPLACE TEMP TABLE bqflat_export_events AS
+  SELECT event_name, day, COUNT(*) AS events, COUNT(DISTINCT event_timestamp) AS distinct_events
+  FROM (
+    SELECT e.event_name, PARSE_DATE('%Y%m%d', e.event_date) AS day, e.event_timestamp
+    FROM `acme-analytics-prod.analytics_287163560.events_*` AS e
+    WHERE e.event_name IN ('page_view')
+      AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+      AND _TABLE_SUFFIX IN UNNEST(bqflat_suffixes)
+      AND (_TABLE_SUFFIX BETWEEN bqflat_shard_from AND bqflat_shard_to
+        OR _TABLE_SUFFIX BETWEEN CONCAT('intraday_', bqflat_shard_from) AND CONCAT('intraday_', bqflat_shard_to))
+  )
+  WHERE day BETWEEN bqflat_day_from AND bqflat_day_to
+  GROUP BY event_name, day;
+EXCEPTION WHEN ERROR THEN
+  SET bqflat_count_error = @@error.message;
+END;
+
+-- Table `acme-analytics-prod.ga4_flat.event_page_view_flat`: GA4 event 'page_view'.
+BEGIN
+  IF bqflat_count_error IS NOT NULL THEN
+    RAISE USING MESSAGE = CONCAT('the export could not be counted: ', bqflat_count_error);
+  END IF;
+  INSERT INTO bqflat_failed (table_name, check_name, day, detail)
+  SELECT 'acme-analytics-prod.ga4_flat.event_page_view_flat', check_name, day, detail
+  FROM (
+    -- Each key is on one row (on the days checked).
+    SELECT 'unique_key' AS check_name, CAST(NULL AS DATE) AS day, FORMAT('%d keys are on more than one row, the first %s', COUNT(*), MIN(k)) AS detail
+    FROM (
+      SELECT TO_JSON_STRING(STRUCT(stored.event_key)) AS k
+      FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored
+      WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to
+      GROUP BY k
+      HAVING COUNT(*) > 1
+    )
+    HAVING COUNT(*) > 0
+    UNION ALL
+    -- Each day's rows against the export's events that day: never more, and on a day read from daily shards never fewer than the export's distinct event timestamps (an event sent twice counts once).
+    SELECT 'row_count', day, FORMAT('%d rows; the export has %d events of %s that day (%d distinct timestamps)', IFNULL(stored.n, 0), IFNULL(export.events, 0), 'page_view', IFNULL(export.distinct_events, 0))
+    FROM (
+      SELECT day, events, distinct_events FROM bqflat_export_events WHERE event_name = 'page_view'
+    ) AS export
+    FULL JOIN (
+      SELECT stored.event_date AS day, COUNT(*) AS n
+      FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored
+      WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to
+      GROUP BY day
+    ) AS stored USING (day)
+    WHERE IFNULL(stored.n, 0) > IFNULL(export.events, 0)
+      OR (IFNULL(stored.n, 0) < IFNULL(export.distinct_events, 0) AND FORMAT_DATE('%Y%m%d', day) IN UNNEST(bqflat_shards))
+  );
+EXCEPTION WHEN ERROR THEN
+  INSERT INTO bqflat_failed VALUES ('acme-analytics-prod.ga4_flat.event_page_view_flat', 'error', NULL, CONCAT('the checks could not run: ', @@error.message));
 END;
 
 -- Events sign_up: the days checked, and the export's events on them.

@@ -324,10 +324,12 @@ SELECT
   e.event_name AS event_name,
   e.user_id AS user_id,
   e.user_pseudo_id AS user_pseudo_id,
+  STRUCT(e.privacy_info.analytics_storage AS analytics_storage) AS privacy_info,
   STRUCT(e.device.category AS category, e.device.operating_system AS operating_system) AS device,
   STRUCT(e.geo.country AS country) AS geo,
   STRUCT(e.app_info.version AS version) AS app_info,
   STRUCT(e.traffic_source.medium AS medium, e.traffic_source.source AS source) AS traffic_source,
+  e.stream_id AS stream_id,
   e.platform AS platform,
   STRUCT(e.ecommerce.purchase_revenue_in_usd AS purchase_revenue_in_usd) AS ecommerce,
   ARRAY(SELECT AS STRUCT x1.item_id AS item_id, x1.item_name AS item_name, x1.item_brand AS item_brand, x1.item_variant AS item_variant, x1.item_category AS item_category, x1.price AS price, x1.quantity AS quantity, x1.item_revenue AS item_revenue, x1.coupon AS coupon, ARRAY(SELECT AS STRUCT x2.key AS key, STRUCT(x2.value.string_value AS string_value, x2.value.int_value AS int_value, x2.value.float_value AS float_value, x2.value.double_value AS double_value) AS value FROM UNNEST(x1.item_params) AS x2 WITH OFFSET AS o2 ORDER BY o2) AS item_params FROM UNNEST(e.items) AS x1 WITH OFFSET AS o1 ORDER BY o1) AS items
@@ -410,10 +412,12 @@ BEGIN
     traffic_source_source STRING,
     traffic_source_medium STRING,
     event_key STRING,
+    client_key STRING,
+    session_key STRING,
+    ga_session_id INT64,
     value FLOAT64,
     session_engaged BOOL,
     currency STRING,
-    ga_session_id INT64,
     promotion_id STRING,
     item_index INT64,
     item_id STRING,
@@ -460,10 +464,12 @@ BEGIN
       e.traffic_source.source AS traffic_source_source,
       e.traffic_source.medium AS traffic_source_medium,
       e.bqflat_event_key AS event_key,
+      IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+      IF(e.user_pseudo_id IS NULL OR e.bqflat_ep_ga_session_id_int64 IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.bqflat_ep_ga_session_id_int64 AS ga_session_id))))) AS session_key,
+      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_value_float64 AS value,
       e.bqflat_ep_session_engaged_bool AS session_engaged,
       e.bqflat_ep_currency_string AS currency,
-      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_promotion_id_string AS promotion_id,
       item_index AS item_index,
       item.item_id AS item_id,
@@ -495,8 +501,8 @@ BEGIN
   BEGIN
     BEGIN TRANSACTION;
     DELETE FROM `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-    INSERT INTO `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, value, session_engaged, currency, ga_session_id, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size)
-    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, value, session_engaged, currency, ga_session_id, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size FROM bqflat_staged;
+    INSERT INTO `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, ga_session_id, value, session_engaged, currency, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size)
+    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, ga_session_id, value, session_engaged, currency, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size FROM bqflat_staged;
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_add_to_cart_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
@@ -554,6 +560,7 @@ BEGIN
     device_operating_system STRING,
     geo_country STRING,
     event_key STRING,
+    ga_session_id INT64,
     level INT64,
     character STRING,
     score FLOAT64,
@@ -590,6 +597,7 @@ BEGIN
         e.device.operating_system AS device_operating_system,
         e.geo.country AS geo_country,
         e.bqflat_event_key AS event_key,
+        e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
         e.bqflat_ep_level_int64 AS level,
         e.bqflat_ep_character_string AS character,
         e.bqflat_ep_score_number AS score,
@@ -616,8 +624,8 @@ BEGIN
       USING bqflat_staged AS s
       ON t.event_date > bqflat_last_day
         AND t.event_key IS NOT DISTINCT FROM s.event_key
-      WHEN NOT MATCHED THEN INSERT (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, level, character, score, level_name)
-        VALUES (s.event_date, s.event_ts, s.user_pseudo_id, s.platform, s.app_info_version, s.device_operating_system, s.geo_country, s.event_key, s.level, s.character, s.score, s.level_name);
+      WHEN NOT MATCHED THEN INSERT (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, ga_session_id, level, character, score, level_name)
+        VALUES (s.event_date, s.event_ts, s.user_pseudo_id, s.platform, s.app_info_version, s.device_operating_system, s.geo_country, s.event_key, s.ga_session_id, s.level, s.character, s.score, s.level_name);
       SET bqflat_rows = @@row_count;
       INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
       VALUES ('acme-analytics-prod.ga4_flat.event_level_up_flat_v2', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
@@ -681,13 +689,15 @@ BEGIN
     traffic_source_source STRING,
     traffic_source_medium STRING,
     event_key STRING,
+    client_key STRING,
+    session_key STRING,
     page_host STRING,
     page_path STRING,
     referrer_host STRING,
+    ga_session_id INT64,
     page_location STRING,
     page_title STRING,
     page_referrer STRING,
-    ga_session_id INT64,
     ga_session_number INT64,
     engagement_time_msec INT64,
     session_engaged BOOL,
@@ -733,13 +743,15 @@ BEGIN
       e.traffic_source.source AS traffic_source_source,
       e.traffic_source.medium AS traffic_source_medium,
       e.bqflat_event_key AS event_key,
+      IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+      IF(e.user_pseudo_id IS NULL OR e.bqflat_ep_ga_session_id_int64 IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.bqflat_ep_ga_session_id_int64 AS ga_session_id))))) AS session_key,
       (SELECT NULLIF(LOWER(IF(STARTS_WITH(hp, '['), REGEXP_EXTRACT(hp, r'^\[([^\]]*)\]'), REGEXP_REPLACE(hp, r':.*$', ''))), '') FROM UNNEST([REGEXP_REPLACE(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?//([^/?#]*)'), r'^.*@', '')]) AS hp) AS page_host,
       (SELECT IF(up = '' AND REGEXP_CONTAINS(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?//'), '/', NULLIF(up, '')) FROM UNNEST([REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)')]) AS up) AS page_path,
       (SELECT NULLIF(LOWER(IF(STARTS_WITH(hp, '['), REGEXP_EXTRACT(hp, r'^\[([^\]]*)\]'), REGEXP_REPLACE(hp, r':.*$', ''))), '') FROM UNNEST([REGEXP_REPLACE(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_text, r'^(?:[^:/?#]+:)?//([^/?#]*)'), r'^.*@', '')]) AS hp) AS referrer_host,
+      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_location_string) AS page_location,
       e.bqflat_ep_page_title_string AS page_title,
       IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_referrer_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_referrer_string) AS page_referrer,
-      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_ga_session_number_int64 AS ga_session_number,
       e.bqflat_ep_engagement_time_msec_int64 AS engagement_time_msec,
       e.bqflat_ep_session_engaged_bool AS session_engaged,
@@ -751,6 +763,8 @@ BEGIN
       (SELECT d FROM (SELECT IF(REGEXP_CONTAINS(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), ''), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), IF(STRPOS(pair, '=') > 0, SUBSTR(pair, STRPOS(pair, '=') + 1), '')) AS d FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_text, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at WHERE IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')) = 'gclid' ORDER BY pair_at LIMIT 1)) AS url_gclid
     FROM bqflat_scan_1 AS e
     WHERE e.event_name = 'page_view'
+      -- consent: drop_denied (no analytics consent, or a cookieless ping)
+      AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
       AND e.bqflat_day BETWEEN bqflat_read_from AND bqflat_read_to
       AND e.bqflat_suffix IN UNNEST(bqflat_suffixes)
   ) AS flat
@@ -767,8 +781,8 @@ BEGIN
   BEGIN
     BEGIN TRANSACTION;
     DELETE FROM `acme-analytics-prod.ga4_flat.event_page_view_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-    INSERT INTO `acme-analytics-prod.ga4_flat.event_page_view_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_host, page_path, referrer_host, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid)
-    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, page_host, page_path, referrer_host, page_location, page_title, page_referrer, ga_session_id, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid FROM bqflat_staged;
+    INSERT INTO `acme-analytics-prod.ga4_flat.event_page_view_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, page_host, page_path, referrer_host, ga_session_id, page_location, page_title, page_referrer, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid)
+    SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, page_host, page_path, referrer_host, ga_session_id, page_location, page_title, page_referrer, ga_session_number, engagement_time_msec, session_engaged, entrances, customer_tier, url_utm_source, url_utm_medium, url_utm_campaign, url_gclid FROM bqflat_staged;
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_page_view_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
@@ -829,13 +843,15 @@ BEGIN
     traffic_source_medium STRING,
     ecommerce_purchase_revenue_in_usd FLOAT64,
     event_key STRING,
+    client_key STRING,
+    session_key STRING,
+    ga_session_id INT64,
     transaction_id STRING,
     value FLOAT64,
     currency STRING,
     tax FLOAT64,
     shipping FLOAT64,
     order_coupon STRING,
-    ga_session_id INT64,
     customer_tier STRING,
     item_index INT64,
     item_id STRING,
@@ -882,13 +898,15 @@ BEGIN
       e.traffic_source.medium AS traffic_source_medium,
       e.ecommerce.purchase_revenue_in_usd AS ecommerce_purchase_revenue_in_usd,
       e.bqflat_event_key AS event_key,
+      IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+      IF(e.user_pseudo_id IS NULL OR e.bqflat_ep_ga_session_id_int64 IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.bqflat_ep_ga_session_id_int64 AS ga_session_id))))) AS session_key,
+      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_transaction_id_string AS transaction_id,
       e.bqflat_ep_value_number AS value,
       e.bqflat_ep_currency_string AS currency,
       e.bqflat_ep_tax_number AS tax,
       e.bqflat_ep_shipping_number AS shipping,
       e.bqflat_ep_coupon_string AS order_coupon,
-      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_up_customer_tier_string AS customer_tier,
       item_index AS item_index,
       item.item_id AS item_id,
@@ -921,8 +939,8 @@ BEGIN
   BEGIN
     BEGIN TRANSACTION;
     DELETE FROM `acme-analytics-prod.ga4_flat.event_purchase_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-    INSERT INTO `acme-analytics-prod.ga4_flat.event_purchase_flat` (event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, transaction_id, value, currency, tax, shipping, order_coupon, ga_session_id, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift)
-    SELECT event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, transaction_id, value, currency, tax, shipping, order_coupon, ga_session_id, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift FROM bqflat_staged;
+    INSERT INTO `acme-analytics-prod.ga4_flat.event_purchase_flat` (event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, client_key, session_key, ga_session_id, transaction_id, value, currency, tax, shipping, order_coupon, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift)
+    SELECT event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, client_key, session_key, ga_session_id, transaction_id, value, currency, tax, shipping, order_coupon, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift FROM bqflat_staged;
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_purchase_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
@@ -1004,8 +1022,10 @@ BEGIN
       e.traffic_source.source AS traffic_source_source,
       e.traffic_source.medium AS traffic_source_medium,
       e.bqflat_event_key AS event_key,
-      e.bqflat_ep_method_string AS method,
+      IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+      IF(e.user_pseudo_id IS NULL OR e.bqflat_ep_ga_session_id_int64 IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.bqflat_ep_ga_session_id_int64 AS ga_session_id))))) AS session_key,
       e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
+      e.bqflat_ep_method_string AS method,
       IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_location_string) AS page_location,
       e.bqflat_up_signup_cohort_string AS signup_cohort
     FROM bqflat_scan_1 AS e

@@ -70,10 +70,12 @@ CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat.event_add_to_cart_flat`
   traffic_source_source STRING,
   traffic_source_medium STRING,
   event_key STRING,
+  client_key STRING,
+  session_key STRING,
+  ga_session_id INT64,
   value FLOAT64,
   session_engaged BOOL,
   currency STRING,
-  ga_session_id INT64,
   promotion_id STRING,
   item_index INT64,
   item_id STRING,
@@ -162,10 +164,12 @@ FROM (
     e.traffic_source.source AS traffic_source_source,
     e.traffic_source.medium AS traffic_source_medium,
     TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
+    IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+    IF(e.user_pseudo_id IS NULL OR (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id))))) AS session_key,
+    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
     (SELECT COALESCE(p.value.double_value, p.value.float_value, CAST(p.value.int_value AS FLOAT64)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'value' ORDER BY o LIMIT 1) AS value,
     (SELECT CASE WHEN p.value.int_value IS NOT NULL THEN p.value.int_value != 0 WHEN LOWER(p.value.string_value) IN ('true', '1', 'yes') THEN TRUE WHEN LOWER(p.value.string_value) IN ('false', '0', 'no') THEN FALSE END FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'session_engaged' ORDER BY o LIMIT 1) AS session_engaged,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'currency' ORDER BY o LIMIT 1) AS currency,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'promotion_id' ORDER BY o LIMIT 1) AS promotion_id,
     item_index AS item_index,
     item.item_id AS item_id,
@@ -198,8 +202,8 @@ SET bqflat_watermark_after = (
 BEGIN
   BEGIN TRANSACTION;
   DELETE FROM `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-  INSERT INTO `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, value, session_engaged, currency, ga_session_id, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size)
-  SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, value, session_engaged, currency, ga_session_id, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size FROM bqflat_staged;
+  INSERT INTO `acme-analytics-prod.ga4_flat.event_add_to_cart_flat` (event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, ga_session_id, value, session_engaged, currency, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size)
+  SELECT event_date, event_ts, event_name, user_pseudo_id, user_id, platform, device_category, device_operating_system, geo_country, traffic_source_source, traffic_source_medium, event_key, client_key, session_key, ga_session_id, value, session_engaged, currency, promotion_id, item_index, item_id, item_name, item_brand, item_category, item_price, item_quantity, item_revenue, color, gift_wrap, size FROM bqflat_staged;
   SET bqflat_rows = @@row_count;
   INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
   VALUES ('acme-analytics-prod.ga4_flat.event_add_to_cart_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat.event_level_up_flat_v2`
   device_operating_system STRING,
   geo_country STRING,
   event_key STRING,
+  ga_session_id INT64,
   level INT64,
   character STRING,
   score FLOAT64,
@@ -144,6 +145,7 @@ WHILE bqflat_day_from <= bqflat_last_day DO
       e.device.operating_system AS device_operating_system,
       e.geo.country AS geo_country,
       TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
+      (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
       (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'level' ORDER BY o LIMIT 1) AS level,
       (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'character' ORDER BY o LIMIT 1) AS character,
       (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'score' ORDER BY o LIMIT 1) AS score,
@@ -171,8 +173,8 @@ WHILE bqflat_day_from <= bqflat_last_day DO
     USING bqflat_staged AS s
     ON t.event_date > bqflat_last_day
       AND t.event_key IS NOT DISTINCT FROM s.event_key
-    WHEN NOT MATCHED THEN INSERT (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, level, character, score, level_name)
-      VALUES (s.event_date, s.event_ts, s.user_pseudo_id, s.platform, s.app_info_version, s.device_operating_system, s.geo_country, s.event_key, s.level, s.character, s.score, s.level_name);
+    WHEN NOT MATCHED THEN INSERT (event_date, event_ts, user_pseudo_id, platform, app_info_version, device_operating_system, geo_country, event_key, ga_session_id, level, character, score, level_name)
+      VALUES (s.event_date, s.event_ts, s.user_pseudo_id, s.platform, s.app_info_version, s.device_operating_system, s.geo_country, s.event_key, s.ga_session_id, s.level, s.character, s.score, s.level_name);
     SET bqflat_rows = @@row_count;
     INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
     VALUES ('acme-analytics-prod.ga4_flat.event_level_up_flat_v2', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);

@@ -69,13 +69,15 @@ CREATE TABLE IF NOT EXISTS `acme-analytics-prod.ga4_flat.event_purchase_flat` (
   traffic_source_medium STRING,
   ecommerce_purchase_revenue_in_usd FLOAT64,
   event_key STRING,
+  client_key STRING,
+  session_key STRING,
+  ga_session_id INT64,
   transaction_id STRING,
   value FLOAT64,
   currency STRING,
   tax FLOAT64,
   shipping FLOAT64,
   order_coupon STRING,
-  ga_session_id INT64,
   customer_tier STRING,
   item_index INT64,
   item_id STRING,
@@ -164,13 +166,15 @@ FROM (
     e.traffic_source.medium AS traffic_source_medium,
     e.ecommerce.purchase_revenue_in_usd AS ecommerce_purchase_revenue_in_usd,
     TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params)))) AS event_key,
+    IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+    IF(e.user_pseudo_id IS NULL OR (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id))))) AS session_key,
+    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'transaction_id' ORDER BY o LIMIT 1) AS transaction_id,
     (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'value' ORDER BY o LIMIT 1) AS value,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'currency' ORDER BY o LIMIT 1) AS currency,
     (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'tax' ORDER BY o LIMIT 1) AS tax,
     (SELECT COALESCE(CAST(p.value.int_value AS FLOAT64), p.value.double_value, p.value.float_value) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'shipping' ORDER BY o LIMIT 1) AS shipping,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'coupon' ORDER BY o LIMIT 1) AS order_coupon,
-    (SELECT COALESCE(p.value.int_value, IF(ABS(p.value.double_value) < 9.2e18 AND p.value.double_value = TRUNC(p.value.double_value), CAST(p.value.double_value AS INT64), NULL), IF(ABS(p.value.float_value) < 9.2e18 AND p.value.float_value = TRUNC(p.value.float_value), CAST(p.value.float_value AS INT64), NULL)) FROM UNNEST(e.event_params) AS p WITH OFFSET AS o WHERE p.key = 'ga_session_id' ORDER BY o LIMIT 1) AS ga_session_id,
     (SELECT COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING), CAST(p.value.double_value AS STRING), CAST(p.value.float_value AS STRING)) FROM UNNEST(e.user_properties) AS p WITH OFFSET AS o WHERE p.key = 'customer_tier' ORDER BY o LIMIT 1) AS customer_tier,
     item_index AS item_index,
     item.item_id AS item_id,
@@ -204,8 +208,8 @@ SET bqflat_watermark_after = (
 BEGIN
   BEGIN TRANSACTION;
   DELETE FROM `acme-analytics-prod.ga4_flat.event_purchase_flat` AS stored WHERE stored.event_date BETWEEN bqflat_day_from AND bqflat_day_to;
-  INSERT INTO `acme-analytics-prod.ga4_flat.event_purchase_flat` (event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, transaction_id, value, currency, tax, shipping, order_coupon, ga_session_id, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift)
-  SELECT event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, transaction_id, value, currency, tax, shipping, order_coupon, ga_session_id, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift FROM bqflat_staged;
+  INSERT INTO `acme-analytics-prod.ga4_flat.event_purchase_flat` (event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, client_key, session_key, ga_session_id, transaction_id, value, currency, tax, shipping, order_coupon, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift)
+  SELECT event_date, event_ts, user_pseudo_id, user_id, platform, device_category, geo_country, traffic_source_source, traffic_source_medium, ecommerce_purchase_revenue_in_usd, event_key, client_key, session_key, ga_session_id, transaction_id, value, currency, tax, shipping, order_coupon, customer_tier, item_index, item_id, item_name, item_brand, item_category, item_variant, item_price, item_quantity, item_revenue, item_coupon, size, is_gift FROM bqflat_staged;
   SET bqflat_rows = @@row_count;
   INSERT INTO `acme-analytics-prod.ga4_flat._metadata` (table_name, watermark, updated_at, run_id)
   VALUES ('acme-analytics-prod.ga4_flat.event_purchase_flat', bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);

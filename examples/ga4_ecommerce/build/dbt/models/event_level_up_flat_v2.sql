@@ -80,6 +80,7 @@ FROM (
       e.device.operating_system AS device_operating_system,
       e.geo.country AS geo_country,
       e.bqflat_event_key AS event_key,
+      e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
       e.bqflat_ep_level_int64 AS level,
       e.bqflat_ep_character_string AS character,
       e.bqflat_ep_score_number AS score,

@@ -71,8 +71,10 @@ FROM (
     e.traffic_source.source AS traffic_source_source,
     e.traffic_source.medium AS traffic_source_medium,
     e.bqflat_event_key AS event_key,
-    e.bqflat_ep_method_string AS method,
+    IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id))))) AS client_key,
+    IF(e.user_pseudo_id IS NULL OR e.bqflat_ep_ga_session_id_int64 IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.bqflat_ep_ga_session_id_int64 AS ga_session_id))))) AS session_key,
     e.bqflat_ep_ga_session_id_int64 AS ga_session_id,
+    e.bqflat_ep_method_string AS method,
     IFNULL(CONCAT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^([^?#]*)'), (SELECT IF(LOGICAL_OR(gone), CONCAT(IF(LOGICAL_AND(gone), '', '?'), IFNULL(STRING_AGG(IF(gone, NULL, pair), '&' ORDER BY pair_at), '')), NULL) FROM (SELECT pair, pair_at, IFNULL(IF(REGEXP_CONTAINS(REGEXP_EXTRACT(pair, r'^[^=]*'), r'[%+]'), SAFE_CONVERT_BYTES_TO_STRING(ARRAY_TO_STRING(ARRAY(SELECT IF(LENGTH(part) = 3 AND STARTS_WITH(part, '%'), FROM_HEX(SUBSTR(part, 2)), CAST(part AS BYTES)) FROM UNNEST(REGEXP_EXTRACT_ALL(REPLACE(REGEXP_EXTRACT(pair, r'^[^=]*'), '+', ' '), r'%[0-9A-Fa-f]{2}|[^%]+|%')) AS part WITH OFFSET AS part_at ORDER BY part_at), b'')), REGEXP_EXTRACT(pair, r'^[^=]*')), '') IN ('email', 'token') AS gone FROM UNNEST(SPLIT(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^?#]*\?([^#]*)'), '&')) AS pair WITH OFFSET AS pair_at)), IFNULL(REGEXP_EXTRACT(e.bqflat_ep_page_location_string, r'^[^#]*(#.*)$'), '')), e.bqflat_ep_page_location_string) AS page_location,
     e.bqflat_up_signup_cohort_string AS signup_cohort
   FROM {{ ref("bqflat_base__analytics_287163560") }} AS e

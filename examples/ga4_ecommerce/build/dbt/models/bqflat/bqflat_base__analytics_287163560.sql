@@ -76,10 +76,12 @@ SELECT
   e.event_name AS event_name,
   e.user_id AS user_id,
   e.user_pseudo_id AS user_pseudo_id,
+  STRUCT(e.privacy_info.analytics_storage AS analytics_storage) AS privacy_info,
   STRUCT(e.device.category AS category, e.device.operating_system AS operating_system) AS device,
   STRUCT(e.geo.country AS country) AS geo,
   STRUCT(e.app_info.version AS version) AS app_info,
   STRUCT(e.traffic_source.medium AS medium, e.traffic_source.source AS source) AS traffic_source,
+  e.stream_id AS stream_id,
   e.platform AS platform,
   STRUCT(e.ecommerce.purchase_revenue_in_usd AS purchase_revenue_in_usd) AS ecommerce,
   ARRAY(SELECT AS STRUCT x1.item_id AS item_id, x1.item_name AS item_name, x1.item_brand AS item_brand, x1.item_variant AS item_variant, x1.item_category AS item_category, x1.price AS price, x1.quantity AS quantity, x1.item_revenue AS item_revenue, x1.coupon AS coupon, ARRAY(SELECT AS STRUCT x2.key AS key, STRUCT(x2.value.string_value AS string_value, x2.value.int_value AS int_value, x2.value.float_value AS float_value, x2.value.double_value AS double_value) AS value FROM UNNEST(x1.item_params) AS x2 WITH OFFSET AS o2 ORDER BY o2) AS item_params FROM UNNEST(e.items) AS x1 WITH OFFSET AS o1 ORDER BY o1) AS items
