@@ -52,6 +52,12 @@ STRUCT({{ struct_fields(src, f.fields, depth) }})
 {%- endif %}
 {%- endmacro %}
 
+{#- The export row `e` was sent with analytics consent, and not as a cookieless ping (`consent:
+    drop_denied` keeps only those). -#}
+{% macro consented() -%}
+e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+{%- endmacro %}
+
 {#- A hash of the export fields that identify one event, its params sorted by key. -#}
 {% macro event_key() -%}
 TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, e.event_timestamp AS event_timestamp, e.event_name AS event_name, e.event_bundle_sequence_id AS event_bundle_sequence_id, e.batch_page_id AS batch_page_id, e.batch_ordering_id AS batch_ordering_id, e.batch_event_index AS batch_event_index, ARRAY(SELECT AS STRUCT p.key, p.value FROM UNNEST(e.event_params) AS p ORDER BY p.key, TO_JSON_STRING(p.value)) AS event_params))))

@@ -22,7 +22,7 @@ FROM (
   WHERE e.event_name = {{ t.event|literal }}
 {% if t.drop_denied %}
     -- consent: drop_denied (no analytics consent, or a cookieless ping)
-    AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+    AND {{ x.consented() }}
 {% endif %}
 {% if bounds is not none %}
 {{ bounds|trim("\n") }}

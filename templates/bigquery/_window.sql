@@ -64,6 +64,23 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY day ORDER BY preference) = 1
 ORDER BY day
 {%- endmacro %}
 
+{#- Lists the sharded `source` dataset's table names once, into `bqflat_source_tables`, for
+    `discover_shards(t, listed=true)` of each table that reads it. -#}
+{% macro list_source_tables(source) -%}
+SET bqflat_source_tables = ARRAY(
+  SELECT table_name
+  FROM {{ (source.project ~ "." ~ source.dataset ~ ".INFORMATION_SCHEMA.TABLES")|ident }}
+  WHERE STARTS_WITH(table_name, {{ source.prefix|literal }})
+);
+{%- endmacro %}
+
+{#- A table's window and the export's shards inside it, from the source's list. -#}
+{% macro set_window(t) -%}
+SET bqflat_window_start = {{ window_start(t.window) }};
+SET bqflat_window_end = {{ window_end(t.window) }};
+{{ discover_shards(t, listed=true) }}
+{%- endmacro %}
+
 {#- The day `days` before (`-`) or after (`+`) the date variable `var`. -#}
 {% macro shift(var, op, days) -%}
 {% if not days %}{{ var|ident }}{% elif op == "-" %}DATE_SUB({{ var|ident }}, INTERVAL {{ days }} DAY){% else %}DATE_ADD({{ var|ident }}, INTERVAL {{ days }} DAY){% endif %}

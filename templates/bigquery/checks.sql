@@ -17,7 +17,7 @@ FROM (
   FROM {{ t.source.full_name|ident }} AS e
   WHERE e.event_name IN ({% for ev in g.events %}{{ ev|literal }}{% if not loop.last %}, {% endif %}{% endfor %})
 {% if t.drop_denied %}
-    AND e.user_pseudo_id IS NOT NULL AND IFNULL(e.privacy_info.analytics_storage, '') != 'No'
+    AND {{ x.consented() }}
 {% endif %}
     {{ win.read_shards(t, "AND") }}
 )
@@ -101,11 +101,7 @@ CREATE TEMP TABLE bqflat_failed (table_name STRING, check_name STRING, day DATE,
 
 -- Source {{ s.source.full_name|comment }}.
 {% if s.source.sharded %}
-SET bqflat_source_tables = ARRAY(
-  SELECT table_name
-  FROM {{ (s.source.project ~ "." ~ s.source.dataset ~ ".INFORMATION_SCHEMA.TABLES")|ident }}
-  WHERE STARTS_WITH(table_name, {{ s.source.prefix|literal }})
-);
+{{ win.list_source_tables(s.source) }}
 {% endif %}
 {% for g in s.groups %}
 {% set t = g.tables[0].t %}
@@ -113,9 +109,7 @@ SET bqflat_source_tables = ARRAY(
 -- Events {{ g.events|join(", ")|comment }}: the days checked, and the export's events on them.
 SET bqflat_count_error = NULL;
 BEGIN
-  SET bqflat_window_start = {{ win.window_start(t.window) }};
-  SET bqflat_window_end = {{ win.window_end(t.window) }};
-{{ win.discover_shards(t, listed=true)|indent(2, true) }}
+{{ win.set_window(t)|indent(2, true) }}
   -- The days checked: the newest shard day and the {{ t.lookback_days }} before it.
   SET bqflat_day_to = bqflat_newest_shard;
   SET bqflat_day_from = GREATEST(bqflat_oldest_shard, {{ win.shift("bqflat_newest_shard", "-", t.lookback_days) }});

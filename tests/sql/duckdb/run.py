@@ -1478,11 +1478,11 @@ def expected_check_failures(t: X.Table, rows: list[dict], shards: dict[str, list
     has_key = any(c.name == "event_key" for c in t.columns)
     if t.explode and not has_key:
         return out
-    stored: dict[dt.date, set | int] = collections.defaultdict(int)
-    for r in checked:
-        stored[day(r)] += 1
+    # One row per event, or (items exploded) one per item: then the events are the distinct keys.
     if t.explode:
         stored = {d: len({r["event_key"] for r in checked if day(r) == d}) for d in {day(r) for r in checked}}
+    else:
+        stored = collections.Counter(day(r) for r in checked)
     events: dict[dt.date, int] = collections.defaultdict(int)
     stamps: dict[dt.date, set] = collections.defaultdict(set)
     read_from, read_to = max(win_start, first - dt.timedelta(days=margin)), min(win_end, last + dt.timedelta(days=margin))
