@@ -99,6 +99,17 @@ impl Table {
         })
     }
 
+    /// The query parameters `url_exclude_params` removes from a param column's value: the
+    /// table's list for the text columns of `page_location` and `page_referrer`, else none.
+    pub(crate) fn stripped_params(&self, array: &str, key: &str, ty: ParamType) -> &[String] {
+        let url = array == "event_params" && crate::ga4::URL_PARAMS.contains(&key);
+        if url && matches!(ty, ParamType::String | ParamType::Any) {
+            &self.url_exclude_params
+        } else {
+            &[]
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns
             .iter()

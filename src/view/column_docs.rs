@@ -2,7 +2,6 @@
 //! column descriptions.
 
 use crate::model::{Origin, Table};
-use crate::spec::ParamType;
 
 use super::table::ColumnDoc;
 
@@ -52,11 +51,7 @@ pub(super) fn column_docs(table: &Table) -> Vec<ColumnDoc> {
                     array,
                     key,
                     param_type,
-                } if array == "event_params"
-                    && !table.url_exclude_params.is_empty()
-                    && crate::ga4::URL_PARAMS.contains(&key.as_str())
-                    && matches!(param_type, ParamType::String | ParamType::Any) =>
-                {
+                } if !table.stripped_params(array, key, *param_type).is_empty() => {
                     format!(
                         "{array} key {key:?} as {}, without the query parameters {}",
                         param_type.name(),

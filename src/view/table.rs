@@ -384,14 +384,7 @@ impl OriginView {
                 },
                 key: key.clone(),
                 param_type: *param_type,
-                strip: if array == "event_params"
-                    && crate::ga4::URL_PARAMS.contains(&key.as_str())
-                    && matches!(param_type, ParamType::String | ParamType::Any)
-                {
-                    table.url_exclude_params.clone()
-                } else {
-                    Vec::new()
-                },
+                strip: table.stripped_params(array, key, *param_type).to_vec(),
             },
             Origin::UrlParam {
                 url,
