@@ -47,6 +47,8 @@ pub(crate) const COMPUTED: &[(&str, SqlType)] = &[
     ("event_key", SqlType::String),
     // The browser or app instance (stream and user_pseudo_id) and its session (with the
     // `ga_session_id` param): the same value in every table, so tables join on them.
+    // The property of the source under `sources:` a row was read from.
+    ("property_id", SqlType::String),
     ("client_key", SqlType::String),
     ("session_key", SqlType::String),
     // The `ga_session_number` param, and whether the session was engaged (`session_engaged`,

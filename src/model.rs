@@ -16,6 +16,8 @@ pub struct Build {
     pub setup: Setup,
     /// Sorted by table name.
     pub tables: Vec<Table>,
+    /// With `sources:`, one view per event over its tables (one per source), sorted by name.
+    pub views: Vec<UnionView>,
     /// What the build accepted but users should know (a param typed loosely), in order.
     #[serde(skip)]
     pub warnings: Vec<crate::diagnostics::Diagnostic>,
@@ -55,6 +57,9 @@ pub struct Table {
     pub description: Option<String>,
     pub mode: Mode,
     pub source: Source,
+    /// With `sources:`: the source's property id, the value of the `property_id` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_id: Option<String>,
     pub window: Window,
     pub lookback: Lookback,
     /// IANA zone for `event_date`; `None` keeps the export's own `event_date`.
@@ -114,6 +119,29 @@ impl Table {
         self.columns
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The view that reads an event's tables of every source as one: named as the event's table
+/// would be without `sources:`, it selects the same columns from each, in the spec's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnionView {
+    pub event: String,
+    pub spec_file: Option<String>,
+    pub version: u32,
+    pub project: String,
+    pub dataset: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub columns: Vec<String>,
+    /// `project.dataset.table` of each source's table, in the order of `sources:`.
+    pub tables: Vec<String>,
+}
+
+impl UnionView {
+    pub fn full_name(&self) -> String {
+        format!("{}.{}.{}", self.project, self.dataset, self.name)
     }
 }
 

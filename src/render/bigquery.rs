@@ -6,7 +6,8 @@ use minijinja::Environment;
 
 use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
-use crate::model::{Build, Table};
+use crate::model::{Build, Table, UnionView};
+use crate::view::sources::{built_by_run, ViewContext};
 use crate::view::checks::ChecksContext;
 use crate::view::{
     self, DiscoveryContext, MigrationContext, OrderContext, OrderView, RunContext, SetupContext,
@@ -36,13 +37,22 @@ pub enum Migration<'a> {
 /// The file a table's script is written to: `bigquery/<table>.sql`, qualified by dataset (and
 /// project) when the table lives outside the default target.
 pub fn table_path(table: &Table, build: &Build) -> String {
+    script_path(&table.project, &table.dataset, &table.name, build)
+}
+
+/// The file a view over an event's sources is written to, named as its table would be.
+pub fn view_path(view: &UnionView, build: &Build) -> String {
+    script_path(&view.project, &view.dataset, &view.name, build)
+}
+
+fn script_path(project: &str, dataset: &str, name: &str, build: &Build) -> String {
     let target = &build.setup.metadata;
-    if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
-        format!("{DIR}/{}.sql", table.name)
-    } else if table.project == target.project {
-        format!("{DIR}/{}.{}.sql", table.dataset, table.name)
+    if (project, dataset) == (target.project.as_str(), target.dataset.as_str()) {
+        format!("{DIR}/{name}.sql")
+    } else if project == target.project {
+        format!("{DIR}/{dataset}.{name}.sql")
     } else {
-        format!("{DIR}/{}.sql", table.full_name())
+        format!("{DIR}/{project}.{dataset}.{name}.sql")
     }
 }
 
@@ -77,6 +87,12 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
                 .filter(|t| !crate::reads::shares_scans(t, &overridden))
                 .map(|t| table_path(t, build)[DIR.len() + 1..].to_string())
                 .collect(),
+            views: build
+                .views
+                .iter()
+                .filter(|v| !built_by_run(v, build, &overridden))
+                .map(|v| view_path(v, build)[DIR.len() + 1..].to_string())
+                .collect(),
         },
         run_path: format!("{}{order_path}", r.run_prefix),
         globals: view::Globals::default(),
@@ -91,6 +107,20 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         r.render(&format!("{DIR}/checks.sql"), &checks, CHECKS_FILE)
             .map(|contents| Artifact::new(checks_path, contents)),
     ];
+    for v in &build.views {
+        let path = view_path(v, build);
+        let context = view::to_value(&ViewContext::new(
+            v,
+            build,
+            Some(format!("{}{path}", r.run_prefix)),
+            None,
+        ));
+        let what = format!("the view of event `{}`", v.event);
+        results.push(
+            r.render(&format!("{DIR}/view.sql"), &context, &what)
+                .map(|contents| Artifact::new(path, contents)),
+        );
+    }
     results.extend(r.per_table(build, true, |table| {
         let path = table_path(table, build);
         let run_path = format!("{}{path}", r.run_prefix);

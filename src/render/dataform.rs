@@ -58,6 +58,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
                 .map(|contents| Artifact::other(path, contents)),
         );
     }
+    results.extend(super::dbt::views(r, build, Embed::Dataform));
     results.extend(super::dbt::per_table_with_base(
         r,
         build,

@@ -7,6 +7,7 @@ use super::{bigquery, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::Build;
 use crate::view::scan::{self, BaseRead, ScanView};
+use crate::view::sources::ViewContext;
 use crate::view::{
     self, file_stem, BaseContext, DbtSourceView, Embed, ProjectContext, SourceView, TableContext,
 };
@@ -78,6 +79,7 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
                 .map(|contents| Artifact::other(path, contents)),
         );
     }
+    results.extend(views(r, build, Embed::Dbt));
     results.extend(per_table_with_base(r, build, &bases, Embed::Dbt, |table| {
         (
             format!("{DIR}/models/{}.sql", file_stem(table, build)),
@@ -85,6 +87,32 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         )
     }));
     results
+}
+
+/// The views over each event's tables of every source: dbt models, or Dataform actions.
+pub(crate) fn views(
+    r: &Renderer<'_>,
+    build: &Build,
+    embed: Embed,
+) -> Vec<Result<Artifact, Diagnostic>> {
+    let (dir, file) = match embed {
+        Embed::Dbt => ("dbt/models", "dbt/view.sql"),
+        Embed::Dataform => ("dataform/definitions", "dataform/view.sqlx"),
+    };
+    let ext = if embed == Embed::Dbt { "sql" } else { "sqlx" };
+    build
+        .views
+        .iter()
+        .map(|v| {
+            let path = format!(
+                "{dir}/{}.{ext}",
+                view::stem(&v.project, &v.dataset, &v.name, build)
+            );
+            let context = view::to_value(&ViewContext::new(v, build, None, Some(embed)));
+            r.render(file, &context, &path)
+                .map(|contents| Artifact::other(path, contents))
+        })
+        .collect()
 }
 
 /// One file per table (`file` gives its path and template), each rendered with the base model

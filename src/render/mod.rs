@@ -45,10 +45,12 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "bigquery/run.sh",
     "bigquery/run.sql",
     "bigquery/setup.sql",
+    "bigquery/view.sql",
     "dataform/base.sqlx",
     "docs/tables.md",
     "dataform/declaration.sqlx",
     "dataform/table.sqlx",
+    "dataform/view.sqlx",
     "dataform/workflow_settings.yaml",
     "dbt/base.sql",
     "dbt/dbt_project.yml",
@@ -57,6 +59,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "dbt/profiles.yml",
     "dbt/schema.yml",
     "dbt/sources.yml",
+    "dbt/view.sql",
 ];
 
 /// Templates are looked up in the project's `templates/` folder first, then among the built-ins.

@@ -91,6 +91,7 @@ impl EventCtx<'_> {
         let items = settings.items.unwrap_or(Items::Drop);
         let mut columns = Columns::default();
         self.standard_columns(&settings.columns, &mut columns);
+        self.property_column(top, &mut columns);
         for (setting, array, own) in [
             ("params", "event_params", &spec.params),
             ("user_properties", "user_properties", &spec.user_properties),
@@ -155,6 +156,7 @@ impl EventCtx<'_> {
             description: spec.description.clone(),
             mode,
             source,
+            property_id: None,
             window,
             lookback,
             timezone,

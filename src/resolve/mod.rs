@@ -27,6 +27,7 @@ mod naming;
 mod params;
 mod project;
 mod reporter;
+mod sources;
 mod types;
 mod urls;
 mod window;
@@ -35,7 +36,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
 use crate::load::{Loaded, Overrides, Project};
-use crate::model::{Build, Setup, Source, Table};
+use crate::model::{Build, Setup, Source, Table, UnionView};
 use crate::names;
 use crate::spec::{EventSpec, Target};
 
@@ -128,6 +129,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
     }
 
     let mut tables: Vec<Table> = Vec::new();
+    let mut views: Vec<UnionView> = Vec::new();
     let mut warnings = Vec::new();
     if let Some(top) = &top {
         for (name, spec) in &wanted {
@@ -154,23 +156,28 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
                 shared: false,
             };
             let spec_file = spec.map(|s| project.relative(&s.path).to_string());
-            if let Some(table) = ctx.resolve(top, spec_value, spec_file) {
+            let Some(table) = ctx.resolve(top, spec_value, spec_file) else {
+                continue;
+            };
+            if top.parts.is_empty() {
                 tables.push(table);
+            } else if let Some((parts, view)) = ctx.split(table, &top.parts) {
+                tables.extend(parts);
+                views.push(view);
             }
         }
     }
 
-    let mut by_name: BTreeMap<String, &Table> = BTreeMap::new();
-    for table in &tables {
-        let full = table.full_name().to_ascii_lowercase();
+    let mut by_name: BTreeMap<String, &str> = BTreeMap::new();
+    let written = tables
+        .iter()
+        .map(|t| (t.event.as_str(), t.full_name()))
+        .chain(views.iter().map(|v| (v.event.as_str(), v.full_name())));
+    for (event, full_name) in written {
+        let full = full_name.to_ascii_lowercase();
         if let Some(other) = by_name.get(&full) {
-            let message = format!(
-                "events `{}` and `{}` both write table `{}`",
-                other.event,
-                table.event,
-                table.full_name()
-            );
-            let d = match specs.get(&table.event) {
+            let message = format!("events `{other}` and `{event}` both write table `{full_name}`");
+            let d = match specs.get(event) {
                 Some(spec) => spec.error_at("table", message),
                 None => Diagnostic::new(message),
             };
@@ -178,7 +185,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
                 d.hint("give one of them its own `table:`, or use `{event}` in the table template"),
             );
         } else {
-            by_name.insert(full, table);
+            by_name.insert(full, event);
         }
     }
 
@@ -188,6 +195,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
         _ => return Err(diagnostics),
     };
     tables.sort_by_key(Table::full_name);
+    views.sort_by_key(UnionView::full_name);
     let mut datasets: Vec<String> = tables
         .iter()
         .map(|t| format!("{}.{}", t.project, t.dataset))
@@ -210,6 +218,7 @@ pub(crate) fn resolve(project: &Project, flags: &Overrides) -> Result<Build, Dia
             location: top.location,
         },
         tables,
+        views,
         warnings,
         selection,
     };

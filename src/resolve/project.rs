@@ -7,6 +7,7 @@ use crate::names;
 use crate::spec::ProjectFile;
 
 use super::reporter;
+use super::sources::{self, SourcePart};
 use super::{DEFAULT_SOURCE_TABLE, DEFAULT_TABLE_TEMPLATE};
 
 /// Project-wide values: where data comes from and goes to.
@@ -14,7 +15,10 @@ pub(super) struct TopLevel {
     pub(super) location: Option<String>,
     pub(super) project: String,
     pub(super) target_dataset: String,
+    /// The first export the project reads (`source_dataset`, or the first of `sources:`).
     pub(super) source: Source,
+    /// `sources:` resolved; empty when the project reads `source_dataset` alone.
+    pub(super) parts: Vec<SourcePart>,
     pub(super) table_template: String,
     pub(super) metadata: Metadata,
 }
@@ -76,12 +80,14 @@ impl TopLevel {
             false,
             names::check_project,
         );
+        // `--source-dataset` reads that export alone, whatever the file lists.
+        let listed = flags.source_dataset.is_none() && value.is_some_and(|v| !v.sources.is_empty());
         let source_dataset = pick(
             "source_dataset",
             "--source-dataset",
             &flags.source_dataset,
             value.and_then(|v| v.source_dataset.as_ref()),
-            true,
+            !listed,
             names::check_dataset,
         );
         let target_dataset = pick(
@@ -179,16 +185,39 @@ impl TopLevel {
             None if !need_target => String::new(),
             None => return None,
         };
-        let (project, source_dataset) = (project?, source_dataset?);
-        Some(TopLevel {
-            source: Source {
-                project: source_project.unwrap_or_else(|| project.clone()),
-                dataset: source_dataset,
-                table: source_table,
-                sharded,
-                shards: vec![ShardKind::Daily],
-                date_column,
+        let project = project?;
+        let source_project = source_project.unwrap_or_else(|| project.clone());
+        let base = Source {
+            project: source_project.clone(),
+            dataset: source_dataset.clone().unwrap_or_default(),
+            table: source_table,
+            sharded,
+            shards: vec![ShardKind::Daily],
+            date_column,
+        };
+        let parts = match file {
+            Some(file) if listed => {
+                if file.has("source_dataset") {
+                    diagnostics.push(
+                        file.error_at("source_dataset", "`source_dataset` and `sources` both name the export")
+                            .hint("list every export dataset under `sources:` and remove `source_dataset`"),
+                    );
+                }
+                sources::resolve(file, &base, &source_project, diagnostics)
+            }
+            _ => Vec::new(),
+        };
+        let source = match parts.first() {
+            Some(first) => first.source.clone(),
+            None if listed => return None,
+            None => Source {
+                dataset: source_dataset?,
+                ..base
             },
+        };
+        Some(TopLevel {
+            source,
+            parts,
             metadata: Metadata {
                 project: project.clone(),
                 dataset: target_dataset.clone(),

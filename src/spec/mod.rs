@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 
 #[macro_use]
 mod settings;
+mod sources;
 mod url;
 pub(crate) use settings::Settings;
+pub(crate) use sources::SourceEntry;
 pub(crate) use url::{UrlParam, UrlParamType};
 
 per_event_settings!(with_settings {
@@ -29,6 +31,11 @@ per_event_settings!(with_settings {
         /// Dataset of the GA4 export (`analytics_123456789`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub source_dataset: Option<String>,
+        /// Several export datasets read into the same tables, instead of `source_dataset`: each
+        /// event gets a table per source (`<table>__<property_id>`, with a `property_id` column)
+        /// and a view named like the table over all of them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub sources: Vec<SourceEntry>,
         /// Source table: the sharded export `events_*` (default), or one date-partitioned table.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub source_table: Option<String>,

@@ -43,6 +43,10 @@ pub(super) fn column_docs(table: &Table) -> Vec<ColumnDoc> {
                 Origin::Computed { name } if name == "referrer_path" => {
                     "Path of page_referrer, without query and fragment".to_string()
                 }
+                Origin::Computed { name } if name == "property_id" => format!(
+                    "Property of the source the row was read from ({})",
+                    table.source.dataset
+                ),
                 Origin::Computed { .. } => {
                     "Hash of the export fields that identify one event".to_string()
                 }

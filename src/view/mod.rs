@@ -10,6 +10,7 @@ mod column_docs;
 pub mod days;
 mod reference;
 pub mod scan;
+pub mod sources;
 pub mod table;
 
 use schemars::JsonSchema;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use crate::model::{Build, Column, Source, Table, Window};
 pub use days::{SourceView, WindowView};
 pub use reference::reference_page;
+pub(crate) use table::stem;
 pub use table::{file_stem, ColumnView, MetadataView, TableView};
 
 /// Version of the template context. A project's template can require it with
@@ -148,6 +150,9 @@ pub struct OrderView {
     pub setup: String,
     /// `_run.sql`.
     pub run: String,
+    /// The scripts of the views `_run.sql` leaves to their own scripts (their tables have
+    /// templates of their own), run after the tables'.
+    pub views: Vec<String>,
     /// The scripts of the tables `_run.sql` leaves to their own scripts, in build order.
     pub separate: Vec<String>,
 }
@@ -271,6 +276,9 @@ pub struct ProjectView {
 pub struct TemplateContexts {
     /// A table's file.
     pub table: TableContext,
+    /// The view over an event's tables of every source: `bigquery/view.sql`, `dbt/view.sql`,
+    /// `dataform/view.sqlx`.
+    pub view: sources::ViewContext,
     /// `bigquery/setup.sql`.
     pub setup: SetupContext,
     /// `bigquery/run.sql`.

@@ -101,6 +101,9 @@ pub struct RunView {
     /// Tables with templates of the project's own, which the run leaves to their own scripts:
     /// `project.dataset.table`, in build order.
     pub separate: Vec<String>,
+    /// The views over each event's tables of every source (`sources:`) the run creates last,
+    /// once it has built all their tables.
+    pub views: Vec<super::sources::SourcesView>,
 }
 
 /// The base's partition column.
@@ -143,6 +146,12 @@ impl RunView {
                 .iter()
                 .filter(|t| !reads::shares_scans(t, overridden))
                 .map(|t| t.full_name())
+                .collect(),
+            views: build
+                .views
+                .iter()
+                .filter(|v| super::sources::built_by_run(v, build, overridden))
+                .map(|v| super::sources::SourcesView::new(v, build))
                 .collect(),
         }
     }

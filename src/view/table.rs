@@ -111,6 +111,11 @@ pub enum OriginView {
     /// A hash of `stream_id`, `user_pseudo_id` and the `ga_session_id` param (NULL without
     /// either).
     SessionKey,
+    /// The property of the table's source (`sources:`), the same for every row.
+    PropertyId {
+        /// Free text from the project file: print with `literal`.
+        value: String,
+    },
     /// The `ga_session_number` param as INT64.
     SessionNumber,
     /// The `session_engaged` param as BOOL (`"1"` and `1` are true).
@@ -369,6 +374,9 @@ impl OriginView {
                 "session_key" => OriginView::SessionKey,
                 "session_number" => OriginView::SessionNumber,
                 "session_engaged" => OriginView::SessionEngaged,
+                "property_id" => OriginView::PropertyId {
+                    value: table.property_id.clone().unwrap_or_default(),
+                },
                 _ => OriginView::EventKey,
             },
             Origin::Field { path } => OriginView::Field { path: path.clone() },
@@ -410,13 +418,19 @@ impl OriginView {
 /// qualified by dataset (and project) outside the default target dataset, since both tools want
 /// the names unique.
 pub fn file_stem(table: &Table, build: &Build) -> String {
+    stem(&table.project, &table.dataset, &table.name, build)
+}
+
+/// The file name of a table or view in the dbt and Dataform projects: its name, qualified by
+/// dataset (and project) when it lives outside the default target.
+pub(crate) fn stem(project: &str, dataset: &str, name: &str, build: &Build) -> String {
     let target = &build.setup.metadata;
-    let name = if (&table.project, &table.dataset) == (&target.project, &target.dataset) {
-        table.name.clone()
-    } else if table.project == target.project {
-        format!("{}__{}", table.dataset, table.name)
+    let name = if (project, dataset) == (target.project.as_str(), target.dataset.as_str()) {
+        name.to_string()
+    } else if project == target.project {
+        format!("{dataset}__{name}")
     } else {
-        format!("{}__{}__{}", table.project, table.dataset, table.name)
+        format!("{project}__{dataset}__{name}")
     };
     name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
 }

@@ -70,3 +70,33 @@ CREATE TABLE IF NOT EXISTS {{ m.runs_full|ident }} (
 PARTITION BY DATE(started_at)
 OPTIONS (description = 'bqflat: one row per run of a flattening script');
 {%- endmacro %}
+
+{#- The view `v` over its tables of every source. -#}
+{% macro sources_view(v) -%}
+CREATE OR REPLACE VIEW {{ v.full_name|ident }}
+OPTIONS (
+{% if v.description %}
+  description = {{ v.description|literal }},
+{% endif %}
+  labels = [{% for k, val in v.labels|items %}({{ k|literal }}, {{ val|literal }}){% if not loop.last %}, {% endif %}{% endfor %}]
+)
+AS
+{{ sources_select(v) }}
+{%- endmacro %}
+
+{#- One SELECT of the same columns per table, so a table added later (its columns in the
+    spec's order, where older tables had columns added at the end) reads the same. A filter on
+    the partition column prunes every table. `refs` (`dbt`, `dataform`): the tables as that
+    tool's `ref()`s. -#}
+{% macro sources_select(v, refs=none) -%}
+{% for t in v.tables %}
+{% if not loop.first %}
+UNION ALL
+{% endif %}
+SELECT {% for c in v.columns %}{{ c|ident }}{% if not loop.last %}, {% endif %}{% endfor %}
+
+FROM {% if refs == "dbt" %}{% raw %}{{ ref({% endraw %}{{ t.model|json }}{% raw %}) }}{% endraw %}{% elif refs == "dataform" %}${ref({{ t.model|js_string }})}{% else %}{{ t.full_name|ident }}{% endif %}{% if not loop.last %}
+
+{% endif %}
+{% endfor %}
+{%- endmacro %}

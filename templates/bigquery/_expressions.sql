@@ -82,6 +82,8 @@ IF(e.user_pseudo_id IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id 
 {%- elif kind == "session_key" -%}
 {% set sid %}{% if scan and "bqflat:ga_session_id" in scan %}e.{{ scan["bqflat:ga_session_id"]|ident }}{% else %}{{ param_value({"origin": {"array": "event_params", "key": "ga_session_id", "param_type": "int64"}}) }}{% endif %}{% endset -%}
 IF(e.user_pseudo_id IS NULL OR {{ sid }} IS NULL, NULL, TO_HEX(MD5(TO_JSON_STRING(STRUCT(e.stream_id AS stream_id, e.user_pseudo_id AS user_pseudo_id, {{ sid }} AS ga_session_id)))))
+{%- elif kind == "property_id" -%}
+{{ c.origin.value|literal }}
 {%- elif kind == "session_number" -%}
 {{ param_value({"origin": {"array": "event_params", "key": "ga_session_number", "param_type": "int64"}}) }}
 {%- elif kind == "session_engaged" -%}

@@ -7,7 +7,11 @@
 #   3. {{ order.run|comment }}: every table, reading each export source once{% if order.separate %};{% else %}.{% endif %}
 
 {% if order.separate %}
-#   4. the tables with templates of their own, from their own scripts.
+#   4. the tables with templates of their own, from their own scripts{% if order.views %};{% else %}.{% endif %}
+
+{% endif %}
+{% if order.views %}
+#   5. the views over their tables of every source.
 {% endif %}
 # Run: sh {{ run_path|comment }}   (BQ="bq --project_id=…" passes flags to bq)
 set -eu
@@ -24,5 +28,8 @@ for migration in migrations/*.sql; do
 done
 run {{ order.run|shell }}
 {% for script in order.separate %}
+run {{ script|shell }}
+{% endfor %}
+{% for script in order.views %}
 run {{ script|shell }}
 {% endfor %}
