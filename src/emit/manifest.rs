@@ -44,6 +44,9 @@ pub(crate) struct Entry {
     pub inputs: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableEntry>,
+    /// The view over an event's tables of every source the file creates (`project.dataset.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +115,7 @@ impl Manifest {
                         .table
                         .filter(|i| described.insert(*i))
                         .map(|i| TableEntry::of(&tables[i])),
+                    view: a.view.clone(),
                 }
             })
             .collect();

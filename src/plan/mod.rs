@@ -149,8 +149,20 @@ pub(crate) fn plan(
             columns,
         });
     }
+    let views: std::collections::BTreeSet<&str> = manifest
+        .artifacts
+        .iter()
+        .filter_map(|e| e.view.as_deref())
+        .collect();
     for (name, (old, _)) in &old_tables {
         if !new_tables.contains_key(name) {
+            // `sources:` turns the table's name into a view's, which BigQuery cannot create
+            // over a table: the user has to move the table out of the way.
+            let detail = if views.contains(name) {
+                "becomes the view over the tables of every source: drop or rename the table before the next run (a view cannot replace it); the new tables are built from the window"
+            } else {
+                "script removed; the table stays in BigQuery until you drop it"
+            };
             tables.push(TablePlan {
                 table: name.to_string(),
                 event: old.event.clone(),
@@ -159,7 +171,7 @@ pub(crate) fn plan(
                 version: old.version,
                 changes: vec![Change {
                     kind: ChangeKind::TableRemoved,
-                    detail: "script removed; the table stays in BigQuery until you drop it".into(),
+                    detail: detail.into(),
                     impact: ChangeKind::TableRemoved.impact(old.mode),
                     column: None,
                     before: None,

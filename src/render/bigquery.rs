@@ -7,8 +7,8 @@ use minijinja::Environment;
 use super::{template_error, Artifact, Renderer, TableFile};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Build, Table, UnionView};
-use crate::view::sources::{built_by_run, ViewContext};
 use crate::view::checks::ChecksContext;
+use crate::view::sources::{built_by_run, ViewContext};
 use crate::view::{
     self, DiscoveryContext, MigrationContext, OrderContext, OrderView, RunContext, SetupContext,
     TableContext,
@@ -118,7 +118,10 @@ pub fn render(build: &Build, r: &Renderer<'_>) -> Vec<Result<Artifact, Diagnosti
         let what = format!("the view of event `{}`", v.event);
         results.push(
             r.render(&format!("{DIR}/view.sql"), &context, &what)
-                .map(|contents| Artifact::new(path, contents)),
+                .map(|contents| Artifact {
+                    view: Some(v.full_name()),
+                    ..Artifact::new(path, contents)
+                }),
         );
     }
     results.extend(r.per_table(build, true, |table| {

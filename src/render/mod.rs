@@ -138,6 +138,8 @@ pub struct Artifact {
     pub contents: String,
     /// Index into `Build::tables` of the table this file builds, if any.
     pub table: Option<usize>,
+    /// `project.dataset.name` of the view over an event's sources this file creates, if any.
+    pub view: Option<String>,
     /// A BigQuery script, parsed before it is written. dbt and Dataform files hold those tools'
     /// own syntax; the test suite compiles them with the real tools.
     pub script: bool,
@@ -156,6 +158,7 @@ impl Artifact {
             path,
             contents,
             table: None,
+            view: None,
             script: true,
             inputs: None,
             reused: None,

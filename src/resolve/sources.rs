@@ -131,19 +131,6 @@ pub(super) fn resolve(
     parts
 }
 
-#[cfg(test)]
-mod tests {
-    use super::property_of;
-
-    #[test]
-    fn a_ga4_dataset_names_its_property() {
-        assert_eq!(property_of("analytics_287163560"), Some("287163560"));
-        assert_eq!(property_of("analytics_"), None);
-        assert_eq!(property_of("analytics_12a"), None);
-        assert_eq!(property_of("raw_events"), None);
-    }
-}
-
 impl EventCtx<'_> {
     /// The `property_id` column: added after `event_date` to every table of a project with
     /// `sources:` (unless `columns:` places it), and an error anywhere else.
@@ -220,5 +207,89 @@ impl EventCtx<'_> {
             tables: tables.iter().map(Table::full_name).collect(),
         };
         Some((tables, view))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{error, project};
+    use super::property_of;
+    use crate::load::Overrides;
+
+    const SOURCES: &str = "project: my-gcp-project\ntarget_dataset: flat\nsources:\n  - analytics_111\n  - {project: acme-app-prod, dataset: raw_app, property_id: app}\n";
+
+    #[test]
+    fn a_ga4_dataset_names_its_property() {
+        assert_eq!(property_of("analytics_287163560"), Some("287163560"));
+        assert_eq!(property_of("analytics_"), None);
+        assert_eq!(property_of("analytics_12a"), None);
+        assert_eq!(property_of("raw_events"), None);
+    }
+
+    #[test]
+    fn each_source_gets_its_table_with_its_property_and_one_view_reads_them() {
+        let build = super::super::resolve(
+            &project(SOURCES, &["event: purchase\n"]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let names: Vec<String> = build.tables.iter().map(|t| t.full_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "my-gcp-project.flat.event_purchase_flat__111",
+                "my-gcp-project.flat.event_purchase_flat__app"
+            ]
+        );
+        let app = &build.tables[1];
+        assert_eq!(
+            (app.source.project.as_str(), app.source.dataset.as_str()),
+            ("acme-app-prod", "raw_app")
+        );
+        assert_eq!(app.property_id.as_deref(), Some("app"));
+        assert_eq!(app.columns[1].name, "property_id");
+        assert_eq!(build.views.len(), 1);
+        assert_eq!(
+            build.views[0].full_name(),
+            "my-gcp-project.flat.event_purchase_flat"
+        );
+        assert_eq!(build.views[0].tables, names);
+    }
+
+    #[test]
+    fn a_dataset_without_a_property_id_points_at_its_entry() {
+        let d = error(
+            "project: my-gcp-project\ntarget_dataset: flat\nsources:\n  - analytics_1\n  - raw_app\n",
+            "event: a\n",
+        );
+        assert_eq!(d.message, "source `raw_app` names no property_id");
+        assert_eq!(d.location.unwrap().line, 5);
+    }
+
+    #[test]
+    fn two_sources_with_one_property_id_and_both_settings_are_errors() {
+        let d = error(
+            "project: my-gcp-project\ntarget_dataset: flat\nsources:\n  - analytics_1\n  - {dataset: other, property_id: \"1\"}\n",
+            "event: a\n",
+        );
+        assert!(
+            d.message.contains("both have property_id `1`"),
+            "{}",
+            d.message
+        );
+        let d = error(&format!("{SOURCES}source_dataset: raw\n"), "event: a\n");
+        assert_eq!(
+            d.message,
+            "`source_dataset` and `sources` both name the export"
+        );
+    }
+
+    #[test]
+    fn property_id_as_a_column_needs_sources() {
+        let d = error(
+            "project: my-gcp-project\nsource_dataset: raw\ntarget_dataset: flat\n",
+            "event: a\ncolumns: [event_date, property_id]\n",
+        );
+        assert!(d.message.contains("`property_id`"), "{}", d.message);
     }
 }

@@ -36,11 +36,7 @@ impl SourceEntry {
                 Some((project, dataset)) => (Some(project), dataset, None),
                 None => (None, name, None),
             },
-            SourceEntry::Spec(s) => (
-                s.project.as_deref(),
-                &s.dataset,
-                s.property_id.as_deref(),
-            ),
+            SourceEntry::Spec(s) => (s.project.as_deref(), &s.dataset, s.property_id.as_deref()),
         }
     }
 }

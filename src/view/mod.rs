@@ -164,6 +164,8 @@ pub struct DocsContext {
     pub tables: Vec<TableView>,
     /// The exports the tables read, each once, in the order the tables first read them.
     pub sources: Vec<SourceView>,
+    /// The views over each event's tables of every source (`sources:`), sorted by name.
+    pub views: Vec<sources::SourcesView>,
     #[serde(flatten)]
     pub globals: Globals,
 }
@@ -184,6 +186,11 @@ impl DocsContext {
         DocsContext {
             tables,
             sources,
+            views: build
+                .views
+                .iter()
+                .map(|v| sources::SourcesView::new(v, build))
+                .collect(),
             globals: Globals::default(),
         }
     }

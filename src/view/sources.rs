@@ -15,11 +15,15 @@ pub struct SourcesView {
     pub event: String,
     /// The spec file, relative to the project directory: print with `comment`.
     pub spec_file: Option<String>,
+    /// The spec's `version`.
     pub version: u32,
     /// `project.dataset.name` of the view: print with `ident`.
     pub full_name: String,
+    /// GCP project of the view (and its tables).
     pub project: String,
+    /// Dataset of the view (and its tables).
     pub dataset: String,
+    /// View name: the name the event's table has without `sources:`.
     pub name: String,
     /// The spec's description, free text: print with `literal`.
     pub description: Option<String>,
