@@ -8,6 +8,7 @@
 pub mod checks;
 mod column_docs;
 pub mod days;
+mod files;
 mod reference;
 pub mod scan;
 pub mod sources;
@@ -18,9 +19,10 @@ use serde::Serialize;
 
 use crate::model::{Build, Column, Source, Table, Window};
 pub use days::{SourceView, WindowView};
+pub use files::file_stem;
+pub(crate) use files::stem;
 pub use reference::reference_page;
-pub(crate) use table::stem;
-pub use table::{file_stem, ColumnView, MetadataView, TableView};
+pub use table::{ColumnView, MetadataView, TableView};
 
 /// Version of the template context. A project's template can require it with
 /// `{{ require_context_version(1) }}`.
