@@ -390,12 +390,38 @@ class Catalog {
 // Project configuration (only what decides the source table): top-level `key: value` lines of
 // bqflat.yaml (or of the original tool's config.yaml).
 
+// `sources:` is read too: its block list of `dataset`, `project.dataset` or flow mappings with
+// `project:` and `dataset:` (one entry per line), or a flow list of names.
 function readProjectConfig(file) {
   const cfg = {};
   const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  let inSources = false;
   for (const raw of text.split(/\r?\n/)) {
+    const item = /^\s+-\s*(.*?)\s*(#.*)?$/.exec(raw);
+    if (inSources && item) {
+      const entry = item[1];
+      const flow = /^\{(.*)\}$/.exec(entry);
+      if (flow) {
+        const field = (k) => (new RegExp(`(?:^|,)\\s*${k}:\\s*([^,]+?)\\s*(?:,|$)`).exec(flow[1]) || [])[1];
+        cfg.sources.push({ project: field('project'), dataset: field('dataset') });
+      } else {
+        const [a, b] = entry.split('.');
+        cfg.sources.push(b ? { project: a, dataset: b } : { dataset: a });
+      }
+      continue;
+    }
+    inSources = false;
     const m = /^([A-Za-z_][A-Za-z0-9_]*):\s*(.*?)\s*$/.exec(raw);
     if (!m) continue;
+    if (m[1] === 'sources') {
+      inSources = true;
+      const list = /^\[(.*)\]/.exec(m[2]);
+      cfg.sources = list ? list[1].split(',').map((n) => n.trim()).filter(Boolean).map((n) => {
+        const [a, b] = n.split('.');
+        return b ? { project: a, dataset: b } : { dataset: a };
+      }) : [];
+      continue;
+    }
     let v = m[2].replace(/\s+#.*$/, '');
     if (/^(['"]).*\1$/.test(v)) v = v.slice(1, -1);
     cfg[m[1]] = v;
@@ -404,16 +430,18 @@ function readProjectConfig(file) {
 }
 
 function sourceTables(cfg, ga4Columns) {
-  if (!cfg.project || !cfg.source_dataset) throw new Error('project configuration: project and source_dataset are required');
+  const listed = cfg.sources && cfg.sources.length ? cfg.sources : null;
+  if (!cfg.project || !(cfg.source_dataset || listed)) throw new Error('project configuration: project and source_dataset (or sources) are required');
   const table = cfg.source_table || 'events_*';
-  const name = `${cfg.source_project || cfg.project}.${cfg.source_dataset}.${table}`;
+  const datasets = listed || [{ dataset: cfg.source_dataset }];
+  const names = datasets.map((d) => `${d.project || cfg.source_project || cfg.project}.${d.dataset}.${table}`);
   const columns = ga4Columns.slice();
   if (table.endsWith('*')) {
     columns.push({ name: '_TABLE_SUFFIX', type: T('TYPE_STRING'), is_pseudo_column: true });
   } else if (cfg.source_date_column && !columns.some((c) => c.name.toLowerCase() === cfg.source_date_column.toLowerCase())) {
     columns.push({ name: cfg.source_date_column, type: T('TYPE_DATE') });
   }
-  const tables = [[name, columns]];
+  const tables = names.map((name) => [name, columns]);
   // The target dataset's views exist before the script creates its first table there.
   if (cfg.target_dataset) tables.push(...informationSchemaTables(`${cfg.target_project || cfg.project}.${cfg.target_dataset}`));
   return tables;
@@ -1071,7 +1099,9 @@ async function main() {
     const manifest = JSON.parse(fs.readFileSync(path.join(buildDir, 'manifest.json'), 'utf8'));
     // _setup.sql first, then the dbt and Dataform base models, which the other first runs read;
     // _checks.sql last, over the tables the others create.
-    const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : f === '_checks.sql' ? 3 : 2);
+    // The views over each event's sources read the tables the others create: after them.
+    const views = new Set((manifest.artifacts || []).filter((a) => a.view).map((a) => a.path.replace(/^bigquery\//, '')));
+    const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : f === '_checks.sql' ? 4 : views.has(f) ? 3 : 2);
     const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     // Migrations (bigquery/migrations/) alter tables the table scripts create, and the later runs
     // of dbt and Dataform tables (bigquery/incremental/) merge into them: they come last.
@@ -1089,7 +1119,7 @@ async function main() {
     const projectResults = [];
     for (const f of files) {
       const rel = `bigquery/${f}`;
-      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) || f === '_checks.sql' ? base : setupBase);
+      const { src, result } = await checkFile(rpc, path.join(buildDir, rel), `${label}/${rel}`, /^(migrations|incremental)\//.test(f) || f === '_checks.sql' || views.has(f) ? base : setupBase);
       if (f === '_setup.sql') setupBase = source.concat(result.exported);
       if (f.startsWith(BASE_PREFIX)) setupBase = setupBase.concat(result.exported);
       base = base.concat(result.exported);
