@@ -42,6 +42,7 @@ const artifacts = [];
 // The base actions (definitions/bqflat/): what runs before the tables that ref them.
 const BASE_DIR = 'definitions/bqflat/';
 const bases = [];
+let views = 0;
 // bqflat describes each table once in its manifest (with the table's first file).
 const described = new Map(manifest.artifacts.filter((e) => e.table).map((e) => [e.table.table, e.table]));
 const definitions = manifest.artifacts.filter((e) => e.path.startsWith('dataform/definitions/') && !e.path.startsWith('dataform/definitions/sources/'));
@@ -68,7 +69,16 @@ for (const entry of definitions) {
       models: graph.tables.filter((x) => (x.dependencyTargets || []).some((d) => key(d) === key(t.target))).map((x) => x.target.name).sort() });
     continue;
   }
-  const table = described.get(`${t.target.database}.${t.target.schema}.${t.target.name}`);
+  const relation = `${t.target.database}.${t.target.schema}.${t.target.name}`;
+  if (t.enumType === 'VIEW' || t.type === 'view') {
+    // The view over an event's tables of every source: analyzed after the tables it reads.
+    fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
+    artifacts.push({ path: `bigquery/${name}.sql`, view: relation });
+    written += 1;
+    views += 1;
+    continue;
+  }
+  const table = described.get(relation);
   if (!table) {
     console.error(`dataform: ${fileName} builds ${t.target.name}, which bqflat's manifest does not describe`);
     problems++;
@@ -118,6 +128,6 @@ if (!written) {
   problems++;
 }
 fs.writeFileSync(path.join(genDir, 'manifest.json'), JSON.stringify({ artifacts }, null, 1) + '\n');
-console.error(`dataform: ${graph.tables.length} tables compiled (${bases.length} base), ${written} run scripts rendered, ${assertions.length} assertions;` +
+console.error(`dataform: ${graph.tables.length} tables compiled (${bases.length} base, ${views} views), ${written} run scripts rendered, ${assertions.length} assertions;` +
   ` tables reading the export: ${readers.join(', ') || 'none'}`);
 process.exit(problems ? 1 : 0);

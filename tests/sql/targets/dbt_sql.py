@@ -155,16 +155,23 @@ def main() -> int:
         return 1
     base_runs = []
     artifacts = []
+    views = 0
     for node in models:
         c = node["config"]
         relation = f"{node['database']}.{node['schema']}.{node['alias']}"
         target = f"`{relation}`"
+        file = f"{node['name']}.sql"
+        compiled_file = node["original_file_path"][len("models/"):]
+        if c["materialized"] == "view":
+            # The view over an event's tables of every source: analyzed after the tables it reads.
+            (out / file).write_text(f"CREATE OR REPLACE VIEW {target} AS (\n{variants['first'][compiled_file]}\n);\n")
+            artifacts.append({"path": f"bigquery/{file}", "view": relation})
+            views += 1
+            continue
         part = c["partition_by"]
         field = part["field"]
         partition = field if part["data_type"] == "date" else f"DATE({field})"
         cluster = f"\nCLUSTER BY {', '.join(c['cluster_by'])}" if c.get("cluster_by") else ""
-        file = f"{node['name']}.sql"
-        compiled_file = node["original_file_path"][len("models/"):]
         if node["unique_id"] in bases:
             # Its columns are the ones schema.yml documents, in order.
             columns = [{"name": name} for name in node["columns"]]
@@ -207,7 +214,7 @@ def main() -> int:
     # What runs first (dbt builds a base before the models that ref it), and which models name the
     # export's relation: one dbt build reads the export in the base models only.
     (gen / "bases.json").write_text(json.dumps({"bases": base_runs, "export_readers": sorted(readers)}, indent=1) + "\n")
-    print(f"dbt: {len(models)} models compiled in two variants ({len(bases)} base), {len(tests)} data tests;"
+    print(f"dbt: {len(models)} models compiled in two variants ({len(bases)} base, {views} views), {len(tests)} data tests;"
           f" models reading the export: {', '.join(sorted(readers)) or 'none'}", file=sys.stderr)
     return 0
 

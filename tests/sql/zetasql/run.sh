@@ -107,8 +107,9 @@ discover discover/partitioned_source "$repo/tests/fixtures/projects/partitioned_
 
 # 1d. The dbt and Dataform targets, compiled by the real tools (../targets/install.sh pins them):
 #     the SQL dbt and Dataform would run is checked like a generated script, first runs and later
-#     (incremental) runs. The example builds every target; fixtures with hostile keys, a
-#     partitioned source, a param dedupe key and a TIMESTAMP partition build them on request;
+#     (incremental) runs. The examples build every target; fixtures with hostile keys, a
+#     partitioned source, a param dedupe key, a TIMESTAMP partition and several sources build them
+#     on request;
 #     targets_all asks for them itself, with text that is Jinja and JavaScript template syntax.
 "$here/../targets/install.sh"
 targets() { # label, project dir, build dir, config file
@@ -124,7 +125,8 @@ targets() { # label, project dir, build dir, config file
   return 0
 }
 targets examples/ga4_ecommerce "$repo/examples/ga4_ecommerce" "$work/gen/examples/ga4_ecommerce" "$repo/examples/ga4_ecommerce/bqflat.yaml"
-for name in targets_all hostile_param_keys partitioned_source dedupe_param_key partition_options; do
+targets examples/ga4_web_and_app "$repo/examples/ga4_web_and_app" "$work/gen/examples/ga4_web_and_app" "$repo/examples/ga4_web_and_app/bqflat.yaml"
+for name in targets_all hostile_param_keys partitioned_source dedupe_param_key partition_options sources; do
   dir="$repo/tests/fixtures/projects/$name"
   build "$work/targets/$name" "$dir" --target bigquery,dbt,dataform
   targets "fixtures/$name" "$dir" "$work/targets/$name" "$dir/bqflat.yaml"
