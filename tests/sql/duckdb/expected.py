@@ -65,7 +65,7 @@ DEFAULT_COLUMNS = [
     "traffic_source.medium",
     "event_key",
 ]
-COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING", "client_key": "STRING",
+COMPUTED = {"event_date": "DATE", "event_ts": "TIMESTAMP", "event_key": "STRING", "property_id": "STRING", "client_key": "STRING",
             "session_key": "STRING", "session_number": "INT64", "session_engaged": "BOOL",
             "page_host": "STRING", "page_path": "STRING", "referrer_host": "STRING", "referrer_path": "STRING"}
 # Columns whose value is a hash: the model gives ("hash", identity) (or None), the table a hex
@@ -116,6 +116,7 @@ class Table:
     drop_denied: bool = False  # README "Consent": `consent: drop_denied`
     required: list[str] = dataclasses.field(default_factory=list)  # params marked `required: true`
     url_exclude: list[str] = dataclasses.field(default_factory=list)  # README "Page URLs"
+    property_id: str | None = None  # README "Several properties": the source's, with `sources:`
 
     @property
     def full_name(self) -> str:
@@ -169,8 +170,37 @@ def load_project(project_dir: Path) -> list[Table]:
     tables = []
     for f in sorted((project_dir / "events").glob("*.yaml")):
         spec = yaml.safe_load(f.read_text())
-        tables.append(resolve(proj, spec, f"events/{f.name}", catalog))
+        if proj.get("sources"):
+            tables.extend(per_source(proj, spec, f"events/{f.name}", catalog))
+        else:
+            tables.append(resolve(proj, spec, f"events/{f.name}", catalog))
     return tables
+
+
+def source_entry(proj: dict, entry: Any) -> tuple[str, str, str]:
+    """README "Several properties": an entry's project, dataset and property id."""
+    if isinstance(entry, str):
+        project, _, dataset = entry.rpartition(".")
+        entry = {"dataset": dataset, **({"project": project} if project else {})}
+    dataset = entry["dataset"]
+    pid = entry.get("property_id") or dataset.removeprefix("analytics_")
+    return entry.get("project") or proj.get("source_project") or proj["project"], dataset, pid
+
+
+def per_source(proj: dict, spec: dict, spec_file: str, catalog: Catalog | None) -> list[Table]:
+    """With `sources:`: a table per source, `<table>__<property_id>`, reading that source only,
+    with the `property_id` column after event_date unless `columns:` places it."""
+    out = []
+    for entry in proj["sources"]:
+        project, dataset, pid = source_entry(proj, entry)
+        one = {k: v for k, v in proj.items() if k != "sources"}
+        one.update(source_project=project, source_dataset=dataset)
+        t = resolve(one, spec, spec_file, catalog)
+        if "property_id" not in t.colnames:
+            at = t.colnames.index("event_date") + 1 if "event_date" in t.colnames else 0
+            t.columns.insert(at, Col("property_id", "STRING", "computed", "property_id"))
+        out.append(dataclasses.replace(t, name=f"{t.name}__{pid}", property_id=pid))
+    return out
 
 
 # (event, array) -> key -> (occurrences, string, int, float, double counts)
@@ -493,6 +523,8 @@ def flatten_event(t: Table, row: dict) -> list[dict]:
                     base[c.name] = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(t.timezone)).date()
                 else:
                     base[c.name] = dt.datetime.strptime(row["event_date"], "%Y%m%d").date()
+            elif c.path == "property_id":
+                base[c.name] = t.property_id
             elif c.path == "client_key":
                 # README "Sessions and clients": the stream and user_pseudo_id; NULL without one.
                 user = row.get("user_pseudo_id")

@@ -169,6 +169,9 @@ MUTATIONS = [
     ("lifecycle: the base ignores the models' lookback",
      r"(base holds, and every newer shard\), and the shard days it reads\.\n\s*DECLARE bqflat_day_from DATE DEFAULT IF\(\n\s*bqflat_newest_day IS NULL,\n\s*bqflat_oldest_shard,\n\s*)DATE_SUB\(bqflat_newest_day, INTERVAL \d+ DAY\)",
      r"\1bqflat_newest_day", ["lifecycle"]),
+    ("sources: the view reads the first source's table only", r"\n\s*UNION ALL\n\s*SELECT [^\n]*\n\s*FROM `[^`]*__app`", "", ["sources"]),
+    ("sources: every table gets the first source's property_id", r"'app' AS property_id", "'111' AS property_id", ["sources"]),
+    ("sources: a table resumes from the newest day of another source's table", r"WHERE table_name = 'event_sc_(\w+)_flat__app'", r"WHERE table_name = 'event_sc_\1_flat__111'", ["sources"]),
     ("lifecycle: a model reads every shard its base holds for a day", r"\n\s*AND e\.bqflat_suffix IN UNNEST\(bqflat_suffixes\)", "", ["lifecycle"]),
     ("lifecycle: number drops int_value", r"COALESCE\(CAST\(p\.value\.int_value AS FLOAT64\), ", "COALESCE(", ["lifecycle"]),
     ("lifecycle: float64 drops int_value", r"COALESCE\(p\.value\.double_value, p\.value\.float_value, CAST\(p\.value\.int_value AS FLOAT64\)\)",
@@ -1766,6 +1769,76 @@ def scenario_cost(work: Path, bqflat: str) -> None:
     R.check("cost: bqflat accepts the measured profile", ok.returncode == 0 and "dry runs" in ok.stdout, ok.stderr)
 
 
+
+def scenario_sources(work: Path, bqflat: str) -> None:
+    """`sources:` (README "Several properties"): two properties in two GCP projects, with the same
+    transaction ids, one lagging five days behind the other and then catching up. After every run
+    of the tables' own scripts (then the views' scripts) and of _run.sql, each source's table must
+    equal the full rebuild over that source's export alone, every row carry its property id, and
+    the view hold exactly the rows of the event's tables."""
+    proj = HERE / "projects" / "sources"
+    out = work / "sources"
+    files = build(proj, out, bqflat)
+    tables = X.load_project(proj)
+    manifest = json.loads((out / "manifest.json").read_text())
+    views = [out / a["path"] for a in manifest["artifacts"] if a.get("view")]
+    by_view = {}
+    for t in tables:
+        by_view.setdefault(t.name.rsplit("__", 1)[0], []).append(t)
+    R.check("sources: a table per event and source, and a view per event",
+            sorted(t.name for t in tables) == sorted(Path(a["path"]).stem for a in manifest["artifacts"] if a.get("table") and a["path"].startswith("bigquery/"))
+            and sorted(p.stem for p in views) == sorted(by_view),
+            f"tables {[t.name for t in tables]}, views {[p.name for p in views]}")
+
+    def other_users(state: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        # The other property's users; its transaction ids stay the same.
+        return {k: [dict(r, user_pseudo_id=f"app-{r['user_pseudo_id']}") for r in rows] for k, rows in state.items()}
+
+    rk, tx = L.recurring_keys(["sc_pages"]), L.transactions(["sc_txn"])
+    web = [L.merged(rk["state1"], tx["state1"]), L.merged(rk["state2"], tx["state2"]), L.merged(rk["state3"], tx["state2"])]
+    # The app's export stops at day 2 while the web's reaches day 8, further than the lookback,
+    # then lands days 3 to 9: its table resumes from its own newest day, not the web's.
+    early = {k: v for k, v in L.merged(rk["state1"], tx["state1"]).items() if k <= L.sfx(2)}
+    app = [other_users(s) for s in (early, early, L.merged(rk["state3"], tx["state2"]))]
+    steps = [("run 1", web[0], app[0]), ("run 2 (the app lags 6 days)", web[1], app[1]),
+             ("run 3 (the app catches up)", web[2], app[2]), ("run 4 (unchanged)", web[2], app[2])]
+    first = tables[0]
+    for mode in ("scripts", "run"):
+        con = new_connection()
+        it = bqscript.Interpreter(con, today=dt.date(2025, 7, 21))
+        srcs = {t.source_dataset: ga4.Source(t.source_project, t.source_dataset) for t in tables}
+        before: dict[str, list] = {}
+        for step, w, a in steps:
+            label = f"sources/{'_run.sql' if mode == 'run' else 'scripts'} {step}"
+            for src in srcs.values():
+                src.set_state(w if src.dataset == first.source_dataset else a)
+                src.load(con)
+            scripts = [files[RUN_FILE]] if mode == "run" else [files[t.full_name] for t in tables] + views
+            if any(run_script(it, p, f"{label}: {p.name}") is None for p in scripts):
+                continue
+            if mode == "run":
+                log = [dict(zip(it.last_columns, r)) for r in it.last_rows or []]
+                logged = {r["table_name"]: r["status"] for r in log if r["position"] is not None}
+                want = {t.full_name: "ok" for t in tables} | {f"{first.project}.{first.dataset}.{v}": "ok" for v in by_view}
+                R.check(f"{label}: the log has an ok row per table and per view", logged == want, f"{logged}")
+            for view, parts in sorted(by_view.items()):
+                rows = []
+                for t in parts:
+                    exp = L.full_rebuild(t, srcs[t.source_dataset].shards)
+                    act = check_table(con, t, exp, f"{label}: {t.name} = full rebuild of its own source")
+                    R.check(f"{label}: {t.name}: every row has property_id {t.property_id!r}",
+                            bool(act) and all(r["property_id"] == t.property_id for r in act), f"{sorted({r['property_id'] for r in act})}")
+                    rows.extend(act)
+                got = fetch(con, f"SELECT * FROM {tref(first.project, first.dataset, view)}")
+                same = sorted(X.canon(r, ()) for r in got) == sorted(X.canon(r, ()) for r in rows)
+                R.check(f"{label}: view {view} = its {len(parts)} tables' rows ({len(rows)})", same, "" if same else diff_text(rows, got))
+                if step.startswith("run 4"):
+                    R.check(f"{label}: view {view}: a run over unchanged exports changes no row", same and sorted(X.canon(r, ()) for r in got) == before[view])
+                before[view] = sorted(X.canon(r, ()) for r in got)
+            txn = [t for t in tables if t.event == "sc_txn"]
+            ids = [sorted(r["transaction_id"] for r in actual_rows(con, t) if r["transaction_id"]) for t in txn]
+            R.check(f"{label}: a transaction id of both properties is kept in each", len(ids) == 2 and bool(set(ids[0]) & set(ids[1])), f"{ids}")
+
 SCENARIOS = {
     "interpreter": scenario_interpreter,
     "full": scenario_full,
@@ -1780,6 +1853,7 @@ SCENARIOS = {
     "run-failure": scenario_run_failure,
     "cost": scenario_cost,
     "checks": scenario_checks,
+    "sources": scenario_sources,
 }
 TITLES = {
     "interpreter": "bqscript.py's own features on small scripts (INFORMATION_SCHEMA, partitions, temp tables, COPY, DELETE, arrays)",
@@ -1794,6 +1868,7 @@ TITLES = {
     "lifecycle": "projects/lifecycle: export states and runs; after every run each table = the full rebuild model",
     "run-failure": "projects/lifecycle: _run.sql with one table failing: logged, rolled back, the others built, the run fails",
     "checks": "projects/lifecycle: bigquery/_checks.sql's failed checks = those computed from the tables' and the export's rows",
+    "sources": "projects/sources: two properties, one lagging then catching up: each source's table = its own full rebuild; the view = their rows",
     "cost": "bqflat cost --profile-from-rows on the fixture rows: each leaf's bytes = BigQuery's documented sizes",
 }
 
