@@ -169,7 +169,11 @@ MUTATIONS = [
     ("lifecycle: the base ignores the models' lookback",
      r"(base holds, and every newer shard\), and the shard days it reads\.\n\s*DECLARE bqflat_day_from DATE DEFAULT IF\(\n\s*bqflat_newest_day IS NULL,\n\s*bqflat_oldest_shard,\n\s*)DATE_SUB\(bqflat_newest_day, INTERVAL \d+ DAY\)",
      r"\1bqflat_newest_day", ["lifecycle"]),
-    ("sources: the view reads the first source's table only", r"\n\s*UNION ALL\n\s*SELECT [^\n]*\n\s*FROM `[^`]*__app`", "", ["sources"]),
+    ("sources: the view reads the first source's table only", r"\n\s*UNION ALL\n\s*SELECT [^\n]*\n\s*FROM [^\n]*__app`", "", ["sources"]),
+    # dbt's and Dataform's SQL only: a model reads the other source's base; a base resumes from
+    # the other source's base.
+    ("sources: a model reads another source's base", r"(FROM `[^\n]*)bqflat_base__raw_app(` AS e)", r"\1bqflat_base__analytics_111\2", ["sources"]),
+    ("sources: a base resumes from another source's base", r"WHERE table_name = 'bqflat_base__raw_app'", "WHERE table_name = 'bqflat_base__analytics_111'", ["sources"]),
     ("sources: every table gets the first source's property_id", r"'app' AS property_id", "'111' AS property_id", ["sources"]),
     ("sources: a table resumes from the newest day of another source's table", r"WHERE table_name = 'event_sc_(\w+)_flat__app'", r"WHERE table_name = 'event_sc_\1_flat__111'", ["sources"]),
     ("lifecycle: a model reads every shard its base holds for a day", r"\n\s*AND e\.bqflat_suffix IN UNNEST\(bqflat_suffixes\)", "", ["lifecycle"]),
@@ -1108,7 +1112,7 @@ LIFE_TARGETS = ("bigquery", "dbt", "dataform")
 RUN_FILE = "bigquery/_run.sql"
 # The dbt and Dataform SQL of a build is the same whatever --mutations does (mutations apply when
 # a script is read): compiled once per process.
-LIFE_COMPILED: dict[str, dict[str, Path]] = {}
+TARGETS_COMPILED: dict[str, dict[str, Path]] = {}
 
 
 class Life:
@@ -1288,22 +1292,22 @@ def lifecycle_day(act: list[dict], day: dt.date) -> list[tuple]:
     return sorted(X.canon(r) for r in act if r.get("event_date") == day)
 
 
-def lifecycle_compile(out: Path, work: Path) -> dict[str, Path]:
-    """compile.sh over the lifecycle build (once per process); {} and a failed check when the
-    tools are missing or reject the project."""
-    key = str(out)
-    if "gen" not in LIFE_COMPILED:
+def compile_targets(out: Path, work: Path, key: str) -> dict[str, Path]:
+    """compile.sh over a build with dbt and Dataform targets (once per process and `key`: the
+    scenarios that build one project share it); {} and a failed check when the tools are missing
+    or reject the project."""
+    if key not in TARGETS_COMPILED:
         inst = subprocess.run([str(ROOT / "tests" / "sql" / "targets" / "install.sh")], capture_output=True, text=True)
-        if not R.check("lifecycle: dbt and Dataform installed (tests/sql/targets/install.sh)", inst.returncode == 0, inst.stdout + inst.stderr):
+        if not R.check(f"{key}: dbt and Dataform installed (tests/sql/targets/install.sh)", inst.returncode == 0, inst.stdout + inst.stderr):
             return {}
         gen = {"dbt": work / "gen-dbt", "dataform": work / "gen-dataform"}
-        comp = subprocess.run([str(ROOT / "tests" / "sql" / "targets" / "compile.sh"), key, str(gen["dbt"]), str(gen["dataform"])],
+        comp = subprocess.run([str(ROOT / "tests" / "sql" / "targets" / "compile.sh"), str(out), str(gen["dbt"]), str(gen["dataform"])],
                               capture_output=True, text=True)
-        if not R.check("lifecycle: dbt and Dataform compile the build (compile.sh)", comp.returncode == 0, comp.stdout + comp.stderr):
+        if not R.check(f"{key}: dbt and Dataform compile the build (compile.sh)", comp.returncode == 0, comp.stdout + comp.stderr):
             return {}
-        one_export_reader(gen, "lifecycle")
-        LIFE_COMPILED["gen"] = gen
-    return LIFE_COMPILED["gen"]
+        one_export_reader(gen, key)
+        TARGETS_COMPILED[key] = gen
+    return TARGETS_COMPILED[key]
 
 
 def scenario_lifecycle(work: Path, bqflat: str) -> None:
@@ -1315,7 +1319,7 @@ def scenario_lifecycle(work: Path, bqflat: str) -> None:
     out = work / "lifecycle"
     files = build(proj, out, bqflat)
     tables = {t.event: t for t in X.load_project(proj)}
-    gen = lifecycle_compile(out, work / "lifecycle-gen")
+    gen = compile_targets(out, work / "lifecycle-gen", "lifecycle")
 
     def life(label: str, *events: str) -> Life:
         return Life(label, {e: tables[e] for e in events}, files, gen)
@@ -1601,7 +1605,7 @@ def scenario_checks(work: Path, bqflat: str) -> None:
     ref_l = tref(tl.project, tl.dataset, tl.name)
     con.execute(f"INSERT INTO {ref_l} SELECT * FROM {ref_l} WHERE user_pseudo_id = 'u3'")
     verify("rows tampered with", True)
-    target_tests(lifecycle_compile(out, work / "checks-gen"), con, it, t)
+    target_tests(compile_targets(out, work / "checks-gen", "lifecycle"), con, it, t)
     con.execute(f"DROP TABLE {ref}")
     err = run_script(it, checks, "checks/table dropped", expect_error="checks failed")
     got = [(r[0], r[1]) for r in it.last_rows or [] if r[0] == t.full_name]
@@ -1770,12 +1774,40 @@ def scenario_cost(work: Path, bqflat: str) -> None:
 
 
 
+def tool_build(it: bqscript.Interpreter, con, gen_dir: Path, tables: list[X.Table], label: str) -> bool:
+    """What one `dbt build` (one Dataform run) of a build with sources runs, in its order: each
+    source's base once, each table's model (its first run when the table is missing, else its
+    incremental run), then the views over them. False when a script failed (reported)."""
+    for ds in sorted({(t.project, t.dataset) for t in tables}):  # the tools create the datasets they write to
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(ds[0])}.{q(ds[1])}")
+    info = json.loads((gen_dir / "bases.json").read_text())
+    for b in info["bases"]:
+        later = table_exists(con, *b["relation"])
+        if run_script(it, gen_dir / (b["later"] if later else b["first"]), f"{label}: base {b['name']}") is None:
+            return False
+    for t in tables:
+        later = table_exists(con, t.project, t.dataset, t.name) and t.mode == "incremental"
+        if run_script(it, gen_dir / "bigquery" / ("incremental" if later else "") / f"{t.name}.sql", f"{label}: {t.name}") is None:
+            return False
+    views = [a["path"] for a in json.loads((gen_dir / "manifest.json").read_text())["artifacts"] if a.get("view")]
+    return all(run_script(it, gen_dir / v, f"{label}: {Path(v).name}") is not None for v in views)
+
+
+def tool_tests(it: bqscript.Interpreter, gen_dir: Path, label: str) -> None:
+    """dbt's data tests (Dataform's assertions) over the tables the run left: none returns a row."""
+    for f in sorted((gen_dir / "bigquery" / "incremental").glob("zz_*.sql")):
+        if run_script(it, f, f"{label}: {f.stem}") is not None:
+            rows = it.last_rows or []
+            R.check(f"{label}: {f.stem} returns no rows", not rows, f"{len(rows)} rows, e.g. {rows[:3]}")
+
+
 def scenario_sources(work: Path, bqflat: str) -> None:
     """`sources:` (README "Several properties"): two properties in two GCP projects, with the same
     transaction ids, one lagging five days behind the other and then catching up. After every run
-    of the tables' own scripts (then the views' scripts) and of _run.sql, each source's table must
-    equal the full rebuild over that source's export alone, every row carry its property id, and
-    the view hold exactly the rows of the event's tables."""
+    of the tables' own scripts (then the views' scripts), of _run.sql, and of what dbt and
+    Dataform run for the same build (bases, models, views), each source's table must equal the
+    full rebuild over that source's export alone and the BigQuery scripts' table, every row carry
+    its property id, and the view hold exactly the rows of the event's tables."""
     proj = HERE / "projects" / "sources"
     out = work / "sources"
     files = build(proj, out, bqflat)
@@ -1789,6 +1821,7 @@ def scenario_sources(work: Path, bqflat: str) -> None:
             sorted(t.name for t in tables) == sorted(Path(a["path"]).stem for a in manifest["artifacts"] if a.get("table") and a["path"].startswith("bigquery/"))
             and sorted(p.stem for p in views) == sorted(by_view),
             f"tables {[t.name for t in tables]}, views {[p.name for p in views]}")
+    gen = compile_targets(out, work / "sources-gen", "sources")
 
     def other_users(state: dict[str, list[dict]]) -> dict[str, list[dict]]:
         # The other property's users; its transaction ids stay the same.
@@ -1803,19 +1836,25 @@ def scenario_sources(work: Path, bqflat: str) -> None:
     steps = [("run 1", web[0], app[0]), ("run 2 (the app lags 6 days)", web[1], app[1]),
              ("run 3 (the app catches up)", web[2], app[2]), ("run 4 (unchanged)", web[2], app[2])]
     first = tables[0]
-    for mode in ("scripts", "run"):
+    # (step, table) -> the rows the BigQuery scripts' table holds after that step.
+    ref: dict[tuple[str, str], list] = {}
+    for mode in ("scripts", "run") + tuple(tg for tg in LIFE_TARGETS if tg in gen):
         con = new_connection()
         it = bqscript.Interpreter(con, today=dt.date(2025, 7, 21))
         srcs = {t.source_dataset: ga4.Source(t.source_project, t.source_dataset) for t in tables}
         before: dict[str, list] = {}
         for step, w, a in steps:
-            label = f"sources/{'_run.sql' if mode == 'run' else 'scripts'} {step}"
+            label = f"sources/{ {'run': '_run.sql'}.get(mode, mode)} {step}"
             for src in srcs.values():
                 src.set_state(w if src.dataset == first.source_dataset else a)
                 src.load(con)
-            scripts = [files[RUN_FILE]] if mode == "run" else [files[t.full_name] for t in tables] + views
-            if any(run_script(it, p, f"{label}: {p.name}") is None for p in scripts):
-                continue
+            if mode in gen:
+                if not tool_build(it, con, gen[mode], tables, label):
+                    continue
+            else:
+                scripts = [files[RUN_FILE]] if mode == "run" else [files[t.full_name] for t in tables] + views
+                if any(run_script(it, p, f"{label}: {p.name}") is None for p in scripts):
+                    continue
             if mode == "run":
                 log = [dict(zip(it.last_columns, r)) for r in it.last_rows or []]
                 logged = {r["table_name"]: r["status"] for r in log if r["position"] is not None}
@@ -1825,9 +1864,16 @@ def scenario_sources(work: Path, bqflat: str) -> None:
                 rows = []
                 for t in parts:
                     exp = L.full_rebuild(t, srcs[t.source_dataset].shards)
-                    act = check_table(con, t, exp, f"{label}: {t.name} = full rebuild of its own source")
+                    # README: dbt's and Dataform's merge key, unless the dedupe key is event_key alone.
+                    extra = {"bqflat_row_key": "STRING"} if mode in gen and t.dedupe_key != ["event_key"] else {}
+                    act = check_table(con, t, exp, f"{label}: {t.name} = full rebuild of its own source", extra)
                     R.check(f"{label}: {t.name}: every row has property_id {t.property_id!r}",
                             bool(act) and all(r["property_id"] == t.property_id for r in act), f"{sorted({r['property_id'] for r in act})}")
+                    got_t = sorted(X.canon(r, ()) for r in act)
+                    if mode == "scripts":
+                        ref[(step, t.name)] = got_t
+                    elif (step, t.name) in ref:
+                        R.check(f"{label}: {t.name}: rows = the BigQuery scripts' table's (event_key included)", got_t == ref[(step, t.name)])
                     rows.extend(act)
                 got = fetch(con, f"SELECT * FROM {tref(first.project, first.dataset, view)}")
                 same = sorted(X.canon(r, ()) for r in got) == sorted(X.canon(r, ()) for r in rows)
@@ -1838,6 +1884,8 @@ def scenario_sources(work: Path, bqflat: str) -> None:
             txn = [t for t in tables if t.event == "sc_txn"]
             ids = [sorted(r["transaction_id"] for r in actual_rows(con, t) if r["transaction_id"]) for t in txn]
             R.check(f"{label}: a transaction id of both properties is kept in each", len(ids) == 2 and bool(set(ids[0]) & set(ids[1])), f"{ids}")
+            if mode in gen:
+                tool_tests(it, gen[mode], label)
 
 SCENARIOS = {
     "interpreter": scenario_interpreter,
