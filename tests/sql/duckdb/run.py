@@ -1886,6 +1886,28 @@ def scenario_sources(work: Path, bqflat: str) -> None:
             R.check(f"{label}: a transaction id of both properties is kept in each", len(ids) == 2 and bool(set(ids[0]) & set(ids[1])), f"{ids}")
             if mode in gen:
                 tool_tests(it, gen[mode], label)
+            else:
+                source_checks(it, con, files["bigquery/_checks.sql"], tables, srcs, label)
+        if mode == "scripts":
+            # A row of the app's table copied: _checks.sql names that table's key alone.
+            t = next(t for t in tables if t.event == "sc_txn" and t.property_id == "app")
+            con.execute(f"INSERT INTO {tref(t.project, t.dataset, t.name)} SELECT * FROM {tref(t.project, t.dataset, t.name)} "
+                        "WHERE event_date = (SELECT MAX(event_date) FROM " + tref(t.project, t.dataset, t.name) + ") LIMIT 1")
+            source_checks(it, con, files["bigquery/_checks.sql"], tables, srcs, "sources/scripts a row of the app's table copied", {(t.full_name, "unique_key")})
+
+
+def source_checks(it: bqscript.Interpreter, con, checks: Path, tables: list[X.Table], srcs: dict[str, ga4.Source], label: str,
+                  failing: set[tuple] = frozenset()) -> None:
+    """_checks.sql over the tables of every source: its failed checks are those computed from each
+    table's rows and its own source's export (README "Data checks"), and name the checks `failing`."""
+    want: set[tuple] = set()
+    for t in tables:
+        want |= expected_check_failures(t, actual_rows(con, t), srcs[t.source_dataset].shards, it.today)
+    err = run_script(it, checks, f"{label}: _checks.sql", expect_error="checks failed" if want else None)
+    got = {(r[0], r[1], r[2]) for r in it.last_rows or []}
+    R.check(f"{label}: _checks.sql's failed checks are those computed from each table and its own source ({len(want)})",
+            got == want and {w[:2] for w in want} == set(failing) and (bool(err) == bool(want)),
+            f"got {sorted(got, key=str)}\nwant {sorted(want, key=str)}\nexpected to fail: {sorted(failing)}; error {err!r}")
 
 SCENARIOS = {
     "interpreter": scenario_interpreter,
