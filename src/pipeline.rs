@@ -65,19 +65,21 @@ pub(crate) enum Ran {
 
 pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics> {
     // Before anything is parsed: a build whose inputs match the previous one's does nothing.
-    let digest = reuse::input_digest(inputs);
-    if let Some((digest, out)) = digest.as_ref().filter(|_| options.write && options.reuse) {
-        if out.join(emit::manifest::FILE).is_file() {
-            let _lock = swap::lock(out)?;
-            if let Some(build) = reuse::unchanged(out, digest) {
+    let digests = reuse::input_digest(inputs);
+    if let Some(d) = digests.as_ref().filter(|_| options.write && options.reuse) {
+        if d.out.join(emit::manifest::FILE).is_file() {
+            let _lock = swap::lock(&d.out)?;
+            // A build that picks events compares its own digest: the names it picks are only
+            // checked by compiling.
+            if let Some(build) = reuse::unchanged(&d.out, d.selective.as_ref().unwrap_or(&d.whole))
+            {
                 return Ok(Ran::UpToDate {
                     build,
-                    out: out.clone(),
+                    out: d.out.clone(),
                 });
             }
         }
     }
-    let digest = digest.map(|(digest, _)| digest);
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
     let out = compiler::output_folder(&project, inputs.out.as_ref());
     // Taken before reading the previous build, so a concurrent build cannot change it meanwhile.
@@ -107,7 +109,14 @@ pub(crate) fn run(inputs: &Inputs, options: &Options) -> Result<Ran, Diagnostics
         (compiled, previous)
     };
     let targets_picked = inputs.overrides.targets.is_some();
-    let kept = crate::select::narrow(&mut compiled, previous.manifest.as_ref(), targets_picked);
+    let narrowed = crate::select::narrow(&mut compiled, previous.manifest.as_ref(), targets_picked);
+    // The manifest records the whole project's digest when the folder is its build, so `check`
+    // and the next build see a selective build that changed nothing else as that build.
+    let digest = digests.map(|d| match d.selective {
+        Some(selective) if !narrowed.whole => selective,
+        _ => d.whole,
+    });
+    let kept = narrowed.kept;
     let evolution = migrate::with_migrations(&compiled, &previous, options.allow_breaking)?;
     Ok(Ran::Compiled(Box::new(Run {
         compiled,

@@ -32,11 +32,20 @@ pub(crate) fn fingerprint_bytes(parts: &[&[u8]]) -> String {
         .collect()
 }
 
+/// The digests of a build's inputs and the output folder it writes.
+pub(crate) struct Digests {
+    /// Of everything the whole project's build reads.
+    pub whole: String,
+    /// When `--events` picks some of the project's events: of the same inputs with that pick.
+    pub selective: Option<String>,
+    pub out: Utf8PathBuf,
+}
+
 /// A digest of everything a build of `inputs` reads: the bqflat version, the flags, the project
 /// file, every spec, the templates and the catalog, as bytes; and the output folder. `None` when
 /// something cannot be read (the build then runs in full and reports it). Reading and hashing is
 /// far cheaper than parsing, so a build whose digest matches the previous one can stop here.
-pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
+pub(crate) fn input_digest(inputs: &Inputs) -> Option<Digests> {
     use crate::load::{self, within, PROJECT_FILE, TEMPLATES_DIR};
     let dir = &inputs.dir;
     // Paths relative to the project, so where bqflat runs from does not change the digest.
@@ -61,9 +70,10 @@ pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
         files.push((relative(&catalog), std::fs::read(&catalog).ok()?));
     }
     let mut problems = Diagnostics::default();
-    for path in load::spec_paths(dir, &mut problems) {
-        let bytes = std::fs::read(&path).ok()?;
-        files.push((relative(&path), bytes));
+    let specs = load::spec_paths(dir, &mut problems);
+    for path in &specs {
+        let bytes = std::fs::read(path).ok()?;
+        files.push((relative(path), bytes));
     }
     if !problems.is_empty() {
         return None;
@@ -79,20 +89,40 @@ pub(crate) fn input_digest(inputs: &Inputs) -> Option<(String, Utf8PathBuf)> {
     // The output folder as the scripts' headers name it.
     let out =
         crate::compiler::output_folder_of(dir, inputs.out.as_ref(), settings.output.as_deref());
-    let context = format!(
-        "{}\n{:?}\n{}",
-        crate::BQFLAT_VERSION,
-        inputs.overrides,
-        crate::compiler::run_prefix(dir, &out)
-    );
+    // `--events` picks among the project's events unless the project has none (the seed's flags
+    // alone), when it is the project's list (as `resolve` reads it).
+    let picking =
+        inputs.overrides.events.is_some() && !(specs.is_empty() && settings.events.is_empty());
     let templates = Some(within(dir, TEMPLATES_DIR)).filter(|p| p.is_dir());
     let fingerprint = templates_fingerprint(templates.as_deref());
-    let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
-    for (path, bytes) in &files {
-        parts.push(path.as_bytes());
-        parts.push(bytes);
+    let digest = |overrides: &Overrides| {
+        let context = format!(
+            "{}\n{:?}\n{}",
+            crate::BQFLAT_VERSION,
+            overrides,
+            crate::compiler::run_prefix(dir, &out)
+        );
+        let mut parts: Vec<&[u8]> = vec![context.as_bytes(), fingerprint.as_bytes()];
+        for (path, bytes) in &files {
+            parts.push(path.as_bytes());
+            parts.push(bytes);
+        }
+        fingerprint_bytes(&parts)
+    };
+    Some(Digests {
+        whole: digest(&whole_project(&inputs.overrides, picking)),
+        selective: picking.then(|| digest(&inputs.overrides)),
+        out,
+    })
+}
+
+/// The flags of the whole project's build: those of a build that picks events by `--events`,
+/// without the pick.
+fn whole_project(overrides: &Overrides, picking: bool) -> Overrides {
+    Overrides {
+        events: overrides.events.clone().filter(|_| !picking),
+        ..overrides.clone()
     }
-    Some((fingerprint_bytes(&parts), out))
 }
 
 /// Per table, a digest of the text its model is resolved from: the project file, the flags, the
@@ -104,6 +134,8 @@ pub(crate) fn table_seeds(
     run_prefix: &str,
     build: &Build,
 ) -> Vec<String> {
+    // A table's file is the same whichever events `--events` picks.
+    let overrides = whole_project(overrides, build.selection.is_some());
     let shared = fingerprint(&[
         project.file.as_ref().map_or("", |f| f.text.as_str()),
         &format!("{overrides:?}"),

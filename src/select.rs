@@ -10,21 +10,46 @@ use crate::emit::manifest::{Entry, Manifest};
 use crate::render::{bigquery, dataform, dbt};
 use crate::spec::Target;
 
-/// Drops the unselected tables from `compiled` and returns the previous build's entries the run
-/// leaves alone: those of unselected events, and, when `targets` were picked by flag, those of
-/// the other targets.
+/// What a selective build leaves alone.
+pub(crate) struct Narrowed {
+    /// The previous build's entries the run leaves as they are: those of unselected events, and,
+    /// when `targets` were picked by flag, those of the other targets.
+    pub kept: Vec<Entry>,
+    /// No event was left out, or the files of those left out are kept exactly as the whole
+    /// project's build would write them: the folder the run leaves is that build's.
+    pub whole: bool,
+}
+
+/// Drops the unselected tables from `compiled` and says what the run leaves alone.
 pub(crate) fn narrow(
     compiled: &mut Compiled,
     previous: Option<&Manifest>,
     targets_picked: bool,
-) -> Vec<Entry> {
+) -> Narrowed {
     let build = &mut compiled.build;
     let Some(selection) = build.selection.clone() else {
-        return match (previous, targets_picked) {
+        let kept = match (previous, targets_picked) {
             (Some(previous), true) => kept(previous, &compiled.artifacts, &build.targets, None),
             _ => Vec::new(),
         };
+        return Narrowed { kept, whole: true };
     };
+    // The files of the unselected tables as the whole build makes them.
+    let unselected: BTreeSet<(String, String)> = compiled
+        .artifacts
+        .iter()
+        .filter(|a| {
+            a.table
+                .is_some_and(|i| !selection.contains(&build.tables[i].event))
+        })
+        .map(|a| {
+            let sha = match &a.reused {
+                Some((sha, _)) => sha.clone(),
+                None => crate::emit::manifest::sha256(a.contents.as_bytes()),
+            };
+            (a.path.clone(), sha)
+        })
+        .collect();
     let mut index = Vec::with_capacity(build.tables.len());
     let mut tables = Vec::new();
     for table in std::mem::take(&mut build.tables) {
@@ -48,10 +73,16 @@ pub(crate) fn narrow(
     } else {
         ALL
     };
-    match previous {
+    let kept = match previous {
         Some(previous) => kept(previous, &compiled.artifacts, targets, Some(&selection)),
         None => Vec::new(),
-    }
+    };
+    let whole = !targets_picked
+        && kept.len() == unselected.len()
+        && kept
+            .iter()
+            .all(|e| unselected.contains(&(e.path.clone(), e.sha256.clone())));
+    Narrowed { kept, whole }
 }
 
 const ALL: &[Target] = &[Target::Bigquery, Target::Dbt, Target::Dataform];

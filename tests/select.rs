@@ -88,6 +88,53 @@ fn a_selected_build_leaves_the_other_tables_alone() {
 }
 
 #[test]
+fn a_selected_build_that_leaves_the_rest_as_the_whole_build_would_is_that_build() {
+    let p = built();
+    let manifest = p.read("build/manifest.json");
+    for args in [
+        &["build", "--events", "page_view"][..],
+        &["build", "--events", "page_view", "--force"],
+    ] {
+        let run = p.run(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            p.read("build/manifest.json"),
+            manifest,
+            "{args:?}: nothing changed"
+        );
+    }
+    assert_eq!(p.run(&["check"]).code, 0);
+
+    // The selected table changes: the folder is the whole project's build again.
+    let p = p.file(
+        "events/page_view.yaml",
+        "event: page_view\ncluster_by: [platform]\n",
+    );
+    assert_eq!(p.run(&["build", "--events", "page_view"]).code, 0);
+    let check = p.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let run = p.run(&["build"]);
+    assert!(run.stdout.starts_with("no changes: "), "{}", run.stdout);
+
+    // An unselected one changes: it is left stale, and the whole project is not up to date.
+    let p = p.file(
+        "events/purchase.yaml",
+        "event: purchase\ncluster_by: [platform]\n",
+    );
+    assert_eq!(p.run(&["build", "--events", "page_view"]).code, 0);
+    assert!(!p.read(PURCHASE).contains("CLUSTER BY platform"));
+    assert_eq!(p.run(&["check"]).code, 1);
+    let run = p.run(&["build"]);
+    assert!(
+        run.stdout
+            .contains("changed   bigquery/event_purchase_flat.sql"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
+}
+
+#[test]
 fn a_selected_target_leaves_the_other_targets_alone() {
     let p = built();
     let p = p.file(
