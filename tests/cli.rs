@@ -599,6 +599,28 @@ fn discover_sql_prints_the_catalog_query_for_the_projects_source() {
     assert!(flags
         .stdout
         .contains("DATE_SUB(CURRENT_DATE(), INTERVAL 30 DAY)"));
+    // Every source of `sources:`, over the same days.
+    let sources = bqflat(
+        &root(),
+        &[
+            "discover-sql",
+            "examples/ga4_web_and_app",
+            "--start-date",
+            "2025-07-01",
+        ],
+    );
+    assert_eq!(sources.code, 0, "{}", sources.stderr);
+    for from in [
+        "FROM `acme-analytics-prod.analytics_287163560.events_*` AS e",
+        "FROM `acme-app-prod.analytics_310000001.events_*` AS e",
+    ] {
+        assert_eq!(
+            sources.stdout.matches(from).count(),
+            1,
+            "{}",
+            sources.stdout
+        );
+    }
     let missing = TempProject::new().run(&["discover-sql"]);
     assert_eq!(missing.code, 1);
     assert!(

@@ -8,7 +8,7 @@ use crate::{model, render, resolve, verify};
 
 pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     let project = Project::load(&inputs.dir, inputs.config.as_deref())?;
-    let source = resolve::resolve_source(&project, &inputs.overrides)?;
+    let sources = resolve::resolve_sources(&project, &inputs.overrides)?;
     let window = inputs.overrides.settings.window.clone().unwrap_or_default();
     let mut problems = Diagnostics::default();
     for date in [&window.start, &window.end].into_iter().flatten() {
@@ -28,7 +28,7 @@ pub(crate) fn run(inputs: &Inputs) -> Result<(), Diagnostics> {
     };
     let templates = project.templates.as_deref();
     let env = render::environment(templates);
-    let sql = render::bigquery::render_discovery(&source, &window, &env, templates)?;
+    let sql = render::bigquery::render_discovery(&sources, &window, &env, templates)?;
     verify::parse_script(&sql).map_err(|problem| {
         Diagnostic::new(format!(
             "the discovery query does not parse as BigQuery SQL: {problem}"

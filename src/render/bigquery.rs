@@ -147,12 +147,12 @@ pub fn overridden(templates: Option<&Utf8Path>) -> impl Fn(&str) -> bool + '_ {
 
 /// The query that lists every event and param key of the export between the window's dates.
 pub fn render_discovery(
-    source: &crate::model::Source,
+    sources: &[crate::model::Source],
     window: &crate::model::Window,
     env: &Environment<'_>,
     templates: Option<&Utf8Path>,
 ) -> Result<String, crate::diagnostics::Diagnostic> {
-    let context = DiscoveryContext::new(source, window);
+    let context = DiscoveryContext::new(sources, window);
     env.get_template(&format!("{DIR}/discover.sql"))
         .and_then(|t| t.render(Serde(&context)))
         .map_err(|err| template_error(&err, templates, "the discovery query"))

@@ -270,13 +270,19 @@ fn listing<'a>(names: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
-/// Where the project's GA4 export is, from the project file and flags alone (no events needed):
-/// what `discover-sql` reads.
-pub(crate) fn resolve_source(project: &Project, flags: &Overrides) -> Result<Source, Diagnostics> {
+/// Where the project's GA4 exports are (every entry of `sources:`, else the one export), from the
+/// project file and flags alone (no events needed): what `discover-sql` reads.
+pub(crate) fn resolve_sources(
+    project: &Project,
+    flags: &Overrides,
+) -> Result<Vec<Source>, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let top = TopLevel::resolve(project.file.as_ref(), flags, false, &mut diagnostics);
     match top {
-        Some(top) if diagnostics.is_empty() => Ok(top.source),
+        Some(top) if diagnostics.is_empty() && top.parts.is_empty() => Ok(vec![top.source]),
+        Some(top) if diagnostics.is_empty() => {
+            Ok(top.parts.into_iter().map(|p| p.source).collect())
+        }
         _ => Err(diagnostics.sorted()),
     }
 }

@@ -235,7 +235,7 @@ impl TopLevel {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{error, project, table, FILE};
-    use super::super::{resolve, resolve_source};
+    use super::super::{resolve, resolve_sources};
     use crate::load::Overrides;
 
     #[test]
@@ -273,7 +273,9 @@ mod tests {
     #[test]
     fn the_source_needs_no_target_dataset_but_a_sharded_one_takes_no_date_column() {
         let p = project("project: my-gcp-project\nsource_dataset: raw\n", &[]);
-        let source = resolve_source(&p, &Overrides::default()).unwrap();
+        let source = resolve_sources(&p, &Overrides::default())
+            .unwrap()
+            .remove(0);
         assert_eq!(
             (source.dataset.as_str(), source.table.as_str()),
             ("raw", "events_*")

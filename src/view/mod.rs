@@ -231,8 +231,10 @@ pub struct MigrationContext {
 /// Context of `bigquery/discover.sql`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DiscoveryContext {
-    /// The export to list.
+    /// The first export to list.
     pub source: SourceView,
+    /// Every export to list (the entries of `sources:`, else the one export), `source` first.
+    pub sources: Vec<SourceView>,
     /// The days to list; without a start, the last 30 days.
     pub window: WindowView,
     #[serde(flatten)]
@@ -375,9 +377,11 @@ impl MigrationContext {
 }
 
 impl DiscoveryContext {
-    pub fn new(source: &Source, window: &Window) -> DiscoveryContext {
+    /// `sources` holds at least one export.
+    pub fn new(sources: &[Source], window: &Window) -> DiscoveryContext {
         DiscoveryContext {
-            source: SourceView::new(source),
+            source: SourceView::new(&sources[0]),
+            sources: sources.iter().map(SourceView::new).collect(),
             window: WindowView::new(window),
             globals: Globals::default(),
         }

@@ -174,6 +174,7 @@ MUTATIONS = [
     # the other source's base.
     ("sources: a model reads another source's base", r"(FROM `[^\n]*)bqflat_base__raw_app(` AS e)", r"\1bqflat_base__analytics_111\2", ["sources"]),
     ("sources: a base resumes from another source's base", r"WHERE table_name = 'bqflat_base__raw_app'", "WHERE table_name = 'bqflat_base__analytics_111'", ["sources"]),
+    ("discover: reads the first source only", r"\n\s*UNION ALL\n\s*SELECT e\.event_name, e\.event_params, e\.user_properties, e\.items\n[^\n]*\n[^\n]*", "", ["discover"]),
     ("sources: every table gets the first source's property_id", r"'app' AS property_id", "'111' AS property_id", ["sources"]),
     ("sources: a table resumes from the newest day of another source's table", r"WHERE table_name = 'event_sc_(\w+)_flat__app'", r"WHERE table_name = 'event_sc_\1_flat__111'", ["sources"]),
     ("lifecycle: a model reads every shard its base holds for a day", r"\n\s*AND e\.bqflat_suffix IN UNNEST\(bqflat_suffixes\)", "", ["lifecycle"]),
@@ -838,6 +839,33 @@ def scenario_discover(work: Path, bqflat: str) -> None:
     R.check("discover: one row per event, array and key, with the value-column counts", got == want,
             "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
     R.check("discover: the fixture's odd keys are listed as they are", any("\n" in r[2] or "'" in r[2] for r in got))
+
+    # `sources:`: every export is read, and the counts are over them all.
+    proj = HERE / "projects" / "sources"
+    f = work / "discover-sources.sql"
+    out = subprocess.run([bqflat, "discover-sql", str(proj), "--start-date", "2025-07-01", "--end-date", "2025-07-06"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        R.check("discover/sources: prints the query", False, out.stderr)
+        return
+    f.write_text(out.stdout)
+    con = new_connection()
+    shards: dict[str, list[dict]] = {}
+    for i, t in enumerate({t.source_dataset: t for t in X.load_project(proj)}.values()):
+        src = ga4.Source(t.source_project, t.source_dataset)
+        # The second export: the first one's rows and a purchase with an item more.
+        for k, v in data.all_shards().items():
+            src.add(k, v + [data.purchase(data.at(2, 9), 901, 1)] if i and k == "20250702" else v)
+        src.load(con)
+        for k, v in src.shards.items():
+            shards.setdefault(k, []).extend(v)
+    it = bqscript.Interpreter(con)
+    if run_script(it, f, "discover/sources") is None:
+        return
+    got = sorted(tuple(r) for r in it.last_rows)
+    want = expected_discovery(shards, "20250701", "20250706")
+    R.check("discover/sources: the counts are over every source's shards", got == want,
+            "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
 
 
 def bq_json(columns: list[str], rows: list[tuple]) -> str:

@@ -93,8 +93,8 @@ for dir in "$repo"/tests/fixtures/plans/*/; do
   printf 'positive\t%s\t%s\t%s\t\t%s\n' "$label" "$proj" "$proj/build" "$proj/bqflat.yaml" >>"$plan"
 done
 
-# 1c. The discovery query (`bqflat discover-sql`), for the sharded example and for a partitioned
-#     source: each is checked like a generated script (no tables of its own).
+# 1c. The discovery query (`bqflat discover-sql`), for the sharded example, a partitioned source
+#     and two sources: each is checked like a generated script (no tables of its own).
 discover() { # label, config file
   local gen="$work/gen/$1"
   mkdir -p "$gen/bigquery"
@@ -104,6 +104,7 @@ discover() { # label, config file
 }
 discover discover/ga4_ecommerce "$repo/examples/ga4_ecommerce/bqflat.yaml"
 discover discover/partitioned_source "$repo/tests/fixtures/projects/partitioned_source/bqflat.yaml"
+discover discover/ga4_web_and_app "$repo/examples/ga4_web_and_app/bqflat.yaml"
 
 # 1d. The dbt and Dataform targets, compiled by the real tools (../targets/install.sh pins them):
 #     the SQL dbt and Dataform would run is checked like a generated script, first runs and later
