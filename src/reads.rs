@@ -67,25 +67,41 @@ fn type_leaves(prefix: &str, ty: &SqlType, out: &mut BTreeSet<String>) {
 pub(crate) fn table_leaves(t: &Table) -> BTreeSet<String> {
     let mut out = row_filter_leaves(t);
     for c in &t.columns {
-        match &c.origin {
-            Origin::Param {
-                array, param_type, ..
-            } => param_leaves(array, *param_type, &mut out),
-            Origin::Computed { name } if name == "event_key" => {
-                out.extend(EVENT_KEY_FIELDS.iter().map(|f| f.to_string()));
-                param_leaves("event_params", ParamType::Any, &mut out);
-            }
-            Origin::UrlParam { .. } => param_leaves("event_params", ParamType::Text, &mut out),
-            Origin::Computed { name } => {
-                for (_, ty) in crate::ga4::computed_params(name) {
-                    param_leaves("event_params", *ty, &mut out);
-                }
-                out.extend(field_leaves(t, &c.origin, &c.ty));
-            }
-            _ => out.extend(field_leaves(t, &c.origin, &c.ty)),
-        }
+        column_leaves(t, c, &mut out);
     }
     out
+}
+
+/// The export leaves `_checks.sql` reads to count the table's events per partition day: the
+/// rows' filters, the event's time and the partition column's sources.
+pub(crate) fn count_leaves(t: &Table) -> BTreeSet<String> {
+    let mut out = row_filter_leaves(t);
+    out.insert("event_timestamp".to_string());
+    if let Some(c) = t.column(&t.partition.column) {
+        column_leaves(t, c, &mut out);
+    }
+    out
+}
+
+/// The export leaves one column is computed from.
+fn column_leaves(t: &Table, c: &crate::model::Column, out: &mut BTreeSet<String>) {
+    match &c.origin {
+        Origin::Param {
+            array, param_type, ..
+        } => param_leaves(array, *param_type, out),
+        Origin::Computed { name } if name == "event_key" => {
+            out.extend(EVENT_KEY_FIELDS.iter().map(|f| f.to_string()));
+            param_leaves("event_params", ParamType::Any, out);
+        }
+        Origin::UrlParam { .. } => param_leaves("event_params", ParamType::Text, out),
+        Origin::Computed { name } => {
+            for (_, ty) in crate::ga4::computed_params(name) {
+                param_leaves("event_params", *ty, out);
+            }
+            out.extend(field_leaves(t, &c.origin, &c.ty));
+        }
+        _ => out.extend(field_leaves(t, &c.origin, &c.ty)),
+    }
 }
 
 /// What every read of the table's rows filters on.

@@ -353,3 +353,73 @@ fn events_pick_the_tables_estimated() {
         all["scenarios"]["typical"]["table_scripts"]["tables"]["proj-test.flat.event_e2_flat"]
     );
 }
+
+/// The statements of `_checks.sql` in a scenario's estimate.
+fn checks(doc: &Value) -> Vec<Value> {
+    doc["scenarios"]["typical"]["checks"]["statements"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// What each count of the export's events in `_checks.sql` is billed.
+fn export_counts(statements: &[Value]) -> Vec<f64> {
+    statements
+        .iter()
+        .filter(|s| {
+            s["what"]
+                .as_str()
+                .unwrap()
+                .starts_with("count the export's events")
+        })
+        .map(|s| s["billed"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_checks_count_the_export_once_per_group_and_read_the_checked_days() {
+    // Three tables read alike: one count of the export, one query per table.
+    let doc = estimate(&project(3, "3d"));
+    let statements = checks(&doc);
+    // event_name, event_timestamp and event_date over the 4 days checked.
+    assert_eq!(
+        export_counts(&statements),
+        [(1e9 + 8e8 + 1e9) * 4.0],
+        "{statements:#?}"
+    );
+    let per_table = statements.iter().filter(|s| s["table"].is_string()).count();
+    assert_eq!(per_table, 3);
+    // Another lookback is another group, and more days checked.
+    let p = project(3, "3d").file(
+        "events/e3.yaml",
+        "event: e3\nlookback: 7d\ncolumns: [event_date, event_ts, event_name, event_key]\n",
+    );
+    let statements = checks(&estimate(&p));
+    assert_eq!(
+        export_counts(&statements),
+        [(1e9 + 8e8 + 1e9) * 4.0, (1e9 + 8e8 + 1e9) * 8.0]
+    );
+}
+
+#[test]
+fn a_key_that_recurs_across_days_is_checked_over_the_whole_table() {
+    let table = |doc: &Value| -> f64 {
+        checks(doc)
+            .iter()
+            .find(|s| s["table"].is_string())
+            .map(|s| s["billed"].as_f64().unwrap())
+            .unwrap()
+    };
+    let p = project(1, "3d");
+    let by_event = table(&estimate(&p));
+    let p = p.file(
+        "events/e1.yaml",
+        "event: e1\ncolumns: [event_date, event_ts, event_name, event_key]\nparams:\n  - {key: a1, type: string}\ndedupe: {key: a1}\n",
+    );
+    let across = table(&estimate(&p));
+    // e1's 1,000,000 rows a day: the key's 20-byte strings over 100 days instead of 4.
+    assert!(
+        across > by_event + 20.0 * 1e6 * 90.0,
+        "{by_event} → {across}"
+    );
+}

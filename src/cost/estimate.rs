@@ -48,6 +48,9 @@ pub(crate) struct ScenarioEstimate {
     pub run: Way,
     /// One read of the columns every table needs over the days a run reads, per source.
     pub one_pass: u64,
+    /// `bigquery/_checks.sql`, run after either (the same in both scenarios: it checks the
+    /// days a run replaces).
+    pub checks: Way,
 }
 
 /// The tables of a manifest as the model sees them; `None` when one was written by a bqflat that
@@ -69,6 +72,7 @@ pub(crate) fn scenario(tables: &[Costed<'_>], p: &Profile, scenario: Scenario) -
         table_scripts: Way::of(table_scripts),
         run: Way::of(model::run_script(tables, p, scenario)),
         one_pass: model::one_pass(tables, p, scenario),
+        checks: Way::of(model::checks_script(tables, p)),
     }
 }
 

@@ -44,6 +44,64 @@ pub(crate) struct TableReads {
     /// Shard days in the window, when both its ends are set: a first run reads no more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_days: Option<u32>,
+    /// What `_checks.sql` reads for the table; absent when it is not checked (a template of its
+    /// own) and in manifests of older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<CheckReads>,
+}
+
+/// What the data checks of one table read (`bigquery/_checks.sql`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CheckReads {
+    /// The tables of one group (one source, read the same way on the same days) share one count
+    /// of the export's events: what the group has in common, as a digest.
+    pub group: String,
+    /// The export leaves that count reads (sorted).
+    pub count_leaves: Vec<String>,
+    /// Whether the table's rows are counted against the export's events.
+    pub counted: bool,
+    /// The table's columns each check reads on the days checked (the newest shard day and the
+    /// lookback before it), one entry per check that reads it.
+    pub day_columns: Vec<String>,
+    /// The columns each check reads over every partition: a key that can recur across days,
+    /// the partition column when the window is checked.
+    pub all_columns: Vec<String>,
+}
+
+impl CheckReads {
+    fn of(t: &Table, build: &Build) -> CheckReads {
+        let counted = crate::view::checks::counted(t);
+        let partition = t.partition.column.clone();
+        let mut key: Vec<String> = t.dedupe.key.clone();
+        if !t.dedupe.nullable.is_empty() {
+            key.push("event_key".into());
+        }
+        let (mut day_columns, mut all_columns) = if t.dedupe_across_days() {
+            (Vec::new(), key)
+        } else {
+            (key, Vec::new())
+        };
+        day_columns.push(partition.clone());
+        for column in &t.required {
+            day_columns.extend([column.clone(), partition.clone()]);
+        }
+        if t.window.start.is_some() || t.window.end.is_some() {
+            all_columns.push(partition.clone());
+        }
+        if counted {
+            day_columns.push(partition);
+            if t.explode_items {
+                day_columns.push("event_key".into());
+            }
+        }
+        CheckReads {
+            group: crate::view::checks::group_digest(t, build),
+            count_leaves: reads::count_leaves(t).into_iter().collect(),
+            counted,
+            day_columns,
+            all_columns,
+        }
+    }
 }
 
 /// Days from `start` to `end` (`YYYY-MM-DD`), both counted.
@@ -92,11 +150,18 @@ impl TableReads {
             .tables
             .iter()
             .zip(scan_of)
-            .map(|(t, n)| TableReads::of(t, n.map(|n| (&scans[n], &param_types[n]))))
+            .map(|(t, n)| {
+                let checks = reads::shares_scans(t, overridden).then(|| CheckReads::of(t, build));
+                TableReads::of(t, n.map(|n| (&scans[n], &param_types[n])), checks)
+            })
             .collect()
     }
 
-    fn of(t: &Table, scan: Option<(&reads::Scan, &BTreeMap<&str, String>)>) -> TableReads {
+    fn of(
+        t: &Table,
+        scan: Option<(&reads::Scan, &BTreeMap<&str, String>)>,
+        checks: Option<CheckReads>,
+    ) -> TableReads {
         let scan_columns = scan
             .map(|(scan, param_types)| {
                 scan.table_columns(t)
@@ -142,6 +207,7 @@ impl TableReads {
                 (Some(start), Some(end)) => days_between(start, end),
                 _ => None,
             },
+            checks,
         }
     }
 }

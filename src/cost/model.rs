@@ -340,6 +340,92 @@ pub(crate) fn run_script(tables: &[Costed<'_>], p: &Profile, scenario: Scenario)
     out
 }
 
+/// `bigquery/_checks.sql`, run after the tables (README "Data checks"): per source, its tables
+/// listed once; per group of tables read alike, the export's events counted once over the days
+/// checked (the newest shard day and the lookback before it, with the margin days either side);
+/// per table, one query of its failed checks. Each check counts as its own scan of the columns it
+/// reads, so a column two checks read is billed twice: an upper bound where BigQuery reads it once.
+pub(crate) fn checks_script(tables: &[Costed<'_>], p: &Profile) -> Vec<Statement> {
+    let checked: Vec<(Costed<'_>, &super::inputs::CheckReads)> = tables
+        .iter()
+        .filter_map(|t| t.reads.checks.as_ref().map(|c| (*t, c)))
+        .collect();
+    let mut out = Vec::new();
+    let mut sources: Vec<&str> = Vec::new();
+    for (t, _) in &checked {
+        if !sources.contains(&t.reads.source.as_str()) {
+            sources.push(&t.reads.source);
+        }
+    }
+    for source in sources {
+        if sharded(source) {
+            out.push(Statement::new(
+                None,
+                "list the export's tables (INFORMATION_SCHEMA.TABLES)",
+                vec![(format!("{source}: INFORMATION_SCHEMA.TABLES"), 0.0)],
+            ));
+        }
+        let members: Vec<&(Costed<'_>, &super::inputs::CheckReads)> = checked
+            .iter()
+            .filter(|(t, _)| t.reads.source == source)
+            .collect();
+        let mut groups: Vec<&str> = Vec::new();
+        for (t, c) in &members {
+            if groups.contains(&c.group.as_str()) {
+                continue;
+            }
+            groups.push(&c.group);
+            let days = (checked_days(*t) + f64::from(2 * t.reads.day_margin)).min(t.history(p));
+            let bytes: f64 = c
+                .count_leaves
+                .iter()
+                .map(|l| p.leaf_per_day(l))
+                .sum::<f64>()
+                * days;
+            out.push(Statement::new(
+                None,
+                "count the export's events of the group's tables (CREATE TEMP TABLE … AS SELECT)",
+                vec![(source.to_string(), bytes)],
+            ));
+        }
+        for (t, c) in &members {
+            let days = checked_days(*t).min(t.history(p));
+            // One entry per check that reads the column: each is its own scan.
+            let scans = |columns: &[String]| -> f64 {
+                columns
+                    .iter()
+                    .map(|c| t.columns_bytes(p, std::slice::from_ref(c)))
+                    .sum()
+            };
+            let bytes = scans(&c.day_columns) * days + scans(&c.all_columns) * t.history(p);
+            let mut reads = vec![(t.name().to_string(), bytes)];
+            if c.counted {
+                reads.push(("bqflat_export_events".into(), 0.0));
+            }
+            out.push(Statement::new(
+                Some(t.name()),
+                "the table's failed checks (INSERT … SELECT)",
+                reads,
+            ));
+        }
+    }
+    if !checked.is_empty() {
+        for what in ["the failed checks (SELECT)", "count the failed checks"] {
+            out.push(Statement::new(
+                None,
+                what,
+                vec![("bqflat_failed".into(), 0.0)],
+            ));
+        }
+    }
+    out
+}
+
+/// The days `_checks.sql` checks a table on: the newest shard day and the lookback before it.
+fn checked_days(t: Costed<'_>) -> f64 {
+    f64::from(t.reads.lookback_days + 1)
+}
+
 /// One pass over the export leaves the tables need, over the days a run reads: the least any
 /// way of running them could be billed for their source reads.
 pub(crate) fn one_pass(tables: &[Costed<'_>], p: &Profile, scenario: Scenario) -> u64 {

@@ -149,19 +149,19 @@ pub(crate) fn plan(
             columns,
         });
     }
-    let views: std::collections::BTreeSet<&str> = manifest
-        .artifacts
-        .iter()
-        .filter_map(|e| e.view.as_deref())
-        .collect();
+    // The targets that create each view, by the folder of its files.
+    let mut views: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in &manifest.artifacts {
+        if let Some(view) = &e.view {
+            let target = e.path.split('/').next().unwrap_or("");
+            views.entry(view.as_str()).or_default().push(target);
+        }
+    }
     for (name, (old, _)) in &old_tables {
         if !new_tables.contains_key(name) {
-            // `sources:` turns the table's name into a view's, which BigQuery cannot create
-            // over a table: the user has to move the table out of the way.
-            let detail = if views.contains(name) {
-                "becomes the view over the tables of every source: drop or rename the table before the next run (a view cannot replace it); the new tables are built from the window"
-            } else {
-                "script removed; the table stays in BigQuery until you drop it"
+            let detail = match views.get(name) {
+                Some(targets) => became_view(targets),
+                None => "script removed; the table stays in BigQuery until you drop it".into(),
             };
             tables.push(TablePlan {
                 table: name.to_string(),
@@ -171,7 +171,7 @@ pub(crate) fn plan(
                 version: old.version,
                 changes: vec![Change {
                     kind: ChangeKind::TableRemoved,
-                    detail: detail.into(),
+                    detail,
                     impact: ChangeKind::TableRemoved.impact(old.mode),
                     column: None,
                     before: None,
@@ -218,6 +218,24 @@ pub(crate) fn plan(
 }
 
 /// Table name → (table entry, hash of its script).
+/// What happens to a table whose name `sources:` gives to the view over the tables of every
+/// source, by the targets (output folders) that create the view. BigQuery cannot create a view
+/// over a table; dbt-bigquery refuses to unless the model runs with `--full-refresh`, which
+/// drops the table; Dataform drops it itself.
+fn became_view(targets: &[&str]) -> String {
+    let has = |t: &str| targets.contains(&t);
+    let what = if has(crate::render::bigquery::DIR) {
+        "drop or rename the table before the next run (a view cannot replace it)"
+    } else if has(crate::render::dbt::DIR) && has(crate::render::dataform::DIR) {
+        "drop or rename the table first to keep its rows: Dataform drops it when it creates the view, and dbt refuses to unless the view's model runs with --full-refresh, which drops it"
+    } else if has(crate::render::dbt::DIR) {
+        "drop or rename the table first (dbt will not replace it with a view), or run the view's model with --full-refresh, which drops it"
+    } else {
+        "Dataform drops the table when it creates the view: rename it first to keep its rows"
+    };
+    format!("becomes the view over the tables of every source: {what}; the new tables are built from the window")
+}
+
 fn tables_of(manifest: Option<&Manifest>) -> BTreeMap<&str, (&TableEntry, &str)> {
     manifest
         .into_iter()
@@ -234,5 +252,22 @@ pub(crate) fn mode_word(mode: Mode) -> &'static str {
     match mode {
         Mode::Full => "full",
         Mode::Incremental => "incremental",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::became_view;
+
+    #[test]
+    fn a_table_that_becomes_a_view_is_explained_for_the_targets_that_create_it() {
+        let says = |targets: &[&str], what: &str| {
+            let detail = became_view(targets);
+            assert!(detail.contains(what), "{targets:?}: {detail}");
+        };
+        says(&["bigquery", "dbt", "dataform"], "a view cannot replace it");
+        says(&["dbt"], "dbt will not replace it with a view");
+        says(&["dataform"], "Dataform drops the table");
+        says(&["dbt", "dataform"], "Dataform drops it");
     }
 }

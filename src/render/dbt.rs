@@ -109,8 +109,10 @@ pub(crate) fn views(
                 view::stem(&v.project, &v.dataset, &v.name, build)
             );
             let context = view::to_value(&ViewContext::new(v, build, None, Some(embed)));
-            r.render(file, &context, &path)
-                .map(|contents| Artifact::other(path, contents))
+            r.render(file, &context, &path).map(|contents| Artifact {
+                view: Some(v.full_name()),
+                ..Artifact::other(path, contents)
+            })
         })
         .collect()
 }

@@ -103,6 +103,29 @@ pub(crate) fn text(estimates: &[ScenarioEstimate], profile: &Profile, per_tib: f
         row(&mut out, name, get(typical), get(first));
     }
     total(&mut out, width, typical.run.bytes, first.run.bytes, per_tib);
+    if !typical.checks.statements.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nthe data checks after either (bigquery/_checks.sql):"
+        );
+        row(
+            &mut out,
+            "listing and counting the export",
+            typical.checks.shared,
+            first.checks.shared,
+        );
+        for name in &names {
+            let get = |e: &ScenarioEstimate| e.checks.tables.get(*name).copied().unwrap_or(0);
+            row(&mut out, name, get(typical), get(first));
+        }
+        total(
+            &mut out,
+            width,
+            typical.checks.bytes,
+            first.checks.bytes,
+            per_tib,
+        );
+    }
     let _ = writeln!(
         out,
         "\none pass over the columns the tables read, over the days a run reads: {} (typical), {} (first run)",
@@ -155,6 +178,7 @@ pub(crate) fn json(estimates: &[ScenarioEstimate], profile: &Profile, per_tib: f
                     "table_scripts": way(&e.table_scripts),
                     "run": way(&e.run),
                     "one_pass_bytes": e.one_pass,
+                    "checks": way(&e.checks),
                 }),
             )
         })

@@ -121,19 +121,37 @@ impl ChecksContext {
     }
 }
 
+/// Whether a table's rows are counted against the export's events: not when items are exploded
+/// without `event_key` to count events by.
+pub(crate) fn counted(table: &Table) -> bool {
+    count_kind(table).is_some()
+}
+
+fn count_kind(table: &Table) -> Option<CountKind> {
+    let has_event_key = table
+        .columns
+        .iter()
+        .any(|c| matches!(&c.origin, Origin::Computed { name } if name == "event_key"));
+    if !table.explode_items {
+        Some(CountKind::Rows)
+    } else if has_event_key {
+        Some(CountKind::Events)
+    } else {
+        None
+    }
+}
+
+/// What decides the group a table's checks count the export with (see `group_key`), as a short
+/// digest: the cost model counts the export once per group, as the script does.
+pub(crate) fn group_digest(table: &Table, build: &Build) -> String {
+    let check = CheckTableView::new(table, build);
+    let key = format!("{}\n{}", check.t.source.full_name, group_key(&check));
+    crate::reuse::fingerprint(&[&key])[..16].to_string()
+}
+
 impl CheckTableView {
     fn new(table: &Table, build: &Build) -> CheckTableView {
-        let has_event_key = table
-            .columns
-            .iter()
-            .any(|c| matches!(&c.origin, Origin::Computed { name } if name == "event_key"));
-        let count = if !table.explode_items {
-            Some(CountKind::Rows)
-        } else if has_event_key {
-            Some(CountKind::Events)
-        } else {
-            None
-        };
+        let count = count_kind(table);
         let partition = table
             .column(&table.partition.column)
             .expect("the partition column is an output column");

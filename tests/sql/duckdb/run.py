@@ -813,59 +813,54 @@ def expected_discovery(shards: dict[str, list[dict]], first: str, last: str) -> 
     return sorted((*k, *v) for k, v in counts.items())
 
 
-def scenario_discover(work: Path, bqflat: str) -> None:
-    """`bqflat discover-sql` on the fixture data: the catalog it lists equals the counts taken
-    directly from the fixture rows."""
-    proj = HERE / "projects" / "full"
+def discovery_rows(work: Path, bqflat: str, proj: Path, label: str, shards_of) -> tuple[list[tuple], dict] | None:
+    """Runs `bqflat discover-sql` of `proj` over 07-01 to 07-06 on the exports its tables read,
+    each loaded with `shards_of(index of the export)`; its rows and every export's shards
+    together, or None (reported) when the query is not printed or fails."""
+    out = subprocess.run([bqflat, "discover-sql", str(proj), "--start-date", "2025-07-01", "--end-date", "2025-07-06"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        R.check(f"{label}: prints the query", False, out.stderr)
+        return None
     work.mkdir(parents=True, exist_ok=True)
-    f = work / "discover.sql"
-    out = subprocess.run([bqflat, "discover-sql", str(proj), "--start-date", "2025-07-01", "--end-date", "2025-07-06"],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        R.check("discover-sql: prints the query", False, out.stderr)
-        return
-    f.write_text(out.stdout)
-    tables = X.load_project(proj)
-    con = new_connection()
-    src = ga4.Source(tables[0].source_project, tables[0].source_dataset)
-    for k, v in data.all_shards().items():
-        src.add(k, v)
-    src.load(con)
-    it = bqscript.Interpreter(con)
-    if run_script(it, f, "discover") is None:
-        return
-    got = sorted(tuple(r) for r in it.last_rows)
-    want = expected_discovery(src.shards, "20250701", "20250706")
-    R.check("discover: one row per event, array and key, with the value-column counts", got == want,
-            "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
-    R.check("discover: the fixture's odd keys are listed as they are", any("\n" in r[2] or "'" in r[2] for r in got))
-
-    # `sources:`: every export is read, and the counts are over them all.
-    proj = HERE / "projects" / "sources"
-    f = work / "discover-sources.sql"
-    out = subprocess.run([bqflat, "discover-sql", str(proj), "--start-date", "2025-07-01", "--end-date", "2025-07-06"],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        R.check("discover/sources: prints the query", False, out.stderr)
-        return
+    f = work / f"{label.replace('/', '-')}.sql"
     f.write_text(out.stdout)
     con = new_connection()
     shards: dict[str, list[dict]] = {}
     for i, t in enumerate({t.source_dataset: t for t in X.load_project(proj)}.values()):
         src = ga4.Source(t.source_project, t.source_dataset)
-        # The second export: the first one's rows and a purchase with an item more.
-        for k, v in data.all_shards().items():
-            src.add(k, v + [data.purchase(data.at(2, 9), 901, 1)] if i and k == "20250702" else v)
+        for k, v in shards_of(i).items():
+            src.add(k, v)
         src.load(con)
         for k, v in src.shards.items():
             shards.setdefault(k, []).extend(v)
     it = bqscript.Interpreter(con)
-    if run_script(it, f, "discover/sources") is None:
-        return
-    got = sorted(tuple(r) for r in it.last_rows)
-    want = expected_discovery(shards, "20250701", "20250706")
-    R.check("discover/sources: the counts are over every source's shards", got == want,
-            "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
+    if run_script(it, f, label) is None:
+        return None
+    return sorted(tuple(r) for r in it.last_rows), shards
+
+
+def scenario_discover(work: Path, bqflat: str) -> None:
+    """`bqflat discover-sql` on the fixture data: the catalog it lists equals the counts taken
+    directly from the fixture rows; with `sources:`, over every export's rows."""
+    ran = discovery_rows(work, bqflat, HERE / "projects" / "full", "discover", lambda _: data.all_shards())
+    if ran is not None:
+        got, shards = ran
+        want = expected_discovery(shards, "20250701", "20250706")
+        R.check("discover: one row per event, array and key, with the value-column counts", got == want,
+                "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
+        R.check("discover: the fixture's odd keys are listed as they are", any("\n" in r[2] or "'" in r[2] for r in got))
+
+    def second_has_more(i: int) -> dict[str, list[dict]]:
+        # The second export: the first one's rows and a purchase with an item more.
+        return {k: v + [data.purchase(data.at(2, 9), 901, 1)] if i and k == "20250702" else v for k, v in data.all_shards().items()}
+
+    ran = discovery_rows(work, bqflat, HERE / "projects" / "sources", "discover/sources", second_has_more)
+    if ran is not None:
+        got, shards = ran
+        want = expected_discovery(shards, "20250701", "20250706")
+        R.check("discover/sources: the counts are over every source's shards", got == want,
+                "" if got == want else f"missing {sorted(set(want) - set(got))[:5]}; unexpected {sorted(set(got) - set(want))[:5]}")
 
 
 def bq_json(columns: list[str], rows: list[tuple]) -> str:
@@ -1841,7 +1836,7 @@ def scenario_sources(work: Path, bqflat: str) -> None:
     files = build(proj, out, bqflat)
     tables = X.load_project(proj)
     manifest = json.loads((out / "manifest.json").read_text())
-    views = [out / a["path"] for a in manifest["artifacts"] if a.get("view")]
+    views = [out / a["path"] for a in manifest["artifacts"] if a.get("view") and a["path"].startswith("bigquery/")]
     by_view = {}
     for t in tables:
         by_view.setdefault(t.name.rsplit("__", 1)[0], []).append(t)

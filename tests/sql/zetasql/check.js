@@ -1101,9 +1101,11 @@ async function main() {
     // _setup.sql first, then the dbt and Dataform base models, which the other first runs read;
     // _checks.sql last, over the tables the others create.
     // The views over each event's sources read the tables the others create: after them.
-    const views = new Set((manifest.artifacts || []).filter((a) => a.view).map((a) => a.path.replace(/^bigquery\//, '')));
+    const views = new Set((manifest.artifacts || []).filter((a) => a.view && a.path.startsWith('bigquery/')).map((a) => a.path.replace(/^bigquery\//, '')));
     const rank = (f) => (f === '_setup.sql' ? 0 : f.startsWith(BASE_PREFIX) ? 1 : f === '_checks.sql' ? 4 : views.has(f) ? 3 : 2);
-    const files = fs.readdirSync(path.join(buildDir, 'bigquery')).filter((f) => f.endsWith('.sql')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    // A build for dbt and Dataform only has no BigQuery scripts of its own.
+    const bigqueryDir = path.join(buildDir, 'bigquery');
+    const files = (fs.existsSync(bigqueryDir) ? fs.readdirSync(bigqueryDir) : []).filter((f) => f.endsWith('.sql')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     // Migrations (bigquery/migrations/) alter tables the table scripts create, and the later runs
     // of dbt and Dataform tables (bigquery/incremental/) merge into them: they come last.
     for (const later of ['migrations', 'incremental']) {
