@@ -217,7 +217,6 @@ pub(crate) fn plan(
     }
 }
 
-/// Table name → (table entry, hash of its script).
 /// What happens to a table whose name `sources:` gives to the view over the tables of every
 /// source, by the targets (output folders) that create the view. BigQuery cannot create a view
 /// over a table; dbt-bigquery refuses to unless the model runs with `--full-refresh`, which
@@ -236,6 +235,7 @@ fn became_view(targets: &[&str]) -> String {
     format!("becomes the view over the tables of every source: {what}; the new tables are built from the window")
 }
 
+/// Table name → (table entry, hash of its script).
 fn tables_of(manifest: Option<&Manifest>) -> BTreeMap<&str, (&TableEntry, &str)> {
     manifest
         .into_iter()
