@@ -73,6 +73,12 @@ for (const entry of definitions) {
   if (t.enumType === 'VIEW' || t.type === 'view') {
     // The view over an event's tables of every source: analyzed after the tables it reads.
     fs.writeFileSync(path.join(genDir, 'bigquery', `${name}.sql`), script(es.publishTasks(t, {}, undefined)));
+    // README "Several properties" (and `plan`): Dataform drops a table that stands where the view goes.
+    const overTable = script(es.publishTasks(t, {}, dataform.TableMetadata.create({ type: dataform.TableMetadata.Type.TABLE, fields: [] })));
+    if (!/^drop table if exists /i.test(overTable.trim())) {
+      console.error(`dataform: ${name}: the view over an existing table does not drop it first:\n${overTable.slice(0, 400)}`);
+      problems++;
+    }
     artifacts.push({ path: `bigquery/${name}.sql`, view: relation });
     written += 1;
     views += 1;
