@@ -888,7 +888,15 @@ def static_rewrite(tree: exp.Expression) -> exp.Expression:
     _bigquery_bytes(tree)
     _safe_functions(tree)
     _format_as_printf(tree)
+    _countif_of_no_rows(tree)
     return tree
+
+
+def _countif_of_no_rows(tree: exp.Expression) -> None:
+    """BigQuery's COUNTIF over no rows is 0; DuckDB's COUNT_IF is NULL."""
+    for node in list(tree.find_all(exp.CountIf)):
+        outer = node.parent if isinstance(node.parent, exp.Window) else node
+        outer.replace(exp.Coalesce(this=outer.copy(), expressions=[exp.Literal.number(0)]))
 
 
 def _format_as_printf(tree: exp.Expression) -> None:

@@ -174,4 +174,9 @@ def run_checks(check: Callable[[str, bool, str], bool]) -> None:
           SET d = DATE_ADD(d, INTERVAL 1 DAY);
         END WHILE;
         SELECT ARRAY_TO_STRING(days, ',')""", [("20250701,20250702,20250703",)])
+    same("COUNTIF over no rows is 0, as an aggregate and over a window", """
+        CREATE TEMP TABLE c (x INT64, g INT64);
+        INSERT INTO c VALUES (1, 1), (-1, 1);
+        SELECT (SELECT COUNTIF(x > 0) FROM c WHERE FALSE), (SELECT MAX(w) FROM (SELECT COUNTIF(x > 5) OVER (PARTITION BY g) AS w FROM c))""",
+         [(0, 0)])
     con.close()
