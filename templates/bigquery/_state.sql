@@ -68,8 +68,14 @@ DECLARE bqflat_rows INT64 DEFAULT 0;
 {% macro record_run(t) -%}
 INSERT INTO {{ t.metadata.watermarks_full|ident }} (table_name, watermark, updated_at, run_id)
 VALUES ({{ t.full_name|literal }}, bqflat_watermark_after, CURRENT_TIMESTAMP(), bqflat_run_id);
+{{ insert_run(t) }}
+{%- endmacro %}
+
+{#- The row of one run in `_runs`; a `migration` records its mode as `migration`, with no rows or
+    watermarks. -#}
+{% macro insert_run(t, migration=false) -%}
 INSERT INTO {{ t.metadata.runs_full|ident }} (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
-VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, {{ t.mode|literal }}, bqflat_started_at, CURRENT_TIMESTAMP(), bqflat_rows, bqflat_watermark_before, bqflat_watermark_after, {{ t.version }}, {{ bqflat_version|literal }});
+VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, {% if migration %}'migration'{% else %}{{ t.mode|literal }}{% endif %}, bqflat_started_at, CURRENT_TIMESTAMP(), {% if migration %}NULL, NULL, NULL{% else %}bqflat_rows, bqflat_watermark_before, bqflat_watermark_after{% endif %}, {{ t.version }}, {{ bqflat_version|literal }});
 {%- endmacro %}
 
 {#- A migration runs once: its run is recorded in `_runs` under run id `migration <name>`, so a

@@ -26,5 +26,4 @@ ALTER TABLE IF EXISTS {{ t.full_name|ident }} SET OPTIONS (
 );
 {% endif %}
 
-INSERT INTO {{ t.metadata.runs_full|ident }} (run_id, table_name, event_name, mode, started_at, ended_at, rows_affected, watermark_before, watermark_after, spec_version, bqflat_version)
-VALUES (bqflat_run_id, {{ t.full_name|literal }}, {{ t.event|literal }}, 'migration', bqflat_started_at, CURRENT_TIMESTAMP(), NULL, NULL, NULL, {{ t.version }}, {{ bqflat_version|literal }});
+{{ state.insert_run(t, migration=true) }}
