@@ -46,6 +46,15 @@ impl Compiled {
         }
     }
 
+    /// Whether `_run.sql` builds the table (tables with templates of their own run from their
+    /// own scripts).
+    pub(crate) fn in_run(&self, table: &crate::model::Table) -> bool {
+        crate::reads::shares_scans(
+            table,
+            &crate::render::bigquery::overridden(self.templates.as_deref()),
+        )
+    }
+
     /// Prints the build's warnings on stderr.
     pub fn warn(&self) {
         for warning in &self.build.warnings {

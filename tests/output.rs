@@ -85,6 +85,35 @@ fn quiet_verbose_and_color() {
 }
 
 #[test]
+fn a_migration_of_a_table_with_its_own_template_runs_before_its_own_script_only() {
+    // _run.sql leaves such a table to its own script: the line names that script alone.
+    let template = "-- {{ t.full_name|comment }}\nSELECT 1;\n";
+    let spec = INCREMENTAL.replace("event: purchase\n", "event: purchase\ntemplate: own.sql\n");
+    let p = TempProject::new()
+        .file("bqflat.yaml", BASIC_PROJECT)
+        .file("events/a.yaml", &spec)
+        .file("templates/bigquery/own.sql", template);
+    built(&p);
+    let p = p.file(
+        "events/a.yaml",
+        &spec.replace("number}]", "number}, {key: tax, type: number}]"),
+    );
+    let run = p.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("      before bigquery/event_purchase_flat.sql\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("or bigquery/_run.sql"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_build_names_its_migrations_and_run_sh_runs_them_in_order() {
     let (p, run) = with_an_added_param();
     let migration = "bigquery/migrations/0002_event_purchase_flat.sql";

@@ -40,6 +40,7 @@ pub(crate) fn run(config: &Build) -> Result<(), Diagnostics> {
                 &run.compiled.build,
                 &run.compiled.out,
                 &run.evolution.migrations,
+                &|t| run.compiled.in_run(t),
                 style.verbosity == Verbosity::Verbose,
             )
         );

@@ -40,6 +40,7 @@ pub(crate) fn built(
     build: &Build,
     out: &Utf8Path,
     migrations: &[(String, usize)],
+    in_run: &dyn Fn(&crate::model::Table) -> bool,
     verbose: bool,
 ) -> String {
     use crate::render::bigquery::{table_path, DIR, ORDER_FILE, RUN_FILE};
@@ -96,11 +97,17 @@ pub(crate) fn built(
             out.join(DIR).join(ORDER_FILE)
         );
         for (path, table) in written {
+            let table = &tables[*table];
+            let or_run = if in_run(table) {
+                format!(" or {DIR}/{RUN_FILE}")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 text,
-                "  bq query --use_legacy_sql=false < {}\n      before {} or {DIR}/{RUN_FILE}",
+                "  bq query --use_legacy_sql=false < {}\n      before {}{or_run}",
                 out.join(path),
-                table_path(&tables[*table], build),
+                table_path(table, build),
             );
         }
     }
