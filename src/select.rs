@@ -42,13 +42,7 @@ pub(crate) fn narrow(
             a.table
                 .is_some_and(|i| !selection.contains(&build.tables[i].event))
         })
-        .map(|a| {
-            let sha = match &a.reused {
-                Some((sha, _)) => sha.clone(),
-                None => crate::emit::manifest::sha256(a.contents.as_bytes()),
-            };
-            (a.path.clone(), sha)
-        })
+        .map(|a| (a.path.clone(), a.digest().0))
         .collect();
     let mut index = Vec::with_capacity(build.tables.len());
     let mut tables = Vec::new();

@@ -72,10 +72,7 @@ impl CheckReads {
     fn of(t: &Table, build: &Build) -> CheckReads {
         let counted = crate::view::checks::counted(t);
         let partition = t.partition.column.clone();
-        let mut key: Vec<String> = t.dedupe.key.clone();
-        if !t.dedupe.nullable.is_empty() {
-            key.push("event_key".into());
-        }
+        let key = key_columns(t);
         let (mut day_columns, mut all_columns) = if t.dedupe_across_days() {
             (Vec::new(), key)
         } else {
@@ -102,6 +99,16 @@ impl CheckReads {
             all_columns,
         }
     }
+}
+
+/// The columns a row's dedupe key reads: the key's, and `event_key` when a NULL part of the key
+/// falls back to it.
+fn key_columns(t: &Table) -> Vec<String> {
+    let mut key = t.dedupe.key.clone();
+    if !t.dedupe.nullable.is_empty() {
+        key.push("event_key".into());
+    }
+    key
 }
 
 /// Days from `start` to `end` (`YYYY-MM-DD`), both counted.
@@ -183,11 +190,8 @@ impl TableReads {
         };
         let mut merge_columns: BTreeSet<String> = BTreeSet::new();
         if write == Write::MergeAll {
-            merge_columns.extend(t.dedupe.key.iter().cloned());
+            merge_columns.extend(key_columns(t));
             merge_columns.insert(t.dedupe.order_by.clone());
-            if !t.dedupe.nullable.is_empty() {
-                merge_columns.insert("event_key".into());
-            }
         }
         TableReads {
             source: format!(

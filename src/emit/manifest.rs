@@ -102,10 +102,7 @@ impl Manifest {
         let mut entries: Vec<Entry> = artifacts
             .iter()
             .map(|a| {
-                let (sha256, bytes) = match &a.reused {
-                    Some(kept) => kept.clone(),
-                    None => (sha256(a.contents.as_bytes()), a.contents.len() as u64),
-                };
+                let (sha256, bytes) = a.digest();
                 Entry {
                     path: a.path.clone(),
                     sha256,

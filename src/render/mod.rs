@@ -152,6 +152,17 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    /// The file's sha256 and size: the kept file's when `reused`, else its contents'.
+    pub(crate) fn digest(&self) -> (String, u64) {
+        match &self.reused {
+            Some(kept) => kept.clone(),
+            None => (
+                crate::emit::manifest::sha256(self.contents.as_bytes()),
+                self.contents.len() as u64,
+            ),
+        }
+    }
+
     /// A BigQuery script not tied to one table's inputs.
     pub fn new(path: String, contents: String) -> Artifact {
         Artifact {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::cost::estimate::{price, ScenarioEstimate};
+use crate::cost::estimate::{price, ScenarioEstimate, Way};
 use crate::cost::model::Scenario;
 use crate::cost::Profile;
 use crate::BQFLAT_VERSION;
@@ -91,39 +91,28 @@ pub(crate) fn text(estimates: &[ScenarioEstimate], profile: &Profile, per_tib: f
         first.table_scripts.bytes,
         per_tib,
     );
-    let _ = writeln!(out, "\nthe shared run (bigquery/_run.sql):");
-    row(
+    let way_section =
+        |out: &mut String, title: &str, shared: &str, way: fn(&ScenarioEstimate) -> &Way| {
+            let _ = writeln!(out, "\n{title}:");
+            row(out, shared, way(typical).shared, way(first).shared);
+            for name in &names {
+                let get = |e: &ScenarioEstimate| way(e).tables.get(*name).copied().unwrap_or(0);
+                row(out, name, get(typical), get(first));
+            }
+            total(out, width, way(typical).bytes, way(first).bytes, per_tib);
+        };
+    way_section(
         &mut out,
+        "the shared run (bigquery/_run.sql)",
         "scans and the run's log",
-        typical.run.shared,
-        first.run.shared,
+        |e| &e.run,
     );
-    for name in &names {
-        let get = |e: &ScenarioEstimate| e.run.tables.get(*name).copied().unwrap_or(0);
-        row(&mut out, name, get(typical), get(first));
-    }
-    total(&mut out, width, typical.run.bytes, first.run.bytes, per_tib);
     if !typical.checks.statements.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nthe data checks after either (bigquery/_checks.sql):"
-        );
-        row(
+        way_section(
             &mut out,
+            "the data checks after either (bigquery/_checks.sql)",
             "listing and counting the export",
-            typical.checks.shared,
-            first.checks.shared,
-        );
-        for name in &names {
-            let get = |e: &ScenarioEstimate| e.checks.tables.get(*name).copied().unwrap_or(0);
-            row(&mut out, name, get(typical), get(first));
-        }
-        total(
-            &mut out,
-            width,
-            typical.checks.bytes,
-            first.checks.bytes,
-            per_tib,
+            |e| &e.checks,
         );
     }
     let _ = writeln!(
